@@ -1,0 +1,80 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// NeatMSKit: the NeatMS peak-quality network in Swift.
+// Data flows one way: files → HDF5 → KerasFormat → NeuralNet ← NeatMS ← MassSpec; `neatms` only wires them.
+
+#if os(Linux)
+let blasTargetDependencies: [Target.Dependency] = ["CBLAS"]
+#else
+let blasTargetDependencies: [Target.Dependency] = []
+#endif
+
+let package = Package(
+    name: "NeatMSKit",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "neatms", targets: ["neatms"]),
+        .library(name: "HDF5", targets: ["HDF5"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "KerasFormat", targets: ["KerasFormat"]),
+        .library(name: "MassSpec", targets: ["MassSpec"]),
+        .library(name: "NeatMS", targets: ["NeatMS"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        // C shims: system libraries found through pkg-config.
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(
+            name: "CXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]),
+        .systemLibrary(
+            name: "CZlibShim", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+
+        // The only code that calls the HDF5 C API.
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // Float32 tensors and the one file that talks to BLAS.
+        .target(name: "Tensor", dependencies: blasTargetDependencies),
+        // Layers, models, losses, optimisers, training. Knows nothing about files.
+        .target(name: "NeuralNet", dependencies: ["Tensor"]),
+        // Keras model files: legacy .h5 (Keras 2.2, tf.keras, Keras 3), weights files, .keras archives.
+        .target(
+            name: "KerasFormat",
+            dependencies: ["HDF5", "NeuralNet", "Tensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // mzML reading: streaming XML, base64, zlib, MS-Numpress.
+        .target(name: "MassSpec", dependencies: ["CXML2", "CZlibShim"]),
+        // The NeatMS data path: tables, peak matrices, batches, threshold, prediction, export.
+        .target(name: "NeatMS", dependencies: ["MassSpec", "NeuralNet", "Tensor", "HDF5"]),
+        // The thin command-line tool.
+        .executableTarget(
+            name: "neatms",
+            dependencies: [
+                "HDF5", "Tensor", "NeuralNet", "KerasFormat", "MassSpec", "NeatMS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Test support: temporary folders, approximate equality, Fixtures/ and ../shared/data lookup.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor", "TestSupport"]),
+        .testTarget(
+            name: "KerasFormatTests",
+            dependencies: ["KerasFormat", "NeuralNet", "HDF5", "Tensor", "TestSupport"]),
+        .testTarget(name: "MassSpecTests", dependencies: ["MassSpec", "TestSupport"]),
+        .testTarget(
+            name: "NeatMSTests",
+            dependencies: ["NeatMS", "MassSpec", "NeuralNet", "KerasFormat", "HDF5", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["neatms", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+struct Neatms: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "neatms",
+        abstract: "Use, fine-tune and convert the NeatMS peak-quality network.")
+}
+Neatms.main()

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Locations of test inputs and scratch space shared by every test target.
+public enum TestPaths {
+    /// The package root (found from this source file's location: Tests/TestSupport/TestSupport.swift).
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `Fixtures/<name>` inside the package.
+    public static func fixture(_ name: String) -> URL {
+        packageRoot.appendingPathComponent("Fixtures").appendingPathComponent(name)
+    }
+
+    /// `../shared/data/<relative>` beside the checkout, or nil (with the reason) when it is absent.
+    /// Tests that need real data call this and skip with the returned message when it is nil.
+    public static func sharedData(_ relative: String) -> URL? {
+        let url = packageRoot.deletingLastPathComponent()
+            .appendingPathComponent("shared/data").appendingPathComponent(relative)
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    /// Why `sharedData` returned nil: a message for a skipped test.
+    public static func sharedDataMissing(_ relative: String) -> String {
+        "skipped: ../shared/data/\(relative) is not present beside this checkout"
+    }
+
+    /// A fresh, unique temporary directory (tests run in parallel: never share fixed temp names).
+    public static func temporaryDirectory(_ label: String = "neatmskit") throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(label)-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Where tests leave model files for the Python interop check in `.ci/run`
+    /// (`NEATMSKIT_INTEROP_DIR`), or nil when unset.
+    public static var interopOutputDirectory: URL? {
+        guard let dir = ProcessInfo.processInfo.environment["NEATMSKIT_INTEROP_DIR"], !dir.isEmpty else {
+            return nil
+        }
+        let url = URL(fileURLWithPath: dir, isDirectory: true)
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// True when `a` and `b` agree within `absolute + relative·|b|`.
+public func isClose(_ a: Double, _ b: Double, absolute: Double = 0, relative: Double = 0) -> Bool {
+    if a == b { return true }
+    return abs(a - b) <= absolute + relative * abs(b)
+}
