@@ -9,19 +9,25 @@ import Foundation
 public enum HDF5Library {
     private static let lock = NSRecursiveLock()
 
-    /// Runs `H5open()` once and turns off HDF5's automatic printing of error stacks to stderr:
-    /// failures are reported through `HDF5Error`, which carries the stack instead.
-    private static let initialized: Bool = {
-        guard H5open() >= 0 else { return false }
-        _ = H5Eset_auto2(hid_t(neatms_h5e_default()), nil, nil)
-        return true
-    }()
+    /// Runs `H5open()` once (lazily, on first use).
+    private static let initialized: Bool = H5open() >= 0
+
+    /// How deeply the current lock holder has nested `synchronized` calls (only touched under the lock).
+    nonisolated(unsafe) private static var depth = 0
 
     /// Runs `body` holding the library lock, after making sure the library is initialised.
+    ///
+    /// On entry at the outermost level, HDF5's automatic printing of error stacks to stderr is turned off
+    /// for the calling thread: failures are reported through `HDF5Error`, which carries the stack instead.
+    /// (A thread-safe libhdf5, such as Debian's, keeps that setting per thread, so once at init is not
+    /// enough; nested calls skip it because any HDF5 API call clears the pending error stack.)
     static func synchronized<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         _ = initialized
+        if depth == 0 { _ = H5Eset_auto2(hid_t(neatms_h5e_default()), nil, nil) }
+        depth += 1
+        defer { depth -= 1 }
         return try body()
     }
 
