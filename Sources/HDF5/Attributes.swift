@@ -129,7 +129,9 @@ extension HDF5Object {
         ) { fileType -> HDF5AttributeValue in
             let type = HDF5ElementType(typeID: fileType)
             guard let shape else { return .unsupported(type: "\(type) (null dataspace)", shape: []) }
-            let count = shape.reduce(1, *)
+            guard let count = checkedElementCount(shape) else {
+                throw HDF5Error(.shapeMismatch, file: filePath, object: path, message: "invalid shape \(shape)")
+            }
             switch type {
             case .string(let kind):
                 guard shape.count <= 1 else { return .unsupported(type: type.description, shape: shape) }
@@ -178,7 +180,9 @@ extension HDF5Object {
             // Buffer sized from the memory type × number of points (never from the storage size).
             let size = H5Tget_size(memType)
             guard size > 0 else { throw attributeFailure(.library, name, "cannot read string size") }
-            var bytes = [UInt8](repeating: 0, count: size * count)
+            let (byteCount, overflow) = size.multipliedReportingOverflow(by: count)
+            guard !overflow else { throw attributeFailure(.shapeMismatch, name, "attribute too large") }
+            var bytes = [UInt8](repeating: 0, count: byteCount)
             let status = bytes.withUnsafeMutableBytes { H5Aread(attribute, memType, $0.baseAddress) }
             guard status >= 0 else { throw attributeFailure(.library, name, "cannot read strings") }
             return (0..<count).map { index in
@@ -190,8 +194,7 @@ extension HDF5Object {
     // MARK: - Writing (caller holds the lock)
 
     private func writeNumbers<T: HDF5Scalar>(_ values: [T], shape: [Int], name: String) throws {
-        let expected = shape.reduce(1, *)
-        guard shape.allSatisfy({ $0 >= 0 }), values.count == expected else {
+        guard let expected = checkedElementCount(shape), values.count == expected else {
             throw HDF5Error(
                 .shapeMismatch, file: filePath, object: attributePath(name),
                 message: "\(values.count) values do not fill shape \(shape)")
@@ -264,7 +267,7 @@ extension HDF5Object {
                 throw attributeFailure(.library, name, "cannot create attribute" + hint)
             }
             defer { _ = H5Aclose(attribute) }
-            if shape.reduce(1, *) > 0, write(attribute) < 0 {
+            if checkedElementCount(shape) ?? 0 > 0, write(attribute) < 0 {
                 throw attributeFailure(.library, name, "cannot write attribute")
             }
         }

@@ -164,6 +164,19 @@ public enum HDF5AttributeValue: Hashable, Sendable {
     }
 }
 
+/// The number of elements in `shape` (1 for `[]`), or nil when a dimension is negative or the product
+/// overflows `Int` (a hostile file must not crash the reader).
+func checkedElementCount(_ shape: [Int]) -> Int? {
+    var count = 1
+    for dimension in shape {
+        guard dimension >= 0 else { return nil }
+        let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+        guard !overflow else { return nil }
+        count = product
+    }
+    return count
+}
+
 // MARK: - Mapping to and from HDF5 type ids (internal)
 
 extension HDF5ElementType {

@@ -116,6 +116,7 @@ import TestSupport
         let url = try temporaryH5()
         let file = try HDF5File.create(url)
         let dataset = try file.root.createDataset("m", type: .float32, shape: [4, 5])
+        #expect(dataset.storedByteCount == 0)  // contiguous storage is allocated on first write
         #expect(try dataset.read(as: Float.self) == [Float](repeating: 0, count: 20))
         // Row by row, then a 2×2 block over the middle.
         for row in 0..<4 {
@@ -129,6 +130,7 @@ import TestSupport
             30, 31, 32, 33, 34,
         ]
         #expect(try dataset.read(as: Float.self) == expected)
+        #expect(dataset.storedByteCount == 80)
         #expect(try dataset.read(as: Float.self, offset: [2, 1], count: [2, 3]) == [21, -1, -1, 31, 32, 33])
         #expect(try dataset.read(as: Float.self, offset: [3, 4], count: [1, 1]) == [34])
         #expect(try dataset.read(as: Float.self, offset: [4, 0], count: [0, 5]) == [])
