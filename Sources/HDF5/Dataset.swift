@@ -138,7 +138,8 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
                         return call(id, memType, memSpace, fileSpace, base)
                     }
                     guard status >= 0 else {
-                        throw failure(.library, nil, "cannot transfer \(T.hdf5ElementType) data (stored as \(elementType))")
+                        throw failure(
+                            .library, nil, "cannot transfer \(T.hdf5ElementType) data (stored as \(elementType))")
                     }
                 }
             }
@@ -151,7 +152,8 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         guard selection.offset.count == shape.count, selection.count.count == shape.count else {
             throw HDF5Error(
                 .shapeMismatch, file: filePath, object: name,
-                message: "ndim mismatch: dataset has \(shape.count) dimensions, offset \(selection.offset) and count \(selection.count)")
+                message: "ndim mismatch: dataset has \(shape.count) dimensions, "
+                    + "offset \(selection.offset) and count \(selection.count)")
         }
         for (dim, extent) in shape.enumerated() {
             let start = selection.offset[dim], length = selection.count[dim]

@@ -106,7 +106,8 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
             }
             guard shape.allSatisfy({ $0 >= 0 }) else {
                 throw HDF5Error(
-                    .shapeMismatch, file: filePath, object: fullPath(of: path), message: "negative dimension in \(shape)")
+                    .shapeMismatch, file: filePath, object: fullPath(of: path),
+                    message: "negative dimension in \(shape)")
             }
             if let existing = try kind(of: path) {
                 throw HDF5Error(

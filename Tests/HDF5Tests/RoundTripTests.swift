@@ -136,7 +136,9 @@ import TestSupport
         #expect(try dataset.read(as: Float.self, offset: [4, 0], count: [0, 5]) == [])
         // Out-of-range and mismatched selections are errors, not crashes.
         for (offset, count) in [([3, 0], [2, 5]), ([0], [1]), ([-1, 0], [1, 1]), ([0, 5], [1, 1])] {
-            let error = #expect(throws: HDF5Error.self) { try dataset.read(as: Float.self, offset: offset, count: count) }
+            let error = #expect(throws: HDF5Error.self) {
+                try dataset.read(as: Float.self, offset: offset, count: count)
+            }
             #expect(error?.kind == .shapeMismatch)
         }
         #expect(throws: HDF5Error.self) { try dataset.write([Float(1), 2], offset: [0, 0], count: [1, 3]) }
