@@ -1,4 +1,5 @@
 import Dispatch
+import Tensor
 
 /// A fixed-size, zero-initialised float buffer owned by the engine (workspaces, weights, gradients).
 /// Raw storage so that hot loops and BLAS calls work on stable pointers without copy-on-write.
@@ -62,4 +63,23 @@ func partRange(_ part: Int, of parts: Int, count: Int) -> Range<Int> {
     let lo = count * part / parts
     let hi = count * (part + 1) / parts
     return lo..<hi
+}
+
+/// `BLAS.sgemm` with the rows of C split into `parts` contiguous blocks computed concurrently (each
+/// block a single-threaded BLAS call). The split depends only on `parts` and `m`, so results are
+/// reproducible for a given thread setting.
+func parallelGemm(
+    parts: Int, transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    let p = max(1, min(parts, m / 16))
+    parallelParts(p) { part in
+        let rows = partRange(part, of: p, count: m)
+        guard !rows.isEmpty else { return }
+        let aStart = transA ? a + rows.lowerBound : a + rows.lowerBound * lda
+        BLAS.sgemm(
+            transA: transA, transB: transB, m: rows.count, n: n, k: k, a: aStart, lda: lda, b: b, ldb: ldb,
+            beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
+    }
 }

@@ -227,7 +227,8 @@ final class Conv2DLayer: EngineLayer {
 
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
-        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool
+        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
+        parts: Int
     ) {
         let wo = cols.output
         let f = filters
@@ -263,7 +264,7 @@ final class Conv2DLayer: EngineLayer {
             let a = trainingColumns[g].pointer
             if weightGradients {
                 if let pg = packedGradient[g] {
-                    BLAS.sgemm(transA: true, m: k, n: width, k: m, a: a, lda: k, b: dt, ldb: width, beta: 0, c: pg.pointer, ldc: width)
+                    parallelGemm(parts: parts, transA: true, m: k, n: width, k: m, a: a, lda: k, b: dt, ldb: width, beta: 0, c: pg.pointer, ldc: width)
                     for (mi, member) in group.members.enumerated() {
                         let dst = kernelGradient.pointer + member.kernelRow * rowFloats
                         for r in 0..<k {
@@ -274,13 +275,13 @@ final class Conv2DLayer: EngineLayer {
                     }
                 } else {
                     let dst = kernelGradient.pointer + group.members[0].kernelRow * rowFloats
-                    BLAS.sgemm(transA: true, m: k, n: f, k: m, a: a, lda: k, b: dt, ldb: width, beta: 1, c: dst, ldc: f)
+                    parallelGemm(parts: parts, transA: true, m: k, n: f, k: m, a: a, lda: k, b: dt, ldb: width, beta: 1, c: dst, ldc: f)
                 }
             }
             if let dx {
                 // dA = dT·Bᵀ, written over A (no longer needed), then col2im-accumulated into dx.
                 let (b, ldb) = operand(g)
-                BLAS.sgemm(transB: true, m: m, n: k, k: width, a: dt, lda: width, b: b, ldb: ldb, beta: 0, c: a, ldc: k)
+                parallelGemm(parts: parts, transB: true, m: m, n: k, k: width, a: dt, lda: width, b: b, ldb: ldb, beta: 0, c: a, ldc: k)
                 let w = cols.input
                 let segment = kw * c
                 var row = a

@@ -56,14 +56,15 @@ final class DenseLayer: EngineLayer {
 
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
-        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool
+        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
+        parts: Int
     ) {
         if !dyIsPreActivation { activation.backward(y: y, dy: dy, rows: batch, cols: units) }
         if weightGradients {
             // dW = xᵀ·dz, db = Σ_rows dz
-            BLAS.sgemm(
-                transA: true, m: inputSize, n: units, k: batch, a: x, lda: inputSize, b: dy, ldb: units,
-                beta: 0, c: kernelGradient.pointer, ldc: units)
+            parallelGemm(
+                parts: parts, transA: true, m: inputSize, n: units, k: batch, a: x, lda: inputSize, b: dy,
+                ldb: units, beta: 0, c: kernelGradient.pointer, ldc: units)
             if let biasGradient {
                 let g = biasGradient.pointer
                 g.update(repeating: 0, count: units)
@@ -75,9 +76,9 @@ final class DenseLayer: EngineLayer {
         }
         if let dx {
             // dx = dz·Wᵀ
-            BLAS.sgemm(
-                transB: true, m: batch, n: inputSize, k: units, a: dy, lda: units, b: kernel.pointer,
-                ldb: units, beta: 0, c: dx, ldc: inputSize)
+            parallelGemm(
+                parts: parts, transB: true, m: batch, n: inputSize, k: units, a: dy, lda: units,
+                b: kernel.pointer, ldb: units, beta: 0, c: dx, ldc: inputSize)
         }
     }
 }

@@ -32,10 +32,11 @@ protocol EngineLayer: AnyObject {
     /// Back-propagates `dy` for a batch of `batch` samples after a training forward pass.
     /// `dy` may be overwritten. With `dyIsPreActivation`, `dy` is already the gradient w.r.t. the
     /// input of the output activation (softmax fused with cross-entropy). Weight gradients are written
-    /// (not accumulated) when `weightGradients`; `dx` is written when non-nil.
+    /// (not accumulated) when `weightGradients`; `dx` is written when non-nil. Large GEMMs are split
+    /// into `parts` concurrent blocks (single-threaded BLAS each).
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
-        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool)
+        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool, parts: Int)
 }
 
 extension EngineLayer {
@@ -69,7 +70,8 @@ final class PassThroughLayer: EngineLayer {
 
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
-        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool
+        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
+        parts: Int
     ) {}
 }
 
@@ -101,7 +103,8 @@ final class ActivationLayer: EngineLayer {
 
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
-        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool
+        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
+        parts: Int
     ) {
         guard let dx else { return }
         let n = batch * inputSize
@@ -156,7 +159,8 @@ final class DropoutLayer: EngineLayer {
 
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
-        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool
+        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
+        parts: Int
     ) {
         guard let dx else { return }
         let n = batch * inputSize

@@ -37,8 +37,9 @@ public final class Network {
     public let inputShape: [Int]
     /// Output shape without the batch dimension, e.g. `[3]`.
     public let outputShape: [Int]
-    /// Cores used for batch work (forward passes are split by sample across them; BLAS uses them in
-    /// backward passes). Default: 2 or the number of cores if fewer. Set to 1 for single-thread runs.
+    /// Cores used for batch work: forward passes are split by sample, large backward GEMMs and the
+    /// optimiser update by rows, each part running single-threaded BLAS. Results are reproducible for a
+    /// given value (BLAS results can depend on how work is split). Default 2; 1 for single-thread runs.
     public var threads: Int
 
     let layers: [EngineLayer]
@@ -281,7 +282,7 @@ public final class Network {
         for layer in layers { layer.prepareForward() }
         let pointers = workspace.outputPointers(input: UnsafeMutablePointer(mutating: input))
         let parts = forwardParts(count)
-        if parts > 1 { BLAS.setThreadCount(1) }
+        BLAS.setThreadCount(1)
         let layers = self.layers
         parallelParts(parts) { part in
             let range = partRange(part, of: parts, count: count)

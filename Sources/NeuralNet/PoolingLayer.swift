@@ -113,7 +113,8 @@ final class MaxPoolingLayer: EngineLayer {
 
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
-        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool
+        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
+        parts: Int
     ) {
         guard let dx else { return }
         dx.update(repeating: 0, count: batch * inputSize)

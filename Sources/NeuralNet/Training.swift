@@ -261,6 +261,14 @@ extension Network {
     /// Returns the batch loss (mean cross-entropy + regularisation, before the update) and totals.
     func trainStep(targets: UnsafePointer<Float>, count: Int) -> (loss: Double, batch: BatchTotals) {
         for layer in layers { layer.sampleNoise(batch: count, rng: &rng) }
+        let result = computeGradients(targets: targets, count: count)
+        optimizer.step(layers: layers, trainable: result.trainable)
+        return (result.loss, result.batch)
+    }
+
+    /// Forward and backward pass (training mode, current dropout masks) on the batch in the workspace
+    /// input: fills the trainable layers' gradients (loss + regularisation terms).
+    func computeGradients(targets: UnsafePointer<Float>, count: Int) -> (loss: Double, batch: BatchTotals, trainable: [Bool]) {
         let input = workspace.input.pointer
         let p = forward(input: input, count: count, training: true)
         let reg = regularizationLoss()
@@ -275,7 +283,7 @@ extension Network {
         // Backward down to the lowest layer with trainable variables.
         let trainable = layers.enumerated().map { i, l in architecture.layers[i].trainable && !l.variables.isEmpty }
         if let lowest = trainable.firstIndex(of: true), grads[lastIndex] != nil {
-            BLAS.setThreadCount(threads)
+            BLAS.setThreadCount(1)
             var i = lastIndex
             while i >= max(lowest, 1) {
                 let layer = layers[i]
@@ -283,14 +291,29 @@ extension Network {
                     let dx = i > lowest ? grads[i - 1]?.base : nil
                     layer.backward(
                         x: outs[i - 1].base, y: outs[i].base, dy: dy.base, dx: dx, batch: count,
-                        weightGradients: trainable[i], dyIsPreActivation: fused && i == lastIndex)
+                        weightGradients: trainable[i], dyIsPreActivation: fused && i == lastIndex,
+                        parts: max(1, threads))
                 }
                 i -= 1
             }
             addRegularizationGradients()
         }
-        optimizer.step(layers: layers, trainable: trainable)
-        return (totals.crossEntropy / Double(count) + reg, totals)
+        return (totals.crossEntropy / Double(count) + reg, totals, trainable)
+    }
+
+    /// Loss and gradients for one batch `x`, `y` in training mode, without updating anything (for
+    /// gradient checks). Gradients are `[layer][variable]`, empty for frozen and weightless layers.
+    func lossAndGradients(x: Tensor, y: Tensor) throws -> (loss: Double, gradients: [[Tensor]]) {
+        let n = try sampleCount(of: x)
+        try checkTargets(y, samples: n)
+        guard n > 0 else { throw NetworkError.invalidArgument("no samples") }
+        workspace.reserve(network: self, batch: n, training: true)
+        workspace.input.pointer.update(from: x.scalars, count: n * inputSize)
+        let result = y.scalars.withUnsafeBufferPointer { computeGradients(targets: $0.baseAddress!, count: n) }
+        let grads = layers.enumerated().map { i, layer in
+            result.trainable[i] ? zip(layer.gradients, weightShapes[i]).map { Tensor(shape: $1, scalars: $0.array) } : []
+        }
+        return (result.loss, grads)
     }
 
     func checkTargets(_ y: Tensor, samples n: Int) throws {
