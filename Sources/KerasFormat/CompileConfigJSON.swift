@@ -158,7 +158,7 @@ public enum CompileConfigJSON {
                 "class_name": "Adam",
                 "config": [
                     "lr": .number(o.learningRate), "beta_1": .number(o.beta1), "beta_2": .number(o.beta2),
-                    "decay": .number(o.decay), "epsilon": .number(o.epsilon), "amsgrad": .bool(o.amsgrad),
+                    "decay": .number(o.decay), "epsilon": .shortest(o.epsilon), "amsgrad": .bool(o.amsgrad),
                 ],
             ]
         case .sgd:
@@ -195,7 +195,7 @@ public enum CompileConfigJSON {
                 "optimizer decay=\(o.decay) (Keras 2 inverse-time decay) cannot be written for Keras 3; use the keras2 style")
         }
         var c: [String: JSONValue] = [
-            "name": .string(o.kind == .adam ? "adam" : "SGD"), "learning_rate": .number(o.learningRate),
+            "name": .string(o.kind == .adam ? "adam" : "sgd"), "learning_rate": .number(o.learningRate),
             "weight_decay": nil, "clipnorm": nil, "global_clipnorm": nil, "clipvalue": nil, "use_ema": false,
             "ema_momentum": .double(0.99), "ema_overwrite_frequency": nil,
         ]
@@ -203,20 +203,21 @@ public enum CompileConfigJSON {
         var result: [String: JSONValue] = ["class_name": .string(o.kind == .adam ? "Adam" : "SGD"), "config": .object(c)]
         if withModule {
             result["module"] = "keras.optimizers"
-            result["registered_name"] = nil
+            result["registered_name"] = .null
         }
         return .object(result)
     }
 
+    /// Hyper-parameters kept as Python floats by tf-keras 2.x and Keras 3 (`0.9`, `1e-07`).
     private static func addUpdateRule(_ c: inout [String: JSONValue], _ o: OptimizerConfig) {
         switch o.kind {
         case .adam:
-            c["beta_1"] = .number(o.beta1)
-            c["beta_2"] = .number(o.beta2)
-            c["epsilon"] = .number(o.epsilon)
+            c["beta_1"] = .shortest(o.beta1)
+            c["beta_2"] = .shortest(o.beta2)
+            c["epsilon"] = .shortest(o.epsilon)
             c["amsgrad"] = .bool(o.amsgrad)
         case .sgd:
-            c["momentum"] = .number(o.momentum)
+            c["momentum"] = .shortest(o.momentum)
             c["nesterov"] = .bool(o.nesterov)
         }
     }

@@ -109,12 +109,37 @@ public enum JSONValue: Sendable, Equatable, Codable {
         default: return nil
         }
     }
-    public var isNull: Bool { self == .null }
+    public var isNull: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// Equality as JSON numbers compare: `1` equals `1.0` (JSONEncoder writes both as `1`).
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)): return a == b
+        case (.int, .int), (.int, .double), (.double, .int), (.double, .double):
+            if case .int(let a) = lhs, case .int(let b) = rhs { return a == b }
+            return lhs.doubleValue == rhs.doubleValue
+        default: return false
+        }
+    }
 
     /// A float32 value as Keras stores it: the double nearest to the float (`0.0010000000474974513`).
     /// Non-finite values become `null` (JSON has no NaN).
     public static func number(_ value: Float) -> JSONValue {
         value.isFinite ? .double(Double(value)) : .null
+    }
+
+    /// A float32 value written as its shortest decimal (`1e-07`), as Keras does for settings kept
+    /// as Python floats rather than float32 variables (e.g. Keras 2.2.4's Adam `epsilon`).
+    public static func shortest(_ value: Float) -> JSONValue {
+        guard value.isFinite else { return .null }
+        return .double(Double(value.description) ?? Double(value))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 
 /// A Keras file or config that NeatMSKit cannot read or write. The description is one line:
 /// `<file>: <problem>` when the file is known, else just the problem.
@@ -32,6 +33,10 @@ func attributing<T>(_ url: URL, _ body: () throws -> T) throws -> T {
         return try body()
     } catch let error as KerasFormatError {
         throw error.inFile(url.path)
+    } catch let error as HDF5Error {
+        // The HDF5 message already names a file (perhaps a temporary one): keep object and message.
+        let object = error.object.map { $0 == "/" || $0.isEmpty ? "" : "\($0): " } ?? ""
+        throw KerasFormatError(oneLine(object + error.message), file: url.path)
     } catch let error as any CustomStringConvertible & Error {
         throw KerasFormatError(oneLine(error.description), file: url.path)
     } catch {

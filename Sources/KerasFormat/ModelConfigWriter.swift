@@ -95,8 +95,14 @@ public enum ModelConfigWriter {
         ]
         if style != .keras22 {
             entry["module"] = "keras.layers"
-            entry["registered_name"] = nil
-            if let inputShape { entry["build_config"] = ["input_shape": batchShape(inputShape)] }
+            entry["registered_name"] = .null
+            // Keras 3 records no build config for layers without a build step (pooling, dropout).
+            let hasBuildStep: Bool
+            switch layer.kind {
+            case .maxPooling2D, .dropout, .activation: hasBuildStep = style != .keras3
+            default: hasBuildStep = true
+            }
+            if let inputShape, hasBuildStep { entry["build_config"] = ["input_shape": batchShape(inputShape)] }
         }
         return .object(entry)
     }
@@ -141,10 +147,11 @@ public enum ModelConfigWriter {
             c["units"] = .int(o.units)
             addDenseLike(&c, activation: o.activation, useBias: o.useBias, kernel: o.kernelRegularizer,
                 bias: o.biasRegularizer, style: style)
+            if style == .keras3 { c["activity_regularizer"] = nil }  // Keras 3 Dense omits it
         case .dropout(let rate):
-            c["rate"] = .number(rate)
-            c["noise_shape"] = nil
-            c["seed"] = nil
+            c["rate"] = .shortest(rate)
+            c["noise_shape"] = .null
+            c["seed"] = .null
         case .activation(let a):
             c["activation"] = .string(a.rawValue)
         }
@@ -161,9 +168,9 @@ public enum ModelConfigWriter {
         c["bias_initializer"] = keras(style, "initializers", "Zeros", [:])
         c["kernel_regularizer"] = regularizer(kernel, style: style)
         c["bias_regularizer"] = regularizer(bias, style: style)
-        c["activity_regularizer"] = nil
-        c["kernel_constraint"] = nil
-        c["bias_constraint"] = nil
+        c["activity_regularizer"] = .null
+        c["kernel_constraint"] = .null
+        c["bias_constraint"] = .null
     }
 
     private static func glorotUniform(_ style: KerasConfigStyle) -> JSONValue {
@@ -180,11 +187,13 @@ public enum ModelConfigWriter {
     /// Keras 2.2.4 stored every regulariser as `L1L2`; later versions use `L2`/`L1` when one is zero.
     static func regularizer(_ r: Regularizer?, style: KerasConfigStyle) -> JSONValue {
         guard let r else { return nil }
+        // Keras 2 stored float32-cast factors (0.0010000000474974513); Keras 3 the Python float (0.001).
+        func number(_ x: Float) -> JSONValue { style == .keras3 ? .shortest(x) : .number(x) }
         if style == .keras22 || (r.l1 != 0 && r.l2 != 0) {
-            return keras(style, "regularizers", "L1L2", ["l1": .number(r.l1), "l2": .number(r.l2)])
+            return keras(style, "regularizers", "L1L2", ["l1": number(r.l1), "l2": number(r.l2)])
         }
-        if r.l1 != 0 { return keras(style, "regularizers", "L1", ["l1": .number(r.l1)]) }
-        return keras(style, "regularizers", "L2", ["l2": .number(r.l2)])
+        if r.l1 != 0 { return keras(style, "regularizers", "L1", ["l1": number(r.l1)]) }
+        return keras(style, "regularizers", "L2", ["l2": number(r.l2)])
     }
 
     /// `{"class_name", "config"}`, plus `module`/`registered_name` after Keras 2.2.
@@ -194,7 +203,7 @@ public enum ModelConfigWriter {
         var o: [String: JSONValue] = ["class_name": .string(className), "config": config]
         if style != .keras22 {
             o["module"] = .string("keras.\(module)")
-            o["registered_name"] = nil
+            o["registered_name"] = .null
         }
         return .object(o)
     }
