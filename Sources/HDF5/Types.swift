@@ -152,6 +152,20 @@ public enum HDF5AttributeValue: Hashable, Sendable {
         }
     }
 
+    /// The number of values held (strings or numbers; 0 for `.unsupported`).
+    var valueCount: Int {
+        switch self {
+        case .string: return 1
+        case .strings(let values, _): return values.count
+        case .float32s(let values, _): return values.count
+        case .float64s(let values, _): return values.count
+        case .int32s(let values, _): return values.count
+        case .int64s(let values, _): return values.count
+        case .uint8s(let values, _): return values.count
+        case .unsupported: return 0
+        }
+    }
+
     /// The dataspace shape (`[]` for scalars).
     public var shape: [Int] {
         switch self {

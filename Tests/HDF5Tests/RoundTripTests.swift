@@ -61,6 +61,11 @@ import TestSupport
         #expect(throws: HDF5Error.self) { try file.root.setAttribute("x", .string("a\0b", .vlenASCII)) }
         #expect(throws: HDF5Error.self) { try file.root.setAttribute("x", .int64s([1, 2], shape: [3])) }
         #expect(try file.root.hasAttribute("x") == false)
+        // A refused write leaves the previous value in place.
+        try file.root.setAttribute("x", .string("kept", .vlenUTF8))
+        #expect(throws: HDF5Error.self) { try file.root.setAttribute("x", .string("toolong", .fixedASCII(3))) }
+        #expect(throws: HDF5Error.self) { try file.root.setAttribute("x", .unsupported(type: "enum", shape: [])) }
+        #expect(try file.root.attribute("x") == .string("kept", .vlenUTF8))
         // fixedASCII(fitting:) is numpy's S<longest>.
         #expect(HDF5StringKind.fixedASCII(fitting: ["ab", "dense_1"]) == .fixedASCII(7))
         #expect(HDF5StringKind.fixedASCII(fitting: []) == .fixedASCII(1))
