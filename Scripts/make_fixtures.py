@@ -705,13 +705,17 @@ def trim_h5dump(dump: str) -> list[str]:
     return [" ".join(l.split()) for l in out]
 
 
-def compare_with_doc_dump(trimmed: list[str], doc: str) -> list[str]:
-    """Every non-elided line of the doc's `e` header dump must appear, in order, in ours (n=120 -> n=16)."""
-    start = doc.index('HDF5 "neatms_h5py2style.h5"')
+def compare_with_doc_dump(trimmed: list[str], doc: str, doc_name: str, our_name: str,
+                          substitutions: dict[str, str]) -> list[str]:
+    """Every non-elided line of the doc's header dump of `doc_name` must appear, in order, in ours
+    (after `substitutions`, e.g. the n=120 shapes and sizes -> n=16)."""
+    start = doc.index(f'HDF5 "{doc_name}"')
     block = doc[start: doc.index("```", start)].splitlines()
     expected = []
     for line in block:
-        line = line.replace("neatms_h5py2style.h5", "reduced_h5py2style.h5").replace("7680", "1024")
+        line = line.replace(doc_name, our_name)
+        for old, new in substitutions.items():
+            line = line.replace(old, new)
         if "same pattern as above" in line:
             line = line.split("{")[0] + "{"
         expected.append(" ".join(line.split()))
@@ -722,8 +726,9 @@ def compare_with_doc_dump(trimmed: list[str], doc: str) -> list[str]:
             pos = ours.index(line, pos) + 1
             matched += 1
         except ValueError:
-            failures.append(f"h5dump -H of reduced_h5py2style.h5 lacks the doc's line {line!r}")
-    print(f"  h5dump -H: {matched}/{len(expected)} lines of KERAS-LAYOUTS.md's e dump found in order")
+            failures.append(f"h5dump -H of {our_name} lacks the doc's line {line!r}")
+    print(f"  h5dump -H {our_name}: {matched}/{len(expected)} lines of KERAS-LAYOUTS.md's {doc_name} dump "
+          "found in order")
     return failures[:5]
 
 
@@ -761,7 +766,23 @@ def check_h5py2style_header() -> list[str]:
     trimmed = trim_h5dump(dump)
     doc = REPO.parent / "shared" / "KERAS-LAYOUTS.md"
     if doc.exists():
-        failures += compare_with_doc_dump(trimmed, doc.read_text())
+        failures += compare_with_doc_dump(trimmed, doc.read_text(), "neatms_h5py2style.h5",
+                                          "reduced_h5py2style.h5", {"7680": "1024"})
+        fixed = OUT / "reduced_h5py2style_fixedlen.h5"
+        fixed_dump = subprocess.run(["h5dump", "-H", str(fixed.relative_to(REPO))], capture_output=True,
+                                    text=True, check=True, cwd=REPO).stdout
+        config_len = len(json.dumps(keras224_model_config(REDUCED_N)))
+        failures += compare_with_doc_dump(trim_h5dump(fixed_dump), doc.read_text(),
+                                          "neatms_h5py2style_fixedlen.h5", "reduced_h5py2style_fixedlen.h5",
+                                          {"7680": "1024", "STRSIZE 3416;": f"STRSIZE {config_len};"})
+        # A file of another layout must not pass this comparison (guards the comparison itself).
+        print("  (guard: the tf-keras file compared as if it were h5py2style must not match)")
+        other = subprocess.run(["h5dump", "-H", "Fixtures/keras/reduced_tfkeras2_full.h5"], capture_output=True,
+                               text=True, check=True, cwd=REPO).stdout
+        if not compare_with_doc_dump([l.replace("reduced_tfkeras2_full.h5", "reduced_h5py2style.h5")
+                                      for l in trim_h5dump(other)], doc.read_text(), "neatms_h5py2style.h5",
+                                     "reduced_h5py2style.h5", {"7680": "1024"}):
+            failures.append("the h5dump comparison accepted the tf-keras file as h5py2style (comparison broken)")
     else:
         print("  (KERAS-LAYOUTS.md not beside the checkout: h5dump text not compared)")
     sb = path.read_bytes()[8]

@@ -27,10 +27,13 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
                 }
                 return try group(path)
             }
+            let parent = try openID()
             let id = try withLinkCreationList { lcpl in
-                H5Gcreate2(try openID(), path, lcpl, hid_t(neatms_h5p_default()), hid_t(neatms_h5p_default()))
+                let id = H5Gcreate2(parent, path, lcpl, hid_t(neatms_h5p_default()), hid_t(neatms_h5p_default()))
+                // Capture the error stack before closing the property list (any API call clears it).
+                guard id >= 0 else { throw failure(.library, path, "cannot create group") }
+                return id
             }
-            guard id >= 0 else { throw failure(.library, path, "cannot create group") }
             return HDF5Group(handle: HDF5Handle(id) { H5Gclose($0) }, filePath: filePath, name: fullPath(of: path))
         }
     }
@@ -110,14 +113,16 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
                     .alreadyExists, file: filePath, object: fullPath(of: path),
                     message: "cannot create dataset: a \(existing) with this name exists")
             }
+            let parent = try openID()
             let id = try withDataspace(shape: shape, object: path) { space in
                 try withDatasetCreationList(path: path, shape: shape, chunks: chunks, gzipLevel: gzipLevel) { dcpl in
                     try withLinkCreationList { lcpl in
-                        H5Dcreate2(try openID(), path, fileType, space, lcpl, dcpl, hid_t(neatms_h5p_default()))
+                        let id = H5Dcreate2(parent, path, fileType, space, lcpl, dcpl, hid_t(neatms_h5p_default()))
+                        guard id >= 0 else { throw failure(.library, path, "cannot create dataset") }
+                        return id
                     }
                 }
             }
-            guard id >= 0 else { throw failure(.library, path, "cannot create dataset") }
             return try HDF5Dataset(
                 opening: HDF5Handle(id) { H5Dclose($0) }, filePath: filePath, name: fullPath(of: path))
         }

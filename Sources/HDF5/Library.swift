@@ -40,19 +40,21 @@ public enum HDF5Library {
         }
     }
 
-    /// The paths of every HDF5 file this process has open right now (in any thread).
+    /// The paths of every HDF5 file in which this process has any id open (the file itself, a group, a dataset,
+    /// an attribute or a named datatype), from any thread, without duplicates.
     ///
-    /// A file counts as open until its last group, dataset or attribute id is closed, so a test can
-    /// check that a file it has finished with is no longer listed here (no leaked ids).
+    /// HDF5 keeps a file open until its last id is closed, so a test can check that a file it has finished
+    /// with is no longer listed here (no leaked ids).
     public static func openFilePaths() -> [String] {
         synchronized {
             let all = neatms_h5f_obj_all()
-            let count = H5Fget_obj_count(hid_t(all), neatms_h5f_obj_file())
+            let count = H5Fget_obj_count(hid_t(all), all)
             guard count > 0 else { return [] }
             var ids = [hid_t](repeating: 0, count: Int(count))
-            let got = H5Fget_obj_ids(hid_t(all), neatms_h5f_obj_file(), Int(count), &ids)
+            let got = H5Fget_obj_ids(hid_t(all), all, Int(count), &ids)
             guard got > 0 else { return [] }
-            return ids.prefix(Int(got)).compactMap { fileName(of: $0) }
+            var seen = Set<String>()
+            return ids.prefix(Int(got)).compactMap { fileName(of: $0) }.filter { seen.insert($0).inserted }
         }
     }
 
