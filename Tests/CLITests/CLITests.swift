@@ -120,7 +120,8 @@ private func trimmedLines<S: StringProtocol>(_ text: S) -> [String] {
                 let target = interop.appendingPathComponent("CLI_convert_\(name)")
                 try? FileManager.default.removeItem(at: target)
                 try FileManager.default.copyItem(at: dir.appendingPathComponent(name), to: target)
-                try recordInterop(target, kind: name == "weights.h5" ? "weights_h5" : (name.hasSuffix(".keras") ? "keras" : "h5"))
+                let kind: InteropManifest.Kind = name == "weights.h5" ? .weightsH5 : (name.hasSuffix(".keras") ? .keras : .h5)
+                try InteropManifest.record(file: target, source: "Fixtures/keras/reduced_h5py2style.h5", kind: kind)
             }
         }
     }
@@ -132,17 +133,4 @@ private func trimmedLines<S: StringProtocol>(_ text: S) -> [String] {
         #expect(result.status == 64)
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.keras").path))
     }
-}
-
-/// Records a CLI-written file for the interop check (one JSON entry in `<dir>/manifest.d/`).
-private func recordInterop(_ file: URL, kind: String) throws {
-    guard let dir = TestPaths.interopOutputDirectory else { return }
-    let entries = dir.appendingPathComponent("manifest.d", isDirectory: true)
-    try FileManager.default.createDirectory(at: entries, withIntermediateDirectories: true)
-    let entry: [String: Any] = [
-        "file": file.lastPathComponent, "kind": kind, "source": "Fixtures/keras/reduced_h5py2style.h5",
-        "test": "CLITests.convert",
-    ]
-    try JSONSerialization.data(withJSONObject: entry, options: [.sortedKeys])
-        .write(to: entries.appendingPathComponent("\(file.lastPathComponent).json"), options: .atomic)
 }

@@ -79,9 +79,9 @@ private func emptyReducedModel() throws -> Model {
         let url = dir.appendingPathComponent(name)
         if kind == "keras2" { try KerasWeightsFile.writeKeras2(source, to: url) } else { try KerasWeightsFile.writeKeras3(source, to: url) }
         #expect(try KerasWeightsFile.load(url, into: emptyReducedModel()).model.weights == source.weights)
-        if let out = interopOutput("KerasFormat_weights_\(kind)_\(name)") {
+        if let out = InteropManifest.outputURL("KerasFormat_weights_\(kind)_\(name)") {
             if kind == "keras2" { try KerasWeightsFile.writeKeras2(source, to: out) } else { try KerasWeightsFile.writeKeras3(source, to: out) }
-            try recordInterop(out, source: "Fixtures/keras/reduced_tfkeras2_full.h5", kind: "weights_h5")
+            try InteropManifest.record(file: out, source: "Fixtures/keras/reduced_tfkeras2_full.h5", kind: .weightsH5)
         }
     }
 
@@ -119,9 +119,9 @@ private func emptyReducedModel() throws -> Model {
         var expected = source
         expected.architecture.name = source.architecture.name
         #expect(back.model == expected)
-        if let out = interopOutput("KerasFormat_archive.keras") {
+        if let out = InteropManifest.outputURL("KerasFormat_archive.keras") {
             try KerasArchive.write(source, to: out)
-            try recordInterop(out, source: "Fixtures/keras/reduced_tfkeras2_full.h5", kind: "keras")
+            try InteropManifest.record(file: out, source: "Fixtures/keras/reduced_tfkeras2_full.h5", kind: .keras)
         }
     }
 
