@@ -153,3 +153,25 @@ private func emptyReducedModel() throws -> Model {
         #expect(missing.description.contains("no such file"))
     }
 }
+
+@Suite struct SplitNameLists {
+    @Test func layerNamesSplitIntoNumberedAttributesAreRead() throws {
+        // Keras splits name lists over 64,512 bytes into layer_names0, layer_names1, …; build such a file
+        // from a written weights file and check it loads the same.
+        let source = try LegacyH5.read(kerasFixture("reduced_tfkeras2_full.h5")).model
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("split.h5")
+        try KerasWeightsFile.writeKeras2(source, to: url)
+        do {
+            let file = try HDF5File.open(url, writable: true)
+            defer { try? file.close() }
+            let names = source.architecture.layers.map(\.name)
+            try file.root.deleteAttribute("layer_names")
+            try file.root.setAttribute("layer_names0", .strings(Array(names[..<3]), .fixedASCII(fitting: names)))
+            try file.root.setAttribute("layer_names1", .strings(Array(names[3...]), .fixedASCII(fitting: names)))
+        }
+        let loaded = try KerasWeightsFile.load(url, into: Model.zeros(Architecture.neatms(matrixSize: 16)))
+        #expect(loaded.model.weights == source.weights)
+    }
+}
