@@ -1,0 +1,305 @@
+import Tensor
+
+/// `Conv2D` (channels last, HWIO kernel, any kernel size, strides ≥ 1, `same`/`valid` padding).
+///
+/// Lowered to BLAS GEMMs over *valid taps only*: for output row `oh`, only the kernel rows whose input
+/// row lies inside the image contribute, so the im2col matrix holds just those rows (for the NeatMS input
+/// of height 2, 2 of 5 and 2 of 3 kernel rows — most of the `same` padding is never multiplied).
+/// Output rows that read the same input rows form a *row group* and share one im2col matrix; their
+/// kernel slices are packed side by side so one GEMM yields all of them:
+/// `T[(n, ow), (g, f)] = Σ_(r, j, c) A[(n, ow), (r, j, c)] · K[i_g + r, j, c, f]`.
+/// Border taps along the width that fall on padding are zeros in A.
+final class Conv2DLayer: EngineLayer {
+    /// Output rows reading input rows `firstInputRow ..< firstInputRow + rowCount`.
+    struct RowGroup {
+        var firstInputRow: Int
+        var rowCount: Int
+        /// (output row, first kernel row) of each member.
+        var members: [(outputRow: Int, kernelRow: Int)]
+    }
+
+    let spec: LayerSpec
+    let rows: WindowAxis
+    let cols: WindowAxis
+    let inChannels: Int
+    let filters: Int
+    let activation: Activation
+    let inputSize: Int
+    let outputSize: Int
+    let kernel: FloatBuffer
+    let bias: FloatBuffer?
+    let kernelGradient: FloatBuffer
+    let biasGradient: FloatBuffer?
+    let groups: [RowGroup]
+    /// Output rows with no valid tap (output = activation(bias)).
+    let emptyRows: [Int]
+    var outputActivation: Activation { activation }
+    var variables: [FloatBuffer] { bias.map { [kernel, $0] } ?? [kernel] }
+    var gradients: [FloatBuffer] { biasGradient.map { [kernelGradient, $0] } ?? [kernelGradient] }
+
+    /// Samples per GEMM in the forward pass (keeps im2col blocks in cache).
+    static let tileSamples = 16
+
+    // Workspaces.
+    private var packed: [FloatBuffer?]  // per group, nil when the kernel itself is the GEMM operand
+    private var packedGradient: [FloatBuffer?]
+    private var trainingColumns: [FloatBuffer] = []  // per group, whole batch (kept for backward)
+    private var workerColumns: [[FloatBuffer]] = []  // [worker][group], one tile
+    private var workerProducts: [FloatBuffer] = []  // [worker], one tile
+    private var batchProducts = FloatBuffer(count: 0)  // whole batch, backward
+    private var capacity = (batch: 0, workers: 0, training: false)
+
+    init(spec: LayerSpec, options: Conv2DOptions, inputShape: [Int], outputShape: [Int]) {
+        self.spec = spec
+        rows = WindowAxis(
+            input: inputShape[0], output: outputShape[0], window: options.kernelSize[0],
+            stride: options.strides[0], padding: options.padding)
+        cols = WindowAxis(
+            input: inputShape[1], output: outputShape[1], window: options.kernelSize[1],
+            stride: options.strides[1], padding: options.padding)
+        inChannels = inputShape[2]
+        filters = options.filters
+        activation = options.activation
+        inputSize = inputShape.reduce(1, *)
+        outputSize = outputShape.reduce(1, *)
+        let kernelCount = options.kernelSize[0] * options.kernelSize[1] * inChannels * filters
+        kernel = FloatBuffer(count: kernelCount)
+        kernelGradient = FloatBuffer(count: kernelCount)
+        bias = options.useBias ? FloatBuffer(count: filters) : nil
+        biasGradient = options.useBias ? FloatBuffer(count: filters) : nil
+
+        var groups: [RowGroup] = []
+        var empty: [Int] = []
+        for oh in 0..<rows.output {
+            guard let taps = rows.validTaps(oh) else {
+                empty.append(oh)
+                continue
+            }
+            let first = rows.inputIndex(oh, tap: taps.lowerBound)
+            if let g = groups.firstIndex(where: { $0.firstInputRow == first && $0.rowCount == taps.count }) {
+                groups[g].members.append((oh, taps.lowerBound))
+            } else {
+                groups.append(RowGroup(firstInputRow: first, rowCount: taps.count, members: [(oh, taps.lowerBound)]))
+            }
+        }
+        self.groups = groups
+        emptyRows = empty
+        let kw = cols.window
+        let c = inChannels
+        let f = filters
+        packed = groups.map { $0.members.count > 1 ? FloatBuffer(count: $0.rowCount * kw * c * $0.members.count * f) : nil }
+        packedGradient = packed.map { $0.map { FloatBuffer(count: $0.count) } }
+    }
+
+    /// im2col width of a group: (valid kernel rows) × kw × C.
+    private func depth(_ g: RowGroup) -> Int { g.rowCount * cols.window * inChannels }
+    private var maxDepth: Int { groups.map(depth).max() ?? 0 }
+    private var maxProductWidth: Int { (groups.map { $0.members.count }.max() ?? 0) * filters }
+
+    func reserve(batch: Int, workers: Int, training: Bool) {
+        let wo = cols.output
+        if workers > capacity.workers {
+            let tile = Self.tileSamples
+            workerColumns = (0..<workers).map { _ in groups.map { FloatBuffer(count: tile * wo * depth($0)) } }
+            workerProducts = (0..<workers).map { _ in FloatBuffer(count: tile * wo * maxProductWidth) }
+            capacity.workers = workers
+        }
+        if training && batch > capacity.batch {
+            trainingColumns = groups.map { FloatBuffer(count: batch * wo * depth($0)) }
+            batchProducts = FloatBuffer(count: batch * wo * maxProductWidth)
+            capacity.batch = batch
+        }
+    }
+
+    /// Packs each multi-member group's kernel slices side by side (weights may have changed).
+    func prepareForward() {
+        let rowFloats = cols.window * inChannels * filters  // one kernel row, as [kw·C, F]
+        for (g, group) in groups.enumerated() {
+            guard let p = packed[g] else { continue }
+            let k = depth(group)
+            let width = group.members.count * filters
+            for (m, member) in group.members.enumerated() {
+                let src = kernel.pointer + member.kernelRow * rowFloats
+                for r in 0..<k {
+                    (p.pointer + r * width + m * filters).update(from: src + r * filters, count: filters)
+                }
+            }
+        }
+    }
+
+    /// The GEMM's right operand for a group and its row stride.
+    private func operand(_ g: Int) -> (UnsafeMutablePointer<Float>, Int) {
+        if let p = packed[g] { return (p.pointer, groups[g].members.count * filters) }
+        return (kernel.pointer + groups[g].members[0].kernelRow * cols.window * inChannels * filters, filters)
+    }
+
+    /// Writes the im2col rows of samples `n0..<n1` for a group into `a`.
+    private func im2col(_ x: UnsafePointer<Float>, group: RowGroup, n0: Int, n1: Int, into a: UnsafeMutablePointer<Float>) {
+        let kw = cols.window
+        let c = inChannels
+        let w = cols.input
+        let k = depth(group)
+        let segment = kw * c
+        var row = a
+        for n in n0..<n1 {
+            let xs = x + n * inputSize
+            for ow in 0..<cols.output {
+                let start = cols.inputIndex(ow, tap: 0)
+                for r in 0..<group.rowCount {
+                    let dst = row + r * segment
+                    let src = xs + (group.firstInputRow + r) * w * c
+                    if let taps = cols.validTaps(ow) {
+                        if taps.lowerBound > 0 { dst.update(repeating: 0, count: taps.lowerBound * c) }
+                        (dst + taps.lowerBound * c).update(
+                            from: src + (start + taps.lowerBound) * c, count: taps.count * c)
+                        let after = (kw - 1 - taps.upperBound) * c
+                        if after > 0 { (dst + (taps.upperBound + 1) * c).update(repeating: 0, count: after) }
+                    } else {
+                        dst.update(repeating: 0, count: segment)
+                    }
+                }
+                row += k
+            }
+        }
+    }
+
+    func forward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, samples: Range<Int>, worker: Int,
+        training: Bool
+    ) {
+        let wo = cols.output
+        let f = filters
+        let tile = Self.tileSamples
+        var n0 = samples.lowerBound
+        while n0 < samples.upperBound {
+            let n1 = min(n0 + tile, samples.upperBound)
+            let m = (n1 - n0) * wo
+            for (g, group) in groups.enumerated() {
+                let k = depth(group)
+                let a = training ? trainingColumns[g].pointer + n0 * wo * k : workerColumns[worker][g].pointer
+                im2col(x, group: group, n0: n0, n1: n1, into: a)
+                let (b, ldb) = operand(g)
+                let width = group.members.count * f
+                let t = workerProducts[worker].pointer
+                BLAS.sgemm(m: m, n: width, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0, c: t, ldc: width)
+                // Scatter to NHWC with the bias (and ReLU, fused).
+                for n in n0..<n1 {
+                    for (mi, member) in group.members.enumerated() {
+                        let out = y + n * outputSize + member.outputRow * wo * f
+                        let src = t + (n - n0) * wo * width + mi * f
+                        for ow in 0..<wo {
+                            let o = out + ow * f
+                            let s = src + ow * width
+                            if let bias {
+                                let bp = bias.pointer
+                                if activation == .relu {
+                                    for j in 0..<f { o[j] = max(s[j] + bp[j], 0) }
+                                } else {
+                                    for j in 0..<f { o[j] = s[j] + bp[j] }
+                                }
+                            } else if activation == .relu {
+                                for j in 0..<f { o[j] = max(s[j], 0) }
+                            } else {
+                                o.update(from: s, count: f)
+                            }
+                        }
+                    }
+                }
+            }
+            for oh in emptyRows {
+                for n in n0..<n1 {
+                    let out = y + n * outputSize + oh * wo * f
+                    for ow in 0..<wo {
+                        if let bias { (out + ow * f).update(from: bias.pointer, count: f) } else {
+                            (out + ow * f).update(repeating: 0, count: f)
+                        }
+                        if activation == .relu { for j in 0..<f { out[ow * f + j] = max(out[ow * f + j], 0) } }
+                    }
+                }
+            }
+            if activation != .relu && activation != .linear {
+                let base = y + n0 * outputSize
+                activation.apply(base, rows: (n1 - n0) * outputSize / f, cols: f)
+            }
+            n0 = n1
+        }
+    }
+
+    func backward(
+        x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
+        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
+        parts: Int
+    ) {
+        let wo = cols.output
+        let f = filters
+        let kw = cols.window
+        let c = inChannels
+        if !dyIsPreActivation { activation.backward(y: y, dy: dy, rows: batch * outputSize / f, cols: f) }
+        if weightGradients {
+            kernelGradient.zero()
+            if let biasGradient {
+                let gb = biasGradient.pointer
+                gb.update(repeating: 0, count: f)
+                for p in 0..<(batch * outputSize / f) {
+                    let row = dy + p * f
+                    for j in 0..<f { gb[j] += row[j] }
+                }
+            }
+        }
+        if let dx { dx.update(repeating: 0, count: batch * inputSize) }
+        let rowFloats = kw * c * f
+        for (g, group) in groups.enumerated() {
+            let k = depth(group)
+            let width = group.members.count * f
+            let m = batch * wo
+            // Gather dT[(n, ow), (member, f)] from dy.
+            let dt = batchProducts.pointer
+            for n in 0..<batch {
+                for (mi, member) in group.members.enumerated() {
+                    let src = dy + n * outputSize + member.outputRow * wo * f
+                    let dst = dt + n * wo * width + mi * f
+                    for ow in 0..<wo { (dst + ow * width).update(from: src + ow * f, count: f) }
+                }
+            }
+            let a = trainingColumns[g].pointer
+            if weightGradients {
+                if let pg = packedGradient[g] {
+                    parallelGemm(parts: parts, transA: true, m: k, n: width, k: m, a: a, lda: k, b: dt, ldb: width, beta: 0, c: pg.pointer, ldc: width)
+                    for (mi, member) in group.members.enumerated() {
+                        let dst = kernelGradient.pointer + member.kernelRow * rowFloats
+                        for r in 0..<k {
+                            let d = dst + r * f
+                            let s = pg.pointer + r * width + mi * f
+                            for j in 0..<f { d[j] += s[j] }
+                        }
+                    }
+                } else {
+                    let dst = kernelGradient.pointer + group.members[0].kernelRow * rowFloats
+                    parallelGemm(parts: parts, transA: true, m: k, n: f, k: m, a: a, lda: k, b: dt, ldb: width, beta: 1, c: dst, ldc: f)
+                }
+            }
+            if let dx {
+                // dA = dT·Bᵀ, written over A (no longer needed), then col2im-accumulated into dx.
+                let (b, ldb) = operand(g)
+                parallelGemm(parts: parts, transB: true, m: m, n: k, k: width, a: dt, lda: width, b: b, ldb: ldb, beta: 0, c: a, ldc: k)
+                let w = cols.input
+                let segment = kw * c
+                var row = a
+                for n in 0..<batch {
+                    let xs = dx + n * inputSize
+                    for ow in 0..<wo {
+                        let start = cols.inputIndex(ow, tap: 0)
+                        if let taps = cols.validTaps(ow) {
+                            for r in 0..<group.rowCount {
+                                let src = row + r * segment + taps.lowerBound * c
+                                let dst = xs + ((group.firstInputRow + r) * w + start + taps.lowerBound) * c
+                                for q in 0..<(taps.count * c) { dst[q] += src[q] }
+                            }
+                        }
+                        row += k
+                    }
+                }
+            }
+        }
+    }
+}

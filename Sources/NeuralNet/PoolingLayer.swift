@@ -1,0 +1,128 @@
+/// Where a sliding window of a Conv2D or MaxPooling2D layer lies along one spatial axis, with
+/// TensorFlow's rule for `same` padding (the extra padding goes after: `before = total / 2`).
+struct WindowAxis {
+    let input: Int
+    let output: Int
+    let window: Int
+    let stride: Int
+    let padBefore: Int
+
+    init(input: Int, output: Int, window: Int, stride: Int, padding: Padding) {
+        self.input = input
+        self.output = output
+        self.window = window
+        self.stride = stride
+        switch padding {
+        case .valid: padBefore = 0
+        case .same: padBefore = max((output - 1) * stride + window - input, 0) / 2
+        }
+    }
+
+    /// The window taps `i` (0..<window) of output position `o` that fall on real input, i.e. with
+    /// input index `o·stride + i - padBefore` in `0..<input`.
+    func validTaps(_ o: Int) -> ClosedRange<Int>? {
+        let start = o * stride - padBefore
+        let lo = max(0, -start)
+        let hi = min(window - 1, input - 1 - start)
+        return lo <= hi ? lo...hi : nil
+    }
+
+    /// Input index of tap `i` of output position `o` (may be outside the input).
+    func inputIndex(_ o: Int, tap i: Int) -> Int { o * stride + i - padBefore }
+}
+
+/// `MaxPooling2D` (channels last). Padded positions never win (TensorFlow's semantics); the gradient
+/// goes to the first maximum of each window.
+final class MaxPoolingLayer: EngineLayer {
+    let spec: LayerSpec
+    let rows: WindowAxis
+    let cols: WindowAxis
+    let channels: Int
+    let inputSize: Int
+    let outputSize: Int
+    private var argmax = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private var argmaxCapacity = 0
+
+    init(spec: LayerSpec, options: Pool2DOptions, inputShape: [Int], outputShape: [Int]) {
+        self.spec = spec
+        rows = WindowAxis(
+            input: inputShape[0], output: outputShape[0], window: options.poolSize[0],
+            stride: options.strides[0], padding: options.padding)
+        cols = WindowAxis(
+            input: inputShape[1], output: outputShape[1], window: options.poolSize[1],
+            stride: options.strides[1], padding: options.padding)
+        channels = inputShape[2]
+        inputSize = inputShape.reduce(1, *)
+        outputSize = outputShape.reduce(1, *)
+    }
+
+    deinit { argmax.deallocate() }
+
+    func reserve(batch: Int, workers: Int, training: Bool) {
+        if training && argmaxCapacity < batch * outputSize {
+            argmax.deallocate()
+            argmaxCapacity = batch * outputSize
+            argmax = .allocate(capacity: argmaxCapacity)
+            argmax.initialize(repeating: 0, count: argmaxCapacity)
+        }
+    }
+
+    func forward(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, samples: Range<Int>, worker: Int,
+        training: Bool
+    ) {
+        let c = channels
+        let w = cols.input
+        for n in samples {
+            let xs = x + n * inputSize
+            let ys = y + n * outputSize
+            let am: UnsafeMutablePointer<Int32>? = training ? argmax + n * outputSize : nil
+            for oh in 0..<rows.output {
+                guard let tr = rows.validTaps(oh) else {
+                    (ys + oh * cols.output * c).update(repeating: 0, count: cols.output * c)
+                    continue
+                }
+                for ow in 0..<cols.output {
+                    let out = ys + (oh * cols.output + ow) * c
+                    guard let tc = cols.validTaps(ow) else {
+                        out.update(repeating: 0, count: c)
+                        continue
+                    }
+                    var first = true
+                    for i in tr {
+                        let h = rows.inputIndex(oh, tap: i)
+                        for j in tc {
+                            let idx = (h * w + cols.inputIndex(ow, tap: j)) * c
+                            let src = xs + idx
+                            if first {
+                                out.update(from: src, count: c)
+                                if let am { for k in 0..<c { am[(oh * cols.output + ow) * c + k] = Int32(idx + k) } }
+                                first = false
+                            } else {
+                                for k in 0..<c where src[k] > out[k] {
+                                    out[k] = src[k]
+                                    if let am { am[(oh * cols.output + ow) * c + k] = Int32(idx + k) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    func backward(
+        x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
+        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
+        parts: Int
+    ) {
+        guard let dx else { return }
+        dx.update(repeating: 0, count: batch * inputSize)
+        for n in 0..<batch {
+            let d = dx + n * inputSize
+            let g = dy + n * outputSize
+            let am = argmax + n * outputSize
+            for k in 0..<outputSize { d[Int(am[k])] += g[k] }
+        }
+    }
+}

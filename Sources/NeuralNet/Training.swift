@@ -1,0 +1,357 @@
+import Dispatch
+import Foundation
+import Tensor
+
+/// The logs of one finished epoch: `loss` (cross-entropy + regularisation, batch-size-weighted mean
+/// over the epoch, as Keras reports it), the compiled metrics (`accuracy`, `mae`, …), and with
+/// validation data the same names prefixed `val_` (computed after the epoch, dropout off).
+public struct EpochLogs: Sendable, Equatable {
+    /// 0-based epoch index within this `fit` call.
+    public var epoch: Int
+    /// Metric values by Keras name, e.g. `loss`, `accuracy`, `mae`, `val_loss`.
+    public var values: [String: Double]
+    /// Wall-clock seconds the epoch took (training and validation).
+    public var seconds: Double
+    /// The metric names in Keras's display order (loss, metrics, then val_ counterparts).
+    public var orderedNames: [String]
+
+    public subscript(name: String) -> Double? { values[name] }
+}
+
+/// Progress within an epoch, reported after every batch.
+public struct BatchProgress: Sendable, Equatable {
+    public var epoch: Int
+    /// Batches done in this epoch (1-based) and the epoch's batch count.
+    public var batch: Int
+    public var batches: Int
+    /// Running epoch means of the training metrics so far (same names as `EpochLogs`).
+    public var values: [String: Double]
+}
+
+/// What a callback asks the training loop to do next.
+public enum TrainingDecision: Sendable, Equatable {
+    case proceed, stop
+}
+
+/// Keras's `EarlyStopping`: stop when `monitor` has not improved by more than `minDelta` for
+/// `patience` epochs (checked from the second epoch on) and, with `restoreBestWeights`, put back the
+/// weights of the best epoch when stopping.
+public struct EarlyStopping: Sendable, Equatable {
+    public enum Mode: Sendable, Equatable {
+        /// `max` for names containing "acc", else `min` (Keras's `auto`).
+        case auto, min, max
+    }
+    public var monitor: String
+    public var patience: Int
+    public var minDelta: Double
+    public var mode: Mode
+    public var restoreBestWeights: Bool
+
+    public init(
+        monitor: String = "val_loss", patience: Int = 0, minDelta: Double = 0, mode: Mode = .auto,
+        restoreBestWeights: Bool = true
+    ) {
+        self.monitor = monitor
+        self.patience = patience
+        self.minDelta = minDelta
+        self.mode = mode
+        self.restoreBestWeights = restoreBestWeights
+    }
+
+    var maximises: Bool {
+        switch mode {
+        case .auto: return monitor.contains("acc")
+        case .min: return false
+        case .max: return true
+        }
+    }
+}
+
+/// Options of `Network.fit` (Keras `model.fit` arguments plus callbacks).
+public struct FitOptions {
+    public var epochs: Int
+    /// Samples per step; the last batch of an epoch may be smaller (Keras's default 32).
+    public var batchSize: Int
+    /// Reshuffle the training samples every epoch (seeded); false keeps their order.
+    public var shuffle: Bool
+    /// Validation inputs and one-hot targets, evaluated after each epoch (`val_*` logs).
+    public var validation: (x: Tensor, y: Tensor)?
+    public var earlyStopping: EarlyStopping?
+    /// Called after every epoch with its logs (print a Keras-style line here); return `.stop` to end
+    /// training after this epoch.
+    public var onEpochEnd: ((EpochLogs) throws -> TrainingDecision)?
+    /// Called after every epoch with the network's current state (write a checkpoint file here).
+    public var checkpoint: ((EpochLogs, Model) throws -> Void)?
+    /// Called after every batch (progress bars within long epochs).
+    public var onBatchEnd: ((BatchProgress) -> Void)?
+
+    public init(
+        epochs: Int, batchSize: Int = 32, shuffle: Bool = true, validation: (x: Tensor, y: Tensor)? = nil,
+        earlyStopping: EarlyStopping? = nil, onEpochEnd: ((EpochLogs) throws -> TrainingDecision)? = nil,
+        checkpoint: ((EpochLogs, Model) throws -> Void)? = nil, onBatchEnd: ((BatchProgress) -> Void)? = nil
+    ) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.shuffle = shuffle
+        self.validation = validation
+        self.earlyStopping = earlyStopping
+        self.onEpochEnd = onEpochEnd
+        self.checkpoint = checkpoint
+        self.onBatchEnd = onBatchEnd
+    }
+}
+
+/// What `fit` returns (Keras's `History.history`): one value per epoch for each metric name.
+public struct History: Sendable, Equatable {
+    public var epochs: [EpochLogs] = []
+    /// The epoch (0-based) after which early stopping ended training, if it did.
+    public var stoppedEpoch: Int?
+    /// With early stopping, the best epoch (0-based) of the monitored value.
+    public var bestEpoch: Int?
+
+    /// Values of one metric, in epoch order (empty if never logged).
+    public func values(_ name: String) -> [Double] { epochs.compactMap { $0.values[name] } }
+    public var loss: [Double] { values("loss") }
+    public var accuracy: [Double] { values("accuracy") }
+    public var mae: [Double] { values("mae") }
+    public var valLoss: [Double] { values("val_loss") }
+    public var valAccuracy: [Double] { values("val_accuracy") }
+    public var valMae: [Double] { values("val_mae") }
+}
+
+extension Network {
+    /// Trains for `options.epochs` epochs (Keras `model.fit`). Continues from the current weights and
+    /// optimiser state, so calling it again resumes training. `y` holds one-hot targets `(N, classes)`.
+    public func fit(x: Tensor, y: Tensor, options: FitOptions) throws -> History {
+        let n = try sampleCount(of: x)
+        try checkTargets(y, samples: n)
+        guard options.epochs >= 0 else { throw NetworkError.invalidArgument("epochs must be ≥ 0, got \(options.epochs)") }
+        guard options.batchSize >= 1 else {
+            throw NetworkError.invalidArgument("batch size must be at least 1, got \(options.batchSize)")
+        }
+        guard n > 0 else { throw NetworkError.invalidArgument("no training samples") }
+        if let v = options.validation {
+            let nv = try sampleCount(of: v.x)
+            try checkTargets(v.y, samples: nv)
+        }
+        if let es = options.earlyStopping {
+            let names = logNames(validation: options.validation != nil)
+            guard names.contains(es.monitor) else {
+                throw NetworkError.invalidArgument(
+                    "early stopping monitors '\(es.monitor)', which is not logged (logged: \(names.joined(separator: ", ")))")
+            }
+            guard es.patience >= 0 else { throw NetworkError.invalidArgument("early stopping patience must be ≥ 0") }
+        }
+        let batchSize = min(options.batchSize, n)
+        workspace.reserve(network: self, batch: batchSize, training: true)
+        let metrics = compileConfig.metrics
+        var history = History()
+        var best: Double? = nil
+        var bestWeights: [[Tensor]]? = nil
+        var wait = 0
+        var labels = [Float](repeating: 0, count: batchSize * outputSize)
+        let batches = (n + batchSize - 1) / batchSize
+
+        for epoch in 0..<options.epochs {
+            let started = DispatchTime.now().uptimeNanoseconds
+            let order = options.shuffle ? rng.permutation(n) : Array(0..<n)
+            var sums = (loss: 0.0, correct: 0.0, absolute: 0.0, count: 0)
+            for b in 0..<batches {
+                let lo = b * batchSize
+                let hi = min(lo + batchSize, n)
+                let count = hi - lo
+                // Gather the batch.
+                let input = workspace.input.pointer
+                x.scalars.withUnsafeBufferPointer { xs in
+                    for (r, idx) in order[lo..<hi].enumerated() {
+                        (input + r * inputSize).update(from: xs.baseAddress! + idx * inputSize, count: inputSize)
+                    }
+                }
+                y.scalars.withUnsafeBufferPointer { ys in
+                    labels.withUnsafeMutableBufferPointer { lb in
+                        for (r, idx) in order[lo..<hi].enumerated() {
+                            (lb.baseAddress! + r * outputSize).update(from: ys.baseAddress! + idx * outputSize, count: outputSize)
+                        }
+                    }
+                }
+                let totals = labels.withUnsafeBufferPointer { trainStep(targets: $0.baseAddress!, count: count) }
+                sums.loss += totals.loss * Double(count)
+                sums.correct += totals.batch.correct
+                sums.absolute += totals.batch.absoluteError
+                sums.count += count
+                if let onBatchEnd = options.onBatchEnd {
+                    onBatchEnd(
+                        BatchProgress(
+                            epoch: epoch, batch: b + 1, batches: batches,
+                            values: metricValues(loss: sums.loss, correct: sums.correct, absolute: sums.absolute, count: sums.count, metrics: metrics, prefix: "")))
+                }
+            }
+            var values = metricValues(
+                loss: sums.loss, correct: sums.correct, absolute: sums.absolute, count: sums.count, metrics: metrics, prefix: "")
+            if let v = options.validation {
+                let ev = try evaluate(x: v.x, y: v.y, batchSize: options.batchSize)
+                for (k, value) in ev { values["val_" + k] = value }
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+            let logs = EpochLogs(
+                epoch: epoch, values: values, seconds: seconds, orderedNames: logNames(validation: options.validation != nil))
+            history.epochs.append(logs)
+            var stop = false
+            if let onEpochEnd = options.onEpochEnd, try onEpochEnd(logs) == .stop { stop = true }
+            if let checkpoint = options.checkpoint { try checkpoint(logs, exportModel()) }
+            if let es = options.earlyStopping, let current = values[es.monitor] {
+                wait += 1
+                let improved: Bool
+                if let b = best {
+                    improved = es.maximises ? current - es.minDelta > b : current + es.minDelta < b
+                } else {
+                    improved = true
+                }
+                if improved {
+                    best = current
+                    history.bestEpoch = epoch
+                    if es.restoreBestWeights { bestWeights = weights }
+                    wait = 0
+                } else if wait >= es.patience && epoch > 0 {
+                    history.stoppedEpoch = epoch
+                    if let bw = bestWeights { try setWeights(bw) }
+                    stop = true
+                }
+            }
+            if stop { break }
+        }
+        return history
+    }
+
+    /// Loss (cross-entropy + regularisation) and metrics on `x`, `y` without training (Keras
+    /// `model.evaluate`), keyed by Keras names (`loss`, `accuracy`, `mae`).
+    public func evaluate(x: Tensor, y: Tensor, batchSize: Int = 32) throws -> [String: Double] {
+        let n = try sampleCount(of: x)
+        try checkTargets(y, samples: n)
+        guard batchSize >= 1 else { throw NetworkError.invalidArgument("batch size must be at least 1, got \(batchSize)") }
+        guard n > 0 else { throw NetworkError.invalidArgument("no samples to evaluate") }
+        let batch = min(batchSize, n)
+        workspace.reserve(network: self, batch: batch, training: false)
+        var total = BatchTotals()
+        let last = layers[layers.count - 1]
+        x.scalars.withUnsafeBufferPointer { xs in
+            y.scalars.withUnsafeBufferPointer { ys in
+                var start = 0
+                while start < n {
+                    let count = min(batch, n - start)
+                    let p = forward(input: xs.baseAddress! + start * inputSize, count: count, training: false)
+                    let t = crossEntropy(
+                        probabilities: p, logits: last.logits, targets: ys.baseAddress! + start * outputSize,
+                        count: count, classes: outputSize, gradient: nil, scale: 0)
+                    total.crossEntropy += t.crossEntropy
+                    total.correct += t.correct
+                    total.absoluteError += t.absoluteError
+                    total.count += count
+                    start += count
+                }
+            }
+        }
+        let reg = regularizationLoss()
+        return metricValues(
+            loss: total.crossEntropy + reg * Double(n), correct: total.correct, absolute: total.absoluteError,
+            count: n, metrics: compileConfig.metrics, prefix: "")
+    }
+
+    /// One optimisation step on the batch already gathered into the workspace input.
+    /// Returns the batch loss (mean cross-entropy + regularisation, before the update) and totals.
+    func trainStep(targets: UnsafePointer<Float>, count: Int) -> (loss: Double, batch: BatchTotals) {
+        for layer in layers { layer.sampleNoise(batch: count, rng: &rng) }
+        let result = computeGradients(targets: targets, count: count)
+        optimizer.step(layers: layers, trainable: result.trainable)
+        return (result.loss, result.batch)
+    }
+
+    /// Forward and backward pass (training mode, current dropout masks) on the batch in the workspace
+    /// input: fills the trainable layers' gradients (loss + regularisation terms).
+    func computeGradients(targets: UnsafePointer<Float>, count: Int) -> (loss: Double, batch: BatchTotals, trainable: [Bool]) {
+        let input = workspace.input.pointer
+        let p = forward(input: input, count: count, training: true)
+        let reg = regularizationLoss()
+        let grads = workspace.gradientPointers()
+        let outs = workspace.outputPointers(input: input)
+        let lastIndex = layers.count - 1
+        let last = layers[lastIndex]
+        let fused = last.logits != nil
+        let totals = crossEntropy(
+            probabilities: p, logits: last.logits, targets: targets, count: count, classes: outputSize,
+            gradient: grads[lastIndex]?.base, scale: 1 / Float(count))
+        // Backward down to the lowest layer with trainable variables.
+        let trainable = layers.enumerated().map { i, l in architecture.layers[i].trainable && !l.variables.isEmpty }
+        if let lowest = trainable.firstIndex(of: true), grads[lastIndex] != nil {
+            BLAS.setThreadCount(1)
+            var i = lastIndex
+            while i >= max(lowest, 1) {
+                let layer = layers[i]
+                if !layer.aliasesInput, let dy = grads[i] {
+                    let dx = i > lowest ? grads[i - 1]?.base : nil
+                    layer.backward(
+                        x: outs[i - 1].base, y: outs[i].base, dy: dy.base, dx: dx, batch: count,
+                        weightGradients: trainable[i], dyIsPreActivation: fused && i == lastIndex,
+                        parts: max(1, threads))
+                }
+                i -= 1
+            }
+            addRegularizationGradients()
+        }
+        return (totals.crossEntropy / Double(count) + reg, totals, trainable)
+    }
+
+    /// Loss and gradients for one batch `x`, `y` in training mode, without updating anything (for
+    /// gradient checks). Gradients are `[layer][variable]`, empty for frozen and weightless layers.
+    func lossAndGradients(x: Tensor, y: Tensor) throws -> (loss: Double, gradients: [[Tensor]]) {
+        let n = try sampleCount(of: x)
+        try checkTargets(y, samples: n)
+        guard n > 0 else { throw NetworkError.invalidArgument("no samples") }
+        workspace.reserve(network: self, batch: n, training: true)
+        workspace.input.pointer.update(from: x.scalars, count: n * inputSize)
+        let result = y.scalars.withUnsafeBufferPointer { computeGradients(targets: $0.baseAddress!, count: n) }
+        let grads = layers.enumerated().map { i, layer in
+            result.trainable[i] ? zip(layer.gradients, weightShapes[i]).map { Tensor(shape: $1, scalars: $0.array) } : []
+        }
+        return (result.loss, grads)
+    }
+
+    func checkTargets(_ y: Tensor, samples n: Int) throws {
+        guard y.shape == [n, outputSize] else { throw NetworkError.targetShape(expected: [n, outputSize], got: y.shape) }
+    }
+
+    /// Log names in Keras order: loss, metrics, then val_ counterparts.
+    func logNames(validation: Bool) -> [String] {
+        let train = ["loss"] + compileConfig.metrics
+        return validation ? train + train.map { "val_" + $0 } : train
+    }
+
+    func metricValues(
+        loss: Double, correct: Double, absolute: Double, count: Int, metrics: [String], prefix: String
+    ) -> [String: Double] {
+        let c = Double(max(count, 1))
+        var values = [prefix + "loss": loss / c]
+        for name in metrics {
+            switch Metric(name: name) {
+            case .accuracy: values[prefix + name] = correct / c
+            case .meanAbsoluteError: values[prefix + name] = absolute / c
+            case nil: break
+            }
+        }
+        return values
+    }
+}
+
+extension Tensor {
+    /// One-hot targets `(N, classes)` from class indices (each in `0..<classes`).
+    public static func oneHot(_ labels: [Int], classes: Int) throws -> Tensor {
+        var values = [Float](repeating: 0, count: labels.count * classes)
+        for (i, label) in labels.enumerated() {
+            guard label >= 0 && label < classes else {
+                throw NetworkError.invalidArgument("label \(label) at index \(i) is not a class index in 0..<\(classes)")
+            }
+            values[i * classes + label] = 1
+        }
+        return Tensor(shape: [labels.count, classes], scalars: values)
+    }
+}
