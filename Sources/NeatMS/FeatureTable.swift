@@ -57,11 +57,14 @@ public struct TablePeak: Sendable, Equatable {
     public var featureRT: Double?
     /// The table line the peak was read from.
     public var location: TableLocation
+    /// 0-based index of that line among the file's data rows (the MZmine feature row; the XCMS peak row).
+    public var dataRow: Int
 
-    public init(sample: Int, feature: Int, location: TableLocation) {
+    public init(sample: Int, feature: Int, location: TableLocation, dataRow: Int) {
         self.sample = sample
         self.feature = feature
         self.location = location
+        self.dataRow = dataRow
     }
 
     /// The extraction window, when all four edges are present.

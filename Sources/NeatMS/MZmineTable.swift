@@ -122,7 +122,7 @@ enum MZmineTableReader {
                     guard let v = values[field.rawValue] else { return nil }
                     return v == 0 && field != .rtStart ? nil : v
                 }
-                var peak = TablePeak(sample: sample, feature: -1, location: location)
+                var peak = TablePeak(sample: sample, feature: -1, location: location, dataRow: row)
                 peak.mz = get(.mz)
                 peak.rt = get(.rt)
                 peak.rtStart = get(.rtStart)

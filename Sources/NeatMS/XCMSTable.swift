@@ -70,7 +70,7 @@ enum XCMSTableReader {
             guard !sampleName.isEmpty else {
                 throw TableError(file: csv.path, line: location.line, message: "empty 'sample_name'")
             }
-            var peak = TablePeak(sample: builder.sampleIndex(sampleName), feature: -1, location: location)
+            var peak = TablePeak(sample: builder.sampleIndex(sampleName), feature: -1, location: location, dataRow: row)
             peak.mz = try number("mz")
             peak.mzMin = try number("mzmin")
             peak.mzMax = try number("mzmax")
