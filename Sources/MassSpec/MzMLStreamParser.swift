@@ -18,11 +18,21 @@ private struct CVParam {
     var unitName: String
 
     init(_ attributes: XMLAttributes) {
-        accession = attributes.value("accession") ?? ""
-        name = attributes.value("name") ?? ""
-        value = attributes.value("value") ?? ""
-        unitAccession = attributes.value("unitAccession") ?? ""
-        unitName = attributes.value("unitName") ?? ""
+        (accession, name, value, unitAccession, unitName) = ("", "", "", "", "")
+        attributes.forEach { attribute, text in
+            let string = { String(decoding: text, as: UTF8.self) }
+            if strcmp(attribute, "accession") == 0 {
+                accession = string()
+            } else if strcmp(attribute, "value") == 0 {
+                value = string()
+            } else if strcmp(attribute, "name") == 0 {
+                name = string()
+            } else if strcmp(attribute, "unitAccession") == 0 {
+                unitAccession = string()
+            } else if strcmp(attribute, "unitName") == 0 {
+                unitName = string()
+            }
+        }
     }
 }
 

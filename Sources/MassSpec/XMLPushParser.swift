@@ -18,18 +18,26 @@ struct XMLAttributes {
     fileprivate let raw: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
     fileprivate let count: Int
 
-    /// The value of the attribute with local name `name`, or nil.
-    func value(_ name: StaticString) -> String? {
-        guard let raw else { return nil }
-        let wanted = UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+    /// Calls `body(localName, value)` for each attribute.
+    func forEach(_ body: (_ name: UnsafePointer<CChar>, _ value: UnsafeBufferPointer<UInt8>) -> Void) {
+        guard let raw else { return }
         for i in 0 ..< count {
             // Five pointers per attribute: local name, prefix, URI, value start, value end.
             guard let local = raw[5 * i], let start = raw[5 * i + 3], let end = raw[5 * i + 4] else { continue }
-            if strcmp(UnsafeRawPointer(local).assumingMemoryBound(to: CChar.self), wanted) == 0 {
-                return String(decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+            body(UnsafeRawPointer(local).assumingMemoryBound(to: CChar.self),
+                 UnsafeBufferPointer(start: start, count: end - start))
+        }
+    }
+
+    /// The value of the attribute with local name `name`, or nil.
+    func value(_ name: StaticString) -> String? {
+        var result: String?
+        forEach { local, value in
+            if result == nil, strcmp(local, UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)) == 0 {
+                result = String(decoding: value, as: UTF8.self)
             }
         }
-        return nil
+        return result
     }
 }
 
