@@ -137,7 +137,7 @@ final class MzMLStreamParser: XMLEventHandler {
             }
         }
         var state = completed[completedHead]
-        completed[completedHead] = SpectrumState(index: -1, id: "")
+        completed[completedHead] = SpectrumState(index: -1, id: "")  // drop the queue's reference to the buffers
         completedHead += 1
         defer {
             spareBuffers.append(state.mzText)
