@@ -95,3 +95,30 @@ import Testing
         }
     }
 }
+
+@Suite struct FrozenLayers {
+    @Test(arguments: ["h5", "keras22", "keras"])
+    func trainableFlagsAndTheirOptimizerSlotsSurvive(format: String) throws {
+        var model = try LegacyH5.read(kerasFixture("reduced_tfkeras2_full.h5")).model
+        for i in [1, 3] { model.architecture.layers[i].trainable = false }  // the convolutional base
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let output: KerasOutputFormat = format == "keras" ? .keras : .h5(format == "keras22" ? .keras22 : .tfKeras2)
+        let name = "frozen_\(format).\(format == "keras" ? "keras" : "h5")"
+        let url = dir.appendingPathComponent(name)
+        try KerasModelFile.write(model, to: url, format: output)
+        let back = try KerasModelFile.load(url).model
+        #expect(back.architecture.layers.map(\.trainable) == [true, false, true, false, true, true, true, true])
+        // Only the trainable variables (dense_1, dense_prediction) carry optimizer slots in the file.
+        let state = try #require(back.optimizerState)
+        #expect(state.slots["m"]?[5] == model.optimizerState?.slots["m"]?[5])
+        #expect(state.slots["m"]?[1].isEmpty == true)
+        #expect(try back.architecture.summary().contains("Non-trainable params: 19,328"))
+        if let out = InteropManifest.outputURL("KerasFormat_\(name)") {
+            try KerasModelFile.write(model, to: out, format: output)
+            try InteropManifest.record(
+                file: out, source: "Fixtures/keras/reduced_tfkeras2_full.h5", kind: format == "keras" ? .keras : .h5,
+                expect: .init(trainable: ["conv2d_1": false, "conv2d_2": false, "dense_1": true]))
+        }
+    }
+}
