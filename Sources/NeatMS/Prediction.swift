@@ -57,7 +57,8 @@ extension Experiment {
     ///
     /// - Parameters:
     ///   - classes: the model's classes, in output order (NeatMS: the sorted labels).
-    ///   - predict: runs the network on a batch: (values, N) → N rows of class probabilities. Called from
+    ///   - predict: runs the network on one sample's batch (`matrices.values`, shape
+    ///     (`matrices.count`, 2, n, 1)) and returns one row of class probabilities per peak. Called from
     ///     several threads at once; it must be thread-safe.
     ///   - progress: called (serially) after each sample with its matrices' summary.
     public func predictPeaks(
@@ -65,7 +66,7 @@ extension Experiment {
         options: MatrixOptions = .neatMSDefault,
         concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
         loader: @escaping MS1Loader = { try MS1Scans.load($0) },
-        predict: @escaping @Sendable (_ values: [Float], _ count: Int) throws -> [[Float]],
+        predict: @escaping @Sendable (_ matrices: SampleMatrices) throws -> [[Float]],
         progress: @escaping @Sendable (SampleMatrices) -> Void = { _ in }
     ) throws -> PeakPredictions {
         guard let target = classes.firstIndex(of: label) else {
@@ -78,7 +79,7 @@ extension Experiment {
             work: { sample -> (SampleMatrices, [[Float]]) in
                 let matrices = SampleMatrices(
                     table: table, sample: sample, scans: try loader(rawFiles[sample]), options: options)
-                let output = matrices.count == 0 ? [] : try predict(matrices.values, matrices.count)
+                let output = matrices.count == 0 ? [] : try predict(matrices)
                 guard output.count == matrices.count else {
                     throw PredictionError(
                         message: "\(matrices.sampleName): the model returned \(output.count) predictions for \(matrices.count) peaks")
