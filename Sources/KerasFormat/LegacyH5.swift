@@ -4,6 +4,7 @@ import NeuralNet
 
 /// A model read from a file, with what the reader had to say about it.
 public struct LoadedModel: Sendable {
+    /// Architecture, weights, and (when the file has them) compile settings and optimizer state.
     public var model: Model
     /// Which layout the file had.
     public var format: KerasFileFormat
@@ -26,7 +27,7 @@ public enum LegacyH5 {
     static func read(_ file: HDF5File) throws -> LoadedModel {
         let root = file.root
         guard let configText = try root.stringAttribute("model_config") else {
-            if try root.hasAttribute("layer_names") {
+            if try LegacyWeights.hasLayerNames(root) {
                 throw KerasFormatError(
                     "no model_config: this is a weights-only file (save_weights); load it into a model instead")
             }

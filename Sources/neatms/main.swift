@@ -3,6 +3,7 @@ import ArgumentParser
 struct Neatms: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neatms",
-        abstract: "Use, fine-tune and convert the NeatMS peak-quality network.")
+        abstract: "Use, fine-tune and convert the NeatMS peak-quality network.",
+        subcommands: [SummaryCommand.self, InspectCommand.self, ConvertCommand.self, PredictCommand.self])
 }
 Neatms.main()
