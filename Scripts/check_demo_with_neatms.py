@@ -89,19 +89,29 @@ def main():
         run = pymzml.run.Reader(os.path.join(raw, name))
         ms1 = ms2 = points = 0
         first = last = None
+        first_peaks = None
+        ids = []
         for spec in run:
             if not isinstance(spec, pymzml.spec.Spectrum):
                 continue
             if spec.ms_level == 1:
                 ms1 += 1
-                points += spec.peaks("centroided").shape[0]
+                peaks = spec.peaks("centroided")
+                points += peaks.shape[0]
                 t = spec.scan_time_in_minutes()
-                first = t if first is None else first
+                if first is None:
+                    first = t
+                    first_peaks = peaks[:3]
                 last = t
+                ids.append(spec.ID)
             elif spec.ms_level == 2:
                 ms2 += 1
+        # Full-precision values (JSON keeps Python's repr), so a reader can be checked bit for bit.
         spectra_counts[name] = dict(ms1_spectra=ms1, ms2_spectra=ms2, ms1_centroids=points,
-                                    first_rt_min=round(first, 6), last_rt_min=round(last, 6))
+                                    first_rt_min=first, last_rt_min=last,
+                                    first_ms1_scan=int(ids[0]), last_ms1_scan=int(ids[-1]),
+                                    first_ms1_mz=[float(v) for v in first_peaks[:, 0]],
+                                    first_ms1_intensity=[float(v) for v in first_peaks[:, 1]])
     print("pymzml:", spectra_counts)
 
     # 2. Load with NeatMS through the MZmine table and build the matrices.

@@ -463,6 +463,13 @@ def run(directory: Path) -> Report:
     if not entries:
         rep.fail(str(directory), "manifest entries", "none: the Swift tests did not write files")
         return rep
+    recorded = {resolve(directory, e["file"]).resolve() for e in entries}
+    recorded |= {resolve(directory, e["expect"]["predictions_file"]).resolve()
+                 for e in entries if isinstance(e.get("expect"), dict) and "predictions_file" in e["expect"]}
+    for p in sorted(directory.rglob("*")):
+        if p.is_file() and "manifest.d" not in p.parts and p.name != "manifest.json" and p.resolve() not in recorded:
+            print(f"note {p.relative_to(directory)}: no manifest entry, not checked "
+                  "(record it with InteropManifest.record)", flush=True)
     for entry in entries:
         path = resolve(directory, entry["file"])
         label = entry["file"] + (f" ({entry['test']})" if entry.get("test") else "")

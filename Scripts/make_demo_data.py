@@ -36,6 +36,7 @@ MS2_EVERY = 10              # two MS2 scans after every 10th MS1 scan
 DETECTION_THRESHOLD = 100.0 # centroids below this intensity are not written (like a centroider's noise level)
 N_CHEMICAL_NOISE = 35       # random chemical-noise centroids per MS1 scan
 N_BACKGROUND_IONS = 20      # persistent background ions (present through the whole run)
+N_BACKGROUND_FEATURES = 6   # noise features whose window sits on a background ion
 MZ_LOW, MZ_HIGH = 80.0, 950.0
 
 LABELS = ("High_quality", "Low_quality", "Noise")
@@ -81,9 +82,11 @@ def emg(t, apex, sigma, tau):
     return np.interp(t, grid, y, left=0.0, right=0.0)
 
 
-def sample_kind(rng, base):
+def sample_kind(rng, base, on_background):
     """Per-sample realised kind of a feature: mostly the feature's base class, sometimes another."""
     r = rng.uniform()
+    if on_background:  # a feature picked on a persistent background ion
+        return "noise_background" if r < 0.85 else "lq_low_sn"
     if base == "High_quality":
         if r < 0.80:
             return "hq"
@@ -98,8 +101,7 @@ def sample_kind(rng, base):
     # Noise
     if r < 0.10:
         return rng.choice(["lq_low_sn", "lq_jagged"])
-    return rng.choice(["noise_flat", "noise_spikes", "noise_drift", "noise_bump", "noise_background",
-                       "noise_sparse"])
+    return rng.choice(["noise_flat", "noise_spikes", "noise_drift", "noise_bump", "noise_sparse"])
 
 
 def base_label(kind):
@@ -166,7 +168,7 @@ def mz_with_error(rng, mz, intensity, ppm_sigma):
     return mz * (1.0 + rng.normal(0.0, 1.0, size=np.shape(intensity)) * scale * 1e-6)
 
 
-def make_peak(rng, feature, sample_index, kind, ms1_times, background_traces):
+def make_peak(rng, feature, sample_index, kind, ms1_times):
     """Builds one sample's peak of a feature. Returns a PeakRecord whose .points is a list of
     (ms1_index, mz, intensity) centroids this peak adds to the raw file."""
     p = PeakRecord()
@@ -282,12 +284,8 @@ def make_peak(rng, feature, sample_index, kind, ms1_times, background_traces):
             signal = bump * gaussian(apex, sigma * rng.uniform(1.0, 2.0))
             p.details.update(bump_sn=bump / noise_sd)
         elif kind == "noise_background":
-            # The window sits on a persistent background ion: its trace is the only signal.
-            ion = background_traces[int(rng.integers(len(background_traces)))]
-            mz0 = ion["mz"]
-            baseline_level = 0.0
-            noise_sd = 1.0
-            p.details.update(background_ion=ion["mz"])
+            # The window sits on a persistent background ion (written by the caller): no signal of its own.
+            pass
         elif kind == "noise_sparse":
             baseline_level = rng.uniform(0.0, 0.5) * noise_sd
     else:
@@ -333,43 +331,45 @@ def make_peak(rng, feature, sample_index, kind, ms1_times, background_traces):
     return p
 
 
-def finish_table_values(rng, p, ms1_times, extra_trace):
-    """MZmine-like per-peak values from the centroids that fall into the peak window."""
-    pts = p.points + extra_trace
-    inside = [(i, m, v) for i, m, v in pts if p.rt_start_s <= ms1_times[i] <= p.rt_end_s]
+def finish_table_values(rng, p, ms1_times, ms1_arrays):
+    """MZmine-like per-peak values measured on the raw data written: m/z bounds from the centroids near the
+    peak's m/z inside its window, height and area from the summed chromatogram inside those bounds."""
+    start, end = p.rt_start_s, p.rt_end_s
+    width = end - start
+    inside = [i for i in range(ms1_times.size) if start <= ms1_times[i] <= end]
+    margin = [i for i in range(ms1_times.size) if start - width - 1.0 <= ms1_times[i] <= end + width + 1.0]
     mz0 = p.mz
     tol = mz0 * 12e-6
-    near = [(i, m, v) for i, m, v in inside if abs(m - mz0) <= tol]
-    if near:
-        ms = np.array([m for _, m, _ in near])
-        vs = np.array([v for _, _, v in near])
-        lo = max(ms.min(), mz0 - tol)
-        hi = min(ms.max(), mz0 + tol)
-        p.mz = float(np.sum(ms * vs) / np.sum(vs))
+    near = np.concatenate([ms1_arrays[i][np.abs(ms1_arrays[i][:, 0] - mz0) <= tol] for i in inside]) \
+        if inside else np.zeros((0, 2))
+    if near.shape[0]:
+        lo, hi = near[:, 0].min(), near[:, 0].max()
+        p.mz = float(np.sum(near[:, 0] * near[:, 1]) / np.sum(near[:, 1]))
     else:
         lo, hi = mz0 - mz0 * 4e-6, mz0 + mz0 * 4e-6
     pad = mz0 * rng.uniform(0.5, 2.0) * 1e-6
     p.mz_min = round(lo - pad, 6)
     p.mz_max = round(hi + pad, 6)
-    # Make sure no centroid sits within 1e-6 of a bound: comparisons stay unambiguous for every parser.
-    all_mz = np.array([m for _, m, _ in pts]) if pts else np.array([])
+    # No centroid within 1e-6 of a bound: comparisons stay unambiguous for every parser and reader.
+    around = np.concatenate([ms1_arrays[i][:, 0] for i in margin]) if margin else np.zeros(0)
+    around = around[np.abs(around - mz0) < 0.1]
     for _ in range(20):
-        if all_mz.size == 0 or np.min(np.abs(all_mz - p.mz_min)) > 1e-6:
+        if around.size == 0 or np.min(np.abs(around - float(f"{p.mz_min:.6f}"))) > 1e-6:
             break
         p.mz_min = round(p.mz_min - 2e-6, 6)
     for _ in range(20):
-        if all_mz.size == 0 or np.min(np.abs(all_mz - p.mz_max)) > 1e-6:
+        if around.size == 0 or np.min(np.abs(around - float(f"{p.mz_max:.6f}"))) > 1e-6:
             break
         p.mz_max = round(p.mz_max + 2e-6, 6)
-    # Chromatogram inside the window (summed per scan), height and area as a peak picker reports them.
-    chrom = {}
-    for i, m, v in inside:
-        if p.mz_min <= m <= p.mz_max:
-            chrom[i] = chrom.get(i, 0.0) + v
-    if chrom:
-        order = sorted(chrom)
-        ts = np.array([ms1_times[i] for i in order])
-        ys = np.array([chrom[i] for i in order])
+    ts, ys = [], []
+    for i in inside:
+        arr = ms1_arrays[i]
+        sel = (arr[:, 0] >= p.mz_min) & (arr[:, 0] <= p.mz_max)
+        if sel.any():
+            ts.append(ms1_times[i])
+            ys.append(float(arr[sel, 1].sum()))
+    if ys:
+        ts, ys = np.array(ts), np.array(ys)
         p.height = float(ys.max())
         p.rt_s = float(ts[int(np.argmax(ys))])
         p.area = float(np.trapz(ys, ts)) if ys.size > 1 else float(ys[0])
@@ -378,8 +378,8 @@ def finish_table_values(rng, p, ms1_times, extra_trace):
         p.sn = float(p.height / noise) if noise > 0 else float("nan")
     else:
         p.height = float(DETECTION_THRESHOLD)
-        p.rt_s = 0.5 * (p.rt_start_s + p.rt_end_s)
-        p.area = float(DETECTION_THRESHOLD * (p.rt_end_s - p.rt_start_s))
+        p.rt_s = 0.5 * (start + end)
+        p.area = float(DETECTION_THRESHOLD * width)
         p.area_bc = 0.0
         p.sn = float("nan")
     p.rt_s = round(p.rt_s, 3)
@@ -573,7 +573,7 @@ def atomic_write(path, data):
 # The experiment
 # --------------------------------------------------------------------------------------------------
 
-def make_features(rng):
+def make_features(rng, background_mz):
     features = []
     bases = rng.choice(list(LABELS), size=N_FEATURES, p=[0.47, 0.25, 0.28])
     n_neighbour_pairs = 14
@@ -609,16 +609,20 @@ def make_features(rng):
     for f in features:
         if f["absent"].all():
             f["absent"][0] = False
+    # Some noise features are a peak picker's windows on persistent background ions.
+    singles = [f for f in features[2 * n_neighbour_pairs:] if f["base"] == "Noise"]
+    for k, f in enumerate(singles[:N_BACKGROUND_FEATURES]):
+        f["mz"] = float(background_mz[k])
+        f["background"] = k
     features.sort(key=lambda f: f["mz"])  # MZmine lists rows by m/z here
     for k, f in enumerate(features):
         f["row"] = k
     return features
 
 
-def make_background(rng, ms1_times):
+def make_background(rng, ms1_times, background_mz):
     ions = []
-    for _ in range(N_BACKGROUND_IONS):
-        mz = float(rng.uniform(MZ_LOW, MZ_HIGH))
+    for mz in background_mz:
         level = float(np.exp(rng.uniform(np.log(400.0), np.log(2e4))))
         walk = np.cumsum(rng.normal(0.0, 0.02, size=ms1_times.size))
         walk = np.convolve(walk, np.ones(25) / 25.0, mode="same")
@@ -635,7 +639,8 @@ def main():
     rng = np.random.default_rng(SEED)
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}, zlib {zlib.ZLIB_RUNTIME_VERSION}, seed {SEED}")
 
-    features = make_features(rng)
+    background_mz = rng.uniform(MZ_LOW + 20, MZ_HIGH - 30, size=N_BACKGROUND_IONS)
+    features = make_features(rng, background_mz)
     sample_names = [f"sample_{k + 1}.mzML" for k in range(N_SAMPLES)]
     peaks = {}  # (row, sample) -> PeakRecord
 
@@ -643,7 +648,7 @@ def main():
         srng = np.random.default_rng([SEED, s + 1])
         ms1_times, spectra = scan_schedule(srng)
         n = ms1_times.size
-        background = make_background(srng, ms1_times)
+        background = make_background(srng, ms1_times, background_mz)
         scan_points = [[] for _ in range(n)]  # per MS1 scan: list of (mz, intensity)
         # Chemical noise: random m/z in every scan.
         for i in range(n):
@@ -652,32 +657,24 @@ def main():
             ints = np.exp(srng.normal(np.log(350.0), 0.6, size=k))
             scan_points[i].extend(zip(mzs, ints))
         # Persistent background ions.
-        background_points = []
         for ion in background:
             for i in range(n):
                 v = ion["intensity"][i]
                 if v > DETECTION_THRESHOLD and srng.uniform() < 0.93:
                     m = float(mz_with_error(srng, ion["mz"], np.array([v]), 2.0)[0])
-                    background_points.append((i, np.float64(np.float32(m)), np.float64(np.float32(v))))
                     scan_points[i].append((m, v))
         # Peaks.
         sample_peaks = []
         for f in features:
-            kind = sample_kind(srng, f["base"])
-            p = make_peak(srng, f, s, kind, ms1_times, background)
+            kind = sample_kind(srng, f["base"], f.get("background") is not None)
+            p = make_peak(srng, f, s, kind, ms1_times)
             p.present = not f["absent"][s]
             if not p.present and srng.uniform() < 0.5:
                 p.points = []  # undetected and not there at all
             for i, m, v in p.points:
                 scan_points[i].append((m, v))
             sample_peaks.append(p)
-        for p in sample_peaks:
-            extra = [bp for bp in background_points if abs(bp[1] - p.mz) < p.mz * 20e-6] if p.kind == "noise_background" else []
-            finish_table_values(srng, p, ms1_times, extra)
-            peaks[(p.feature["row"], s)] = p
-
-        # Assemble spectra.
-        spectra_xml, native_ids, tic, times = [], [], [], []
+        # The MS1 spectra as written: float32-representable values, sorted by m/z.
         ms1_arrays = []
         for i in range(n):
             arr = np.array(scan_points[i], dtype=np.float64).reshape(-1, 2)
@@ -685,6 +682,13 @@ def main():
             arr[:, 1] = arr[:, 1].astype(np.float32)
             order = np.argsort(arr[:, 0], kind="stable")
             ms1_arrays.append(arr[order])
+        # Table values measured on those spectra.
+        for p in sample_peaks:
+            finish_table_values(srng, p, ms1_times, ms1_arrays)
+            peaks[(p.feature["row"], s)] = p
+
+        # Assemble spectra.
+        spectra_xml, native_ids, tic, times = [], [], [], []
         for index, (kind, time_s, ms1_index) in enumerate(spectra):
             nid = f"scan={index + 1}"
             native_ids.append(nid)

@@ -381,7 +381,7 @@ def make_reduced() -> "tf_keras.Model":
     save_tfk(model, "reduced_tfkeras2_full.h5")
     record("reduced_tfkeras2_full.h5", "tf-keras model.save (h5)",
            "(a) reduced NeatMS model n=16: Functional, Custom>Adam lr 1e-5 with state "
-           "(iteration:0 = 12, Adam/m|v/<layer>/<w>:0)")
+           "(iteration:0 = 12, Adam/m/<layer>/<w>:0 and Adam/v/<layer>/<w>:0)")
     b = OUT / "reduced_tfkeras2_weights.h5"
     if b.exists():
         b.unlink()
@@ -807,6 +807,37 @@ def check_h5py2style_header() -> list[str]:
 
 # --------------------------------------------------------------------------------------------
 
+REFERENCE_NOTES = [
+    "## Reference files (plain HDF5 written by h5py; strings are vlen UTF-8)",
+    "",
+    "* `reference_forward_full.h5`, `reference_forward_reduced.h5`: `X` float32 (8, 2, n, 1), `P` float32 (8, 3)",
+    "  = tf-keras `predict` of the model named by the root attribute `model`, `y` int64 (8) synthetic classes;",
+    "  the reduced one also has `layers/<layer name>` = that layer's output for `X` (channels last).",
+    "* `reference_adam_step.h5`: root attributes `model` (= `reduced_dropout0.h5`, the weights before), `optimizer`",
+    "  `Adam`, `learning_rate` 1e-3, `beta_1` 0.9, `beta_2` 0.999, `epsilon` 1e-7, `steps` 1; datasets `X` float32",
+    "  (32, 2, 16, 1), `y` float32 (32, 3) one-hot, `loss`/`accuracy`/`mae` float64 (steps,) as `train_on_batch`",
+    "  returned them (loss = mean categorical cross-entropy + 0.001 * sum(dense_1 kernel^2), before the update),",
+    "  `after/<layer>/kernel` and `after/<layer>/bias` float32 after the step; `frozen/` holds the same for the run",
+    "  with `conv2d_1` and `conv2d_2` trainable=False (its conv weights equal the before weights bit for bit).",
+    "* `reference_sgd_steps.h5`: the same for `SGD(learning_rate=1e-2, momentum=0.9)` (attribute `momentum`),",
+    "  two `train_on_batch` calls on the same batch; `loss` etc. have 2 entries; no `frozen/`.",
+    "",
+    "## Which real loader opens which file (checked by `make_fixtures.py --check`)",
+    "",
+    "| file | tf_keras load_model | Keras 3 load_model |",
+    "|---|---|---|",
+    "| `neatms_tfkeras2_full.h5`, `reduced_tfkeras2_full.h5`, `reduced_sequential.h5`, `reduced_sgd_full.h5`, "
+    "`reduced_dropout0.h5` | yes | yes (optimizer state dropped) |",
+    "| `reduced_h5py2style.h5`, `reduced_h5py2style_fixedlen.h5` | yes (legacy Adam; m and v restored from (e)) "
+    "| compile=False only (`lr` refused) |",
+    "| `reduced_keras3_legacy.h5` | no (`batch_shape`) | yes |",
+    "| `reduced_keras3.keras` | no | yes |",
+    "| `reduced_tfkeras2_weights.h5` | load_weights | load_weights |",
+    "| `reduced_keras3.weights.h5` | no | load_weights |",
+    "",
+]
+
+
 def write_readme(vers: dict[str, str]) -> None:
     lines = [
         "# Fixtures/keras",
@@ -826,7 +857,7 @@ def write_readme(vers: dict[str, str]) -> None:
         size = (OUT / name).stat().st_size
         lines.append(f"| `{name}` | {size:,} | {writer} | {purpose} |")
     total = sum((OUT / n).stat().st_size for n, _, _ in MANIFEST)
-    lines += ["", f"Total: {total:,} bytes.", ""]
+    lines += ["", f"Total: {total:,} bytes.", "", *REFERENCE_NOTES]
     (OUT / "README.md").write_text("\n".join(lines))
 
 

@@ -67,6 +67,7 @@ with h5py.File(out, "w") as f:  # h5py default: libver earliest, like Keras
     a["u8_array"] = np.array([0, 7, 255], dtype=np.uint8)
     a["i16_array"] = np.array([-300, 300], dtype=np.int16)
     a["bool_scalar"] = np.bool_(True)                            # an enum: reported as unsupported
+    a["null_f64"] = h5py.Empty("f8")                             # H5S_NULL dataspace: reported as unsupported
 
     # Groups and datasets; ':' in names; nested paths.
     w = f.create_group("model_weights/dense_1/dense_1")

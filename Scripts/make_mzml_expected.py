@@ -332,7 +332,7 @@ def one_spectrum_file(arrays, default_length=3, rt_param=rt("60", "UO:0000010", 
 
 
 def error_files():
-    """name -> (xml text, expected error kind, expected spectrum id or None)."""
+    """name -> (file contents, expected error kind, expected spectrum id or None)."""
     ok_mz, _ = encode([100.0, 200.0, 300.0], "f64")
     ok_int, _ = encode([1.0, 2.0, 3.0], "f64")
     good = [binary_array("mz", "f64", ok_mz), binary_array("intensity", "f64", ok_int)]
@@ -353,6 +353,7 @@ def error_files():
         "ms2-only.mzML": (one_spectrum_file(good, level_n=2), "noSpectraOfLevel", None),
         "broken-xml.mzML": (broken, "malformedXML", None),
         "not-mzml.mzML": ('<?xml version="1.0"?>\n<html><body/></html>\n', "notMzML", None),
+        "truncated.mzML.gz": (gzip.compress(one_spectrum_file(good).encode(), mtime=0)[:300], "malformedXML", None),
     }
 
 
@@ -375,7 +376,7 @@ def synthetic_entries():
         summary, error = run_probe("pymzml", SYNTHETIC_DIR / name)
         entries[name]["pymzml"] = "reads it" if summary is not None else f"fails: {error}"
     for name, (text, kind, spectrum_id) in error_files().items():
-        write_atomic(SYNTHETIC_DIR / "errors" / name, text.encode())
+        write_atomic(SYNTHETIC_DIR / "errors" / name, text if isinstance(text, bytes) else text.encode())
         entries[f"errors/{name}"] = {"expected_error": kind, "spectrum_id": spectrum_id}
     return entries
 

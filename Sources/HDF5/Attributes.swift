@@ -51,6 +51,7 @@ extension HDF5Object {
     public func setAttribute(_ name: String, _ value: HDF5AttributeValue) throws {
         try HDF5Library.synchronized {
             let id = try openID()
+            try validateForWriting(value, name: name)  // before deleting the old value
             if try hasAttribute(name) {
                 guard H5Adelete(id, name) >= 0 else {
                     throw attributeFailure(.library, name, "cannot replace attribute")
@@ -66,10 +67,7 @@ extension HDF5Object {
             case .int32s(let values, let shape): try writeNumbers(values, shape: shape, name: name)
             case .int64s(let values, let shape): try writeNumbers(values, shape: shape, name: name)
             case .uint8s(let values, let shape): try writeNumbers(values, shape: shape, name: name)
-            case .unsupported(let type, _):
-                throw HDF5Error(
-                    .unsupported, file: filePath, object: attributePath(name),
-                    message: "cannot write an attribute of type \(type)")
+            case .unsupported: break  // refused by validateForWriting
             }
         }
     }
@@ -129,7 +127,9 @@ extension HDF5Object {
         ) { fileType -> HDF5AttributeValue in
             let type = HDF5ElementType(typeID: fileType)
             guard let shape else { return .unsupported(type: "\(type) (null dataspace)", shape: []) }
-            let count = shape.reduce(1, *)
+            guard let count = checkedElementCount(shape) else {
+                throw HDF5Error(.shapeMismatch, file: filePath, object: path, message: "invalid shape \(shape)")
+            }
             switch type {
             case .string(let kind):
                 guard shape.count <= 1 else { return .unsupported(type: type.description, shape: shape) }
@@ -178,7 +178,9 @@ extension HDF5Object {
             // Buffer sized from the memory type × number of points (never from the storage size).
             let size = H5Tget_size(memType)
             guard size > 0 else { throw attributeFailure(.library, name, "cannot read string size") }
-            var bytes = [UInt8](repeating: 0, count: size * count)
+            let (byteCount, overflow) = size.multipliedReportingOverflow(by: count)
+            guard !overflow else { throw attributeFailure(.shapeMismatch, name, "attribute too large") }
+            var bytes = [UInt8](repeating: 0, count: byteCount)
             let status = bytes.withUnsafeMutableBytes { H5Aread(attribute, memType, $0.baseAddress) }
             guard status >= 0 else { throw attributeFailure(.library, name, "cannot read strings") }
             return (0..<count).map { index in
@@ -189,13 +191,39 @@ extension HDF5Object {
 
     // MARK: - Writing (caller holds the lock)
 
-    private func writeNumbers<T: HDF5Scalar>(_ values: [T], shape: [Int], name: String) throws {
-        let expected = shape.reduce(1, *)
-        guard shape.allSatisfy({ $0 >= 0 }), values.count == expected else {
-            throw HDF5Error(
-                .shapeMismatch, file: filePath, object: attributePath(name),
-                message: "\(values.count) values do not fill shape \(shape)")
+    /// Refuses values that cannot be stored exactly: unsupported types, counts that do not fill the shape,
+    /// strings with NUL characters or longer than their fixed size.
+    private func validateForWriting(_ value: HDF5AttributeValue, name: String) throws {
+        func invalid(_ kind: HDF5Error.Kind, _ message: String) -> HDF5Error {
+            HDF5Error(kind, file: filePath, object: attributePath(name), message: message)
         }
+        let strings: [String]
+        let kind: HDF5StringKind
+        switch value {
+        case .unsupported(let type, _):
+            throw invalid(.unsupported, "cannot write an attribute of type \(type)")
+        case .float32s, .float64s, .int32s, .int64s, .uint8s:
+            guard checkedElementCount(value.shape) == value.valueCount else {
+                throw invalid(.shapeMismatch, "\(value.valueCount) values do not fill shape \(value.shape)")
+            }
+            return
+        case .string(let string, let stringKind): (strings, kind) = ([string], stringKind)
+        case .strings(let values, let stringKind): (strings, kind) = (values, stringKind)
+        }
+        if strings.contains(where: { $0.utf8.contains(0) }) {
+            throw invalid(.invalidArgument, "strings written to HDF5 cannot contain NUL characters")
+        }
+        if case .fixed(let size) = kind.length {
+            guard size > 0 else { throw invalid(.invalidArgument, "a fixed-length string needs at least 1 byte") }
+            if let long = strings.firstIndex(where: { $0.utf8.count > size }) {
+                throw invalid(
+                    .invalidArgument,
+                    "string #\(long) has \(strings[long].utf8.count) bytes, more than the fixed size \(size)")
+            }
+        }
+    }
+
+    private func writeNumbers<T: HDF5Scalar>(_ values: [T], shape: [Int], name: String) throws {
         guard let fileType = T.hdf5ElementType.fileTypeID, let memType = T.hdf5ElementType.nativeTypeID else {
             throw HDF5Error(.unsupported, file: filePath, object: attributePath(name), message: "unsupported type")
         }
@@ -207,11 +235,6 @@ extension HDF5Object {
 
     private func writeStrings(_ strings: [String], kind: HDF5StringKind, shape: [Int], name: String) throws {
         let encoded = strings.map { Array($0.utf8) }
-        if encoded.contains(where: { $0.contains(0) }) {
-            throw HDF5Error(
-                .invalidArgument, file: filePath, object: attributePath(name),
-                message: "strings written to HDF5 cannot contain NUL characters")
-        }
         try withStringType(kind.length, padding: kind.padding, encoding: kind.encoding, name: name) { type in
             switch kind.length {
             case .variable:
@@ -233,11 +256,6 @@ extension HDF5Object {
                     }
                 }
             case .fixed(let size):
-                if let long = encoded.firstIndex(where: { $0.count > size }) {
-                    throw HDF5Error(
-                        .invalidArgument, file: filePath, object: attributePath(name),
-                        message: "string #\(long) has \(encoded[long].count) bytes, more than the fixed size \(size)")
-                }
                 let fill: UInt8 = kind.padding == .spacePadded ? 0x20 : 0
                 var bytes = [UInt8](repeating: fill, count: size * encoded.count)
                 for (index, string) in encoded.enumerated() {
@@ -264,7 +282,7 @@ extension HDF5Object {
                 throw attributeFailure(.library, name, "cannot create attribute" + hint)
             }
             defer { _ = H5Aclose(attribute) }
-            if shape.reduce(1, *) > 0, write(attribute) < 0 {
+            if checkedElementCount(shape) ?? 0 > 0, write(attribute) < 0 {
                 throw attributeFailure(.library, name, "cannot write attribute")
             }
         }

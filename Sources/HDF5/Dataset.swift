@@ -32,11 +32,20 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
             return (shape ?? [], type, chunked)
         }
         (shape, elementType, isChunked) = info
+        guard let count = checkedElementCount(shape) else {
+            throw HDF5Error(.shapeMismatch, file: filePath, object: name, message: "invalid shape \(shape)")
+        }
+        elementCount = count
         super.init(handle: handle, filePath: filePath, name: name)
     }
 
     /// The number of elements (1 for a scalar).
-    public var elementCount: Int { shape.reduce(1, *) }
+    public let elementCount: Int
+    /// Bytes the data occupies in the file (`H5Dget_storage_size`; 0 when never written). With `shape` and
+    /// `elementType`, lets a caller refuse a "shape bomb" before reading.
+    public var storedByteCount: Int {
+        HDF5Library.synchronized { handle.id.map { Int(clamping: H5Dget_storage_size($0)) } ?? 0 }
+    }
 
     /// Reads the whole dataset, converted to `T`.
     public func read<T: HDF5Scalar>(as type: T.Type = T.self) throws -> [T] {
@@ -129,7 +138,8 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
                         return call(id, memType, memSpace, fileSpace, base)
                     }
                     guard status >= 0 else {
-                        throw failure(.library, nil, "cannot transfer \(T.hdf5ElementType) data (stored as \(elementType))")
+                        throw failure(
+                            .library, nil, "cannot transfer \(T.hdf5ElementType) data (stored as \(elementType))")
                     }
                 }
             }
@@ -142,7 +152,8 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         guard selection.offset.count == shape.count, selection.count.count == shape.count else {
             throw HDF5Error(
                 .shapeMismatch, file: filePath, object: name,
-                message: "ndim mismatch: dataset has \(shape.count) dimensions, offset \(selection.offset) and count \(selection.count)")
+                message: "ndim mismatch: dataset has \(shape.count) dimensions, "
+                    + "offset \(selection.offset) and count \(selection.count)")
         }
         for (dim, extent) in shape.enumerated() {
             let start = selection.offset[dim], length = selection.count[dim]
@@ -152,7 +163,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
                     message: "selection offset \(selection.offset) count \(selection.count) is outside shape \(shape)")
             }
         }
-        return selection.count.reduce(1, *)
+        return checkedElementCount(selection.count) ?? 0  // each count is within a valid shape: no overflow
     }
 }
 

@@ -106,7 +106,8 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
             }
             guard shape.allSatisfy({ $0 >= 0 }) else {
                 throw HDF5Error(
-                    .shapeMismatch, file: filePath, object: fullPath(of: path), message: "negative dimension in \(shape)")
+                    .shapeMismatch, file: filePath, object: fullPath(of: path),
+                    message: "negative dimension in \(shape)")
             }
             if let existing = try kind(of: path) {
                 throw HDF5Error(
@@ -134,11 +135,10 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
         _ path: String, shape: [Int], values: [T], chunks: [Int]? = nil, gzipLevel: Int? = nil
     ) throws -> HDF5Dataset {
         try HDF5Library.synchronized {
-            let expected = shape.reduce(1, *)
-            guard values.count == expected else {
+            guard let expected = checkedElementCount(shape), values.count == expected else {
                 throw HDF5Error(
                     .shapeMismatch, file: filePath, object: fullPath(of: path),
-                    message: "\(values.count) values do not fill shape \(shape) (\(expected) elements)")
+                    message: "\(values.count) values do not fill shape \(shape)")
             }
             let dataset = try createDataset(
                 path, type: T.hdf5ElementType, shape: shape, chunks: chunks, gzipLevel: gzipLevel)
@@ -259,7 +259,10 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
 
 /// Creates a dataspace of `shape` (`[]` = scalar), runs `body` with it and closes it. Caller holds the lock.
 func makeDataspace<T>(shape: [Int], file: String, object: String, _ body: (hid_t) throws -> T) throws -> T {
-    try withTemporary(
+    guard checkedElementCount(shape) != nil else {
+        throw HDF5Error(.shapeMismatch, file: file, object: object, message: "invalid shape \(shape)")
+    }
+    return try withTemporary(
         {
             if shape.isEmpty { return H5Screate(H5S_SCALAR) }
             let dims = shape.map { hsize_t($0) }

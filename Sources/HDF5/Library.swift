@@ -1,3 +1,13 @@
+// The HDF5 module: the only code in NeatMSKit that calls the HDF5 C library (through CHDF5).
+//
+//   HDF5File.open/create -> root: HDF5Group -> group(_:)/createGroup(_:)/children()/dataset(_:)/writeDataset(...)
+//   HDF5Dataset: shape, elementType, read(as:)/write(_:) whole or by hyperslab (HDF5 converts types)
+//   HDF5Object (groups, datasets): attribute(_:)/setAttribute(_:_:) with exact string kinds (HDF5StringKind),
+//   stringAttribute/stringListAttribute for any kind, readSplitStringList/writeSplitStringList (Keras name0...)
+//   HDF5Error: one line naming file and object, with HDF5's own error stack.
+//
+// Every C call runs under HDF5Library's reentrant lock; every id is owned by one HDF5Handle that closes it once.
+
 import CHDF5
 import Foundation
 

@@ -44,3 +44,6 @@ public class HDF5Object: @unchecked Sendable {
         return name == "/" ? "/" + relative : name + "/" + relative
     }
 }
+
+/// Anything that carries attributes: groups (including a file's root group) and datasets.
+public typealias HDF5AttributeOwner = HDF5Object

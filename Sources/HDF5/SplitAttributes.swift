@@ -29,7 +29,8 @@ extension HDF5Object {
         if let tooLong = lengths.firstIndex(where: { $0 > kerasAttributeSizeLimit }) {
             throw HDF5Error(
                 .invalidArgument, file: filePath, object: attributePath(name),
-                message: "string #\(tooLong) (\(lengths[tooLong]) bytes) is larger than \(kerasAttributeSizeLimit) bytes")
+                message: "string #\(tooLong) (\(lengths[tooLong]) bytes) is larger than "
+                    + "\(kerasAttributeSizeLimit) bytes")
         }
         try HDF5Library.synchronized {
             if try hasAttribute(name) { try deleteAttribute(name) }

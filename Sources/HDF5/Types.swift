@@ -152,6 +152,20 @@ public enum HDF5AttributeValue: Hashable, Sendable {
         }
     }
 
+    /// The number of values held (strings or numbers; 0 for `.unsupported`).
+    var valueCount: Int {
+        switch self {
+        case .string: return 1
+        case .strings(let values, _): return values.count
+        case .float32s(let values, _): return values.count
+        case .float64s(let values, _): return values.count
+        case .int32s(let values, _): return values.count
+        case .int64s(let values, _): return values.count
+        case .uint8s(let values, _): return values.count
+        case .unsupported: return 0
+        }
+    }
+
     /// The dataspace shape (`[]` for scalars).
     public var shape: [Int] {
         switch self {
@@ -162,6 +176,19 @@ public enum HDF5AttributeValue: Hashable, Sendable {
             return shape
         }
     }
+}
+
+/// The number of elements in `shape` (1 for `[]`), or nil when a dimension is negative or the product
+/// overflows `Int` (a hostile file must not crash the reader).
+func checkedElementCount(_ shape: [Int]) -> Int? {
+    var count = 1
+    for dimension in shape {
+        guard dimension >= 0 else { return nil }
+        let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+        guard !overflow else { return nil }
+        count = product
+    }
+    return count
 }
 
 // MARK: - Mapping to and from HDF5 type ids (internal)

@@ -25,8 +25,9 @@ public enum KerasWeightsFile {
             defer { try? file.close() }
             let root = file.root
             var result = model
-            if try root.hasAttribute("layer_names") || root.kind(of: "model_weights") == .group {
-                let group = try root.hasAttribute("layer_names") ? root : root.group("model_weights")
+            let weightsAtRoot = try LegacyWeights.hasLayerNames(root)
+            if try weightsAtRoot || root.kind(of: "model_weights") == .group {
+                let group = try weightsAtRoot ? root : root.group("model_weights")
                 let stored = try LegacyWeights.read(group)
                 let (weights, warnings) = try LegacyWeights.assign(
                     stored, to: model, matching: matching, skipMismatch: skipMismatch)

@@ -26,7 +26,7 @@ public enum LegacyH5 {
     static func read(_ file: HDF5File) throws -> LoadedModel {
         let root = file.root
         guard let configText = try root.stringAttribute("model_config") else {
-            if try root.hasAttribute("layer_names") {
+            if try LegacyWeights.hasLayerNames(root) {
                 throw KerasFormatError(
                     "no model_config: this is a weights-only file (save_weights); load it into a model instead")
             }

@@ -33,6 +33,11 @@ func shortWeightName(_ name: String) -> String {
 /// Reads and writes the Keras 2 layer-weights layout shared by full-model files and `save_weights` files:
 /// `@layer_names`, one group per layer with `@weight_names`, datasets at `<layer>/<weight name>`.
 enum LegacyWeights {
+    /// True when `group` has a `layer_names` list, whole or split (`layer_names0`, …).
+    static func hasLayerNames(_ group: HDF5Group) throws -> Bool {
+        try group.hasAttribute("layer_names") || group.hasAttribute("layer_names0")
+    }
+
     /// Every layer listed in `layer_names` (split attributes included), weights in `weight_names` order.
     static func read(_ group: HDF5Group) throws -> [StoredLayer] {
         guard let layerNames = try group.readSplitStringList("layer_names") else {

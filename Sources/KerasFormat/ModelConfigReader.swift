@@ -215,13 +215,38 @@ public enum ModelConfigReader {
         return try checked(Architecture(name: modelName, layers: layers))
     }
 
-    /// Shape inference must succeed (e.g. a Dense directly on a 3-D tensor is refused).
+    /// The largest tensor (activations per sample, or one weight) a config may declare: far above any
+    /// NeatMS model, and low enough that no size computation can overflow.
+    static let maxTensorElements = 1 << 31
+
+    /// Shape inference must succeed (e.g. a Dense directly on a 3-D tensor is refused), and every
+    /// activation and weight must have a sane size (a hostile config cannot trap or exhaust memory).
     private static func checked(_ architecture: Architecture) throws -> Architecture {
         do {
+            var shape = try architecture.inputShape()
+            for layer in architecture.layers {
+                try requireSize(shape, of: "input", layer: layer.name)
+                for weight in try layer.weightShapes(for: shape) {
+                    try requireSize(weight, of: "weight", layer: layer.name)
+                }
+                shape = try layer.outputShape(for: shape)
+                try requireSize(shape, of: "output", layer: layer.name)
+            }
             _ = try architecture.outputShapes()
         } catch let error as ArchitectureError {
             throw KerasFormatError(error.description)
         }
         return architecture
+    }
+
+    private static func requireSize(_ shape: [Int], of what: String, layer: String) throws {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard dimension >= 0, !overflow, product <= maxTensorElements else {
+                throw KerasFormatError("layer '\(layer)': \(what) shape \(shape) is too large (over \(maxTensorElements) elements)")
+            }
+            count = product
+        }
     }
 }

@@ -49,7 +49,7 @@ struct BinaryArrayEncoding: Equatable, Sendable {
 /// Decodes base64 → zlib → (Numpress | little-endian numbers) into `[Double]`, reusing its scratch
 /// buffers across arrays so that a run decodes with few allocations.
 struct BinaryArrayDecoder {
-    private var inflated: [UInt8] = []
+    private let inflated = ScratchBuffer()
 
     /// A failure, with a one-line reason.
     struct Failure: Error {
@@ -73,13 +73,20 @@ struct BinaryArrayDecoder {
         try decoded.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
             if encoding.zlib {
-                let expected = encoding.numpress == nil ? encoding.valueType.map { $0.byteCount * count } : nil
+                var expected: Int?
+                if encoding.numpress == nil, let size = encoding.valueType?.byteCount {
+                    let (bytes, overflow) = size.multipliedReportingOverflow(by: count)
+                    expected = overflow ? nil : bytes
+                }
+                let inflatedCount: Int
                 do {
-                    try Zlib.inflate(bytes, expectedSize: expected, into: &inflated)
+                    inflatedCount = try Zlib.inflate(bytes, expectedSize: expected, into: inflated)
                 } catch let error as Zlib.InflateError {
                     throw Failure(reason: error.reason)
                 }
-                try inflated.withUnsafeBufferPointer { try decodePayload($0, encoding: encoding, count: count, into: &output) }
+                let payload = UnsafeBufferPointer(
+                    start: inflated.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), count: inflatedCount)
+                try decodePayload(payload, encoding: encoding, count: count, into: &output)
             } else {
                 try decodePayload(bytes, encoding: encoding, count: count, into: &output)
             }
@@ -110,29 +117,37 @@ struct BinaryArrayDecoder {
             throw Failure(reason: "no binary data type (32-/64-bit float or integer) given")
         }
         let size = valueType.byteCount
-        guard bytes.count == size * count else {
-            throw Failure(reason: "\(bytes.count) bytes of data, but the array length \(count) needs \(size * count)")
+        guard bytes.count % size == 0, bytes.count / size == count else {
+            throw Failure(reason: "\(bytes.count) bytes of \(size)-byte values, but the array length is \(count)")
         }
         let raw = UnsafeRawBufferPointer(bytes)
-        output.reserveCapacity(output.count + count)
-        switch valueType {
-        case .float64:
-            for i in 0 ..< count {
-                output.append(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self))))
-            }
-        case .float32:
-            for i in 0 ..< count {
-                output.append(Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))))
-            }
-        case .int32:
-            for i in 0 ..< count {
-                output.append(Double(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: Int32.self))))
-            }
-        case .int64:
-            for i in 0 ..< count {
-                output.append(Double(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: Int64.self))))
-            }
+        if output.capacity - output.count < count {
+            // Grow geometrically: `output` may be a whole run's column, filled spectrum by spectrum.
+            output.reserveCapacity(max(output.count + count, 2 * output.capacity))
         }
+        #if _endian(little)
+        // mzML stores little-endian IEEE 754: aligned 64-bit floats are appended as they are.
+        if valueType == .float64, let base = raw.baseAddress, Int(bitPattern: base) % MemoryLayout<Double>.alignment == 0 {
+            raw.withMemoryRebound(to: Double.self) { output.append(contentsOf: $0) }
+            return
+        }
+        #endif
+        let converted = [Double](unsafeUninitializedCapacity: count) { values, initialized in
+            for i in 0 ..< count {
+                switch valueType {
+                case .float64:
+                    values[i] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)))
+                case .float32:
+                    values[i] = Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self))))
+                case .int32:
+                    values[i] = Double(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: i &* 4, as: Int32.self)))
+                case .int64:
+                    values[i] = Double(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i &* 8, as: Int64.self)))
+                }
+            }
+            initialized = count
+        }
+        output.append(contentsOf: converted)
     }
 
     private static func isBase64Whitespace(_ byte: UInt8) -> Bool {

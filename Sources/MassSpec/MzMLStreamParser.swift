@@ -83,7 +83,8 @@ struct MzMLStreamParser {
                     advanced = try xml.skipSubtree()
                     continue
                 } else if xml.nameIs("referenceableParamGroup") {
-                    currentGroup = (xml.attribute("id") ?? "", [])
+                    let id = xml.attribute("id") ?? ""
+                    if xml.isEmptyElement { paramGroups[id] = [] } else { currentGroup = (id, []) }
                 } else if xml.nameIs("cvParam"), currentGroup != nil {
                     let param = readCVParam()
                     currentGroup?.params.append(param)

@@ -78,7 +78,7 @@ final class XMLStreamReader {
     /// The libxml2 error captured so far as an `MzMLError`.
     func parseError() -> MzMLError {
         let line = sink.line ?? lineNumber
-        return MzMLError(.malformedXML, path: path, line: line, detail: sink.message ?? "libxml2 could not parse the file")
+        return MzMLError(.malformedXML, path: path, line: line, detail: sink.message ?? "the input ends early or cannot be read (truncated file or corrupt gzip data?)")
     }
 
     /// The current node's type, or nil for types the mzML reader ignores.

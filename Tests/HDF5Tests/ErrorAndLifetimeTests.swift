@@ -31,7 +31,8 @@ import TestSupport
         let url = try temporaryH5("whole.h5")
         do {
             let file = try HDF5File.create(url)
-            try file.root.writeDataset("model_weights/dense/kernel:0", shape: [64, 64], values: [Float](repeating: 1, count: 4096))
+            try file.root.writeDataset(
+                "model_weights/dense/kernel:0", shape: [64, 64], values: [Float](repeating: 1, count: 4096))
             try file.root.setAttribute("model_config", .string(String(repeating: "{}", count: 500), .vlenASCII))
         }
         let data = try Data(contentsOf: url)

@@ -71,11 +71,13 @@ import TestSupport
         // Other widths convert through HDF5; enums are reported, not decoded.
         #expect(try root.attribute("i16_array") == .int64s([-300, 300], shape: [2]))
         #expect(try root.attribute("bool_scalar") == .unsupported(type: "enum", shape: []))
+        #expect(try root.attribute("null_f64") == .unsupported(type: "float64 (null dataspace)", shape: []))
+        #expect(throws: HDF5Error.self) { try root.stringListAttribute("null_f64") }
     }
 
     @Test func attributeNamesInNameOrder() throws {
         let names = try file.root.attributeNames()
-        #expect(names.count == 19)
+        #expect(names.count == 20)
         #expect(names == names.sorted())
         #expect(names.first == "bool_scalar" && names.last == "vlen_utf8_scalar")
         #expect(try file.root.group("model_weights").attributeNames() == ["big_names0", "big_names1"])

@@ -91,7 +91,8 @@ import TestSupport
         for path in [
             "model_weights/dense_1/dense_1/kernel:0", "model_weights/dense_1/dense_1/bias:0", "data/f64", "data/cube",
         ] {
-            #expect(try file.root.dataset(path).read(as: Double.self) == fixture.root.dataset(path).read(as: Double.self))
+            let expected = try fixture.root.dataset(path).read(as: Double.self)
+            #expect(try file.root.dataset(path).read(as: Double.self) == expected)
         }
         for path in ["data/i32", "data/i64", "data/u8", "optimizer_weights/Adam/iterations:0"] {
             #expect(try file.root.dataset(path).read(as: Int64.self) == fixture.root.dataset(path).read(as: Int64.self))
@@ -102,9 +103,57 @@ import TestSupport
         }
     }
 
+    /// What h5py must read from the sample: every dataset (dtype, shape, values) and every attribute that the
+    /// checker's JSON values can express (all but the 2-D `i32_matrix`).
+    static var interopExpectation: InteropManifest.Expectation {
+        func json(_ value: HDF5AttributeValue) -> InteropManifest.InteropValue? {
+            func numbers(_ values: [Double], _ shape: [Int]) -> InteropManifest.InteropValue? {
+                switch shape.count {
+                case 0: return values.first.map { .number($0) }
+                case 1: return .numbers(values)
+                default: return nil
+                }
+            }
+            switch value {
+            case .string(let string, _): return .string(string)
+            case .strings(let strings, _): return .strings(strings)
+            case .float32s(let values, let shape): return numbers(values.map(Double.init), shape)
+            case .float64s(let values, let shape): return numbers(values, shape)
+            case .int32s(let values, let shape): return numbers(values.map(Double.init), shape)
+            case .int64s(let values, let shape): return numbers(values.map(Double.init), shape)
+            case .uint8s(let values, let shape): return numbers(values.map(Double.init), shape)
+            case .unsupported: return nil
+            }
+        }
+        typealias Dataset = InteropManifest.DatasetExpectation
+        return InteropManifest.Expectation(
+            datasets: [
+                "model_weights/dense_1/dense_1/kernel:0": Dataset(
+                    dtype: "float32", shape: [3, 4], values: (0..<12).map { (Double($0) - 5.5) / 4 }, atol: 0),
+                "model_weights/dense_1/dense_1/bias:0": Dataset(
+                    dtype: "float32", shape: [4], values: [0.5, -1, 2, 0], atol: 0),
+                "optimizer_weights/Adam/iterations:0": Dataset(dtype: "int64", shape: [], values: [42], atol: 0),
+                "data/f64": Dataset(dtype: "float64", shape: [5], values: [0, 0.25, 0.5, 0.75, 1], atol: 0),
+                "data/i32": Dataset(dtype: "int32", shape: [2, 3], values: [0, -3, -6, -9, -12, -15], atol: 0),
+                "data/i64": Dataset(dtype: "int64", shape: [2], values: [1_099_511_627_776, -7], atol: 0),
+                "data/u8": Dataset(dtype: "uint8", shape: [6], values: (250...255).map(Double.init), atol: 0),
+                "data/cube": Dataset(dtype: "float32", shape: [2, 3, 4], values: (0..<24).map(Double.init), atol: 0),
+                "data/chunked_gzip": Dataset(
+                    dtype: "float32", shape: [100, 100], values: (0..<10_000).map { Double(Float($0) * 0.001) },
+                    atol: 0),
+            ],
+            attributes: [
+                "/": rootAttributes.compactMapValues(json),
+                "/model_weights/dense_1": ["weight_names": .strings(["dense_1/kernel:0", "dense_1/bias:0"])],
+                "/model_weights/flatten_1": ["weight_names": .numbers([])],
+                "/data/cube": ["units": .string("a.u.")],
+            ])
+    }
+
     @Test(.enabled(if: TestPaths.interopOutputDirectory != nil, "NEATMSKIT_INTEROP_DIR is not set"))
     func writeForInteropCheck() throws {
-        let directory = try #require(TestPaths.interopOutputDirectory)
-        try Self.writeSample(to: directory.appendingPathComponent(Self.fileName))
+        let url = try #require(InteropManifest.outputURL(Self.fileName))
+        try Self.writeSample(to: url)
+        try InteropManifest.record(file: url, source: nil, kind: .hdf5, expect: Self.interopExpectation)
     }
 }

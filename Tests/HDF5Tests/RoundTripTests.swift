@@ -61,6 +61,11 @@ import TestSupport
         #expect(throws: HDF5Error.self) { try file.root.setAttribute("x", .string("a\0b", .vlenASCII)) }
         #expect(throws: HDF5Error.self) { try file.root.setAttribute("x", .int64s([1, 2], shape: [3])) }
         #expect(try file.root.hasAttribute("x") == false)
+        // A refused write leaves the previous value in place.
+        try file.root.setAttribute("x", .string("kept", .vlenUTF8))
+        #expect(throws: HDF5Error.self) { try file.root.setAttribute("x", .string("toolong", .fixedASCII(3))) }
+        #expect(throws: HDF5Error.self) { try file.root.setAttribute("x", .unsupported(type: "enum", shape: [])) }
+        #expect(try file.root.attribute("x") == .string("kept", .vlenUTF8))
         // fixedASCII(fitting:) is numpy's S<longest>.
         #expect(HDF5StringKind.fixedASCII(fitting: ["ab", "dense_1"]) == .fixedASCII(7))
         #expect(HDF5StringKind.fixedASCII(fitting: []) == .fixedASCII(1))
@@ -116,6 +121,7 @@ import TestSupport
         let url = try temporaryH5()
         let file = try HDF5File.create(url)
         let dataset = try file.root.createDataset("m", type: .float32, shape: [4, 5])
+        #expect(dataset.storedByteCount == 0)  // contiguous storage is allocated on first write
         #expect(try dataset.read(as: Float.self) == [Float](repeating: 0, count: 20))
         // Row by row, then a 2×2 block over the middle.
         for row in 0..<4 {
@@ -129,12 +135,15 @@ import TestSupport
             30, 31, 32, 33, 34,
         ]
         #expect(try dataset.read(as: Float.self) == expected)
+        #expect(dataset.storedByteCount == 80)
         #expect(try dataset.read(as: Float.self, offset: [2, 1], count: [2, 3]) == [21, -1, -1, 31, 32, 33])
         #expect(try dataset.read(as: Float.self, offset: [3, 4], count: [1, 1]) == [34])
         #expect(try dataset.read(as: Float.self, offset: [4, 0], count: [0, 5]) == [])
         // Out-of-range and mismatched selections are errors, not crashes.
         for (offset, count) in [([3, 0], [2, 5]), ([0], [1]), ([-1, 0], [1, 1]), ([0, 5], [1, 1])] {
-            let error = #expect(throws: HDF5Error.self) { try dataset.read(as: Float.self, offset: offset, count: count) }
+            let error = #expect(throws: HDF5Error.self) {
+                try dataset.read(as: Float.self, offset: offset, count: count)
+            }
             #expect(error?.kind == .shapeMismatch)
         }
         #expect(throws: HDF5Error.self) { try dataset.write([Float(1), 2], offset: [0, 0], count: [1, 3]) }

@@ -96,6 +96,28 @@ private let keras224TrainingConfig = #"""
     }
 }
 
+@Suite struct HostileConfigs {
+    @Test func hugeShapesAreRefusedNotOverflowed() throws {
+        // A valid chain whose flattened size times the Dense units would overflow Int.
+        let json = #"""
+            {"class_name": "Sequential", "config": {"name": "s", "layers": [
+            {"class_name": "InputLayer", "config": {"name": "in", "batch_input_shape": [null, 1000000, 1000000, 1000]}},
+            {"class_name": "Flatten", "config": {"name": "f"}},
+            {"class_name": "Dense", "config": {"name": "d", "units": 1000000}}]}}
+            """#
+        let error = try #require(throws: KerasFormatError.self) { try ModelConfigReader.architecture(json: json) }
+        #expect(error.description.contains("too large"))
+    }
+
+    @Test func garbageIsAnErrorNotACrash() throws {
+        for text in ["", "null", "[]", "{}", #"{"class_name": 3}"#, #"{"class_name": "Functional", "config": {"layers": [{}]}}"#,
+                     #"{"class_name": "Functional", "config": {"layers": [], "input_layers": [], "output_layers": []}}"#,
+                     #"{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"name": "d", "units": -1}}]}}"#] {
+            #expect(throws: KerasFormatError.self) { try ModelConfigReader.architecture(json: text) }
+        }
+    }
+}
+
 @Suite struct CompileConfigReading {
     @Test func tfKerasCustomAdam() throws {
         let c = try CompileConfigJSON.compileConfig(from: configFixture("tfkeras_training_adam.json"))

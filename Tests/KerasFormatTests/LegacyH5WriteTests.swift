@@ -21,9 +21,11 @@ import Testing
         // Nothing but the file is left in the folder (the temporary file was renamed).
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["model.h5"])
 
-        if let out = interopOutput("KerasFormat_legacy_\(style.rawValue).h5") {
+        if let out = InteropManifest.outputURL("KerasFormat_legacy_\(style.rawValue).h5") {
             try LegacyH5.write(source, to: out, style: style)
-            try recordInterop(out, source: "Fixtures/keras/reduced_tfkeras2_full.h5", kind: "h5")
+            try InteropManifest.record(
+                file: out, source: "Fixtures/keras/reduced_tfkeras2_full.h5", kind: .h5,
+                expect: .init(optimizer: "Adam", optimizerIterations: 12, optimizerStateFromSource: true))
         }
     }
 

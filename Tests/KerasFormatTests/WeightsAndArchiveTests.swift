@@ -79,9 +79,9 @@ private func emptyReducedModel() throws -> Model {
         let url = dir.appendingPathComponent(name)
         if kind == "keras2" { try KerasWeightsFile.writeKeras2(source, to: url) } else { try KerasWeightsFile.writeKeras3(source, to: url) }
         #expect(try KerasWeightsFile.load(url, into: emptyReducedModel()).model.weights == source.weights)
-        if let out = interopOutput("KerasFormat_weights_\(kind)_\(name)") {
+        if let out = InteropManifest.outputURL("KerasFormat_weights_\(kind)_\(name)") {
             if kind == "keras2" { try KerasWeightsFile.writeKeras2(source, to: out) } else { try KerasWeightsFile.writeKeras3(source, to: out) }
-            try recordInterop(out, source: "Fixtures/keras/reduced_tfkeras2_full.h5", kind: "weights_h5")
+            try InteropManifest.record(file: out, source: "Fixtures/keras/reduced_tfkeras2_full.h5", kind: .weightsH5)
         }
     }
 
@@ -119,9 +119,9 @@ private func emptyReducedModel() throws -> Model {
         var expected = source
         expected.architecture.name = source.architecture.name
         #expect(back.model == expected)
-        if let out = interopOutput("KerasFormat_archive.keras") {
+        if let out = InteropManifest.outputURL("KerasFormat_archive.keras") {
             try KerasArchive.write(source, to: out)
-            try recordInterop(out, source: "Fixtures/keras/reduced_tfkeras2_full.h5", kind: "keras")
+            try InteropManifest.record(file: out, source: "Fixtures/keras/reduced_tfkeras2_full.h5", kind: .keras)
         }
     }
 
@@ -151,5 +151,27 @@ private func emptyReducedModel() throws -> Model {
         #expect(empty.description.contains("empty"))
         let missing = try #require(throws: KerasFormatError.self) { try KerasModelFile.read(kerasFixture("nope.h5")) }
         #expect(missing.description.contains("no such file"))
+    }
+}
+
+@Suite struct SplitNameLists {
+    @Test func layerNamesSplitIntoNumberedAttributesAreRead() throws {
+        // Keras splits name lists over 64,512 bytes into layer_names0, layer_names1, …; build such a file
+        // from a written weights file and check it loads the same.
+        let source = try LegacyH5.read(kerasFixture("reduced_tfkeras2_full.h5")).model
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("split.h5")
+        try KerasWeightsFile.writeKeras2(source, to: url)
+        do {
+            let file = try HDF5File.open(url, writable: true)
+            defer { try? file.close() }
+            let names = source.architecture.layers.map(\.name)
+            try file.root.deleteAttribute("layer_names")
+            try file.root.setAttribute("layer_names0", .strings(Array(names[..<3]), .fixedASCII(fitting: names)))
+            try file.root.setAttribute("layer_names1", .strings(Array(names[3...]), .fixedASCII(fitting: names)))
+        }
+        let loaded = try KerasWeightsFile.load(url, into: Model.zeros(Architecture.neatms(matrixSize: 16)))
+        #expect(loaded.model.weights == source.weights)
     }
 }

@@ -119,3 +119,19 @@ struct SharedDataTests {
         #expect(seen == 3)
     }
 }
+
+/// Readers share nothing: files read concurrently give what they give one at a time.
+@Suite(.enabled(if: TestPaths.sharedData("lcms") != nil, "\(TestPaths.sharedDataMissing("lcms"))"))
+struct ConcurrentReadingTests {
+    @Test func concurrentReadsEqualSequentialOnes() async throws {
+        let urls = ExpectedValues.readableSharedFiles.filter { $0.hasPrefix("lcms/") }.compactMap(TestPaths.sharedData)
+        #expect(urls.count == 6)
+        var sequential: [String: MS1Run] = [:]
+        for url in urls { sequential[url.path] = try MS1Run(contentsOf: url) }
+        let concurrent = try await withThrowingTaskGroup(of: MS1Run.self) { group in
+            for url in urls { group.addTask { try MS1Run(contentsOf: url) } }
+            return try await group.reduce(into: [String: MS1Run]()) { $0[$1.path] = $1 }
+        }
+        #expect(concurrent == sequential)
+    }
+}
