@@ -103,7 +103,18 @@ import Testing
         }
         try recordForInterop(
             out, name: "train_from_scratch",
-            expect: .init(optimizer: "Adam", learningRate: 0.001, optimizerIterations: 3))
+            expect: .init(
+                optimizer: "Adam", learningRate: 0.001, optimizerIterations: 3, optimizerStateRestored: true))
+        if InteropManifest.directory != nil {
+            try InteropManifest.record(
+                file: URL(fileURLWithPath: validationPath), source: nil, kind: .hdf5,
+                expect: .init(
+                    datasets: [
+                        "X": .init(dtype: "float32", shape: [4, 2, 16, 1], values: validation.x.map(Double.init), atol: 0),
+                        "y": .init(dtype: "int64", shape: [4], values: validation.y.map(Double.init)),
+                    ],
+                    attributes: ["/": ["classes": .strings(classes)]]))
+        }
     }
 
     @Test func fineTuneFrozenBaseWithSGD() throws {
@@ -136,8 +147,15 @@ import Testing
         try recordForInterop(
             out, name: "train_finetune_frozen_sgd",
             expect: .init(
-                optimizer: "SGD", learningRate: 0.01, optimizerIterations: 2,
+                optimizer: "SGD", learningRate: 0.01, optimizerIterations: 2, optimizerStateRestored: true,
                 trainable: ["conv2d_1": false, "conv2d_2": false, "dense_1": true, "dense_prediction": true]))
+        if InteropManifest.directory != nil {
+            try InteropManifest.record(
+                file: out.deletingPathExtension().appendingPathExtension("validation.h5"), source: nil, kind: .hdf5,
+                expect: .init(
+                    datasets: ["X": .init(dtype: "float32", shape: [4, 2, 16, 1]), "y": .init(dtype: "int64", shape: [4])],
+                    attributes: ["/": ["classes": .strings(classes)]]))
+        }
     }
 
     @Test func continuesWithTheModelsOwnOptimizerState() throws {
