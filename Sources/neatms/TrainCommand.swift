@@ -11,11 +11,14 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train or fine-tune the NeatMS network on labelled peaks (PEAKS.h5).",
         discussion: """
-            Batches follow NeatMS (REFERENCE §4): the class order is the sorted labels; labelled peaks are \
-            shuffled (seeded), optionally normalised per class, shuffled again; invalid peaks are dropped; \
-            s = round(validation-split × valid peaks) (halves to even): the first s are the test set (shown \
-            as val_* each epoch), the next s the validation set, kept apart and written beside the model as \
-            <OUT stem>.validation.h5 for `neatms threshold`; the rest is trained on. \
+            Batches are NeatMS's (REFERENCE §4), drawn with Python's random seeded with --seed (the same \
+            split as `random.seed(S); create_batches(...)`): the class order is the sorted labels; labelled \
+            peaks are shuffled, optionally normalised per class, shuffled again; peaks without a matrix are \
+            dropped; s = round(validation-split × valid peaks) (halves to even): the first s are the test \
+            set (shown as val_* each epoch), the next s the validation set, kept apart and written beside \
+            the model as <OUT stem>.validation.h5 for `neatms threshold`; the rest is trained on. \
+            --no-shuffle keeps the split but feeds the training peaks in file order every epoch (Keras \
+            shuffle=False); with --validation-split 0 the batches are the file's rows in order. \
             Without --model the NeatMS network is created for the data's matrix size and classes (Adam, lr \
             1e-5 unless --optimizer/--lr say otherwise). With --model the file's model continues training \
             with its optimizer and state; --optimizer or --lr recompile it (fresh optimizer state). \
@@ -51,7 +54,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed for the batch split, shuffling, dropout and new weights.")
     var seed: UInt64 = 0
 
-    @Flag(help: "Keep the file's order: no shuffling of the split or of the training batches.")
+    @Flag(help: "Feed the training peaks in file order every epoch (no reshuffling between epochs).")
     var noShuffle = false
 
     @Option(help: "Share of the valid peaks for the test set and again for the validation set (0 = train on all).")
@@ -91,13 +94,13 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    private func parseMerge(_ text: String) -> ClassMerge? {
+    private func parseMerge(_ text: String) -> Batches.Merge? {
         let parts = text.split(separator: "=", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return nil }
         let labels = CommandSupport.classList(String(parts[0]))
         let into = parts[1].trimmingCharacters(in: .whitespaces)
         guard !labels.isEmpty, !into.isEmpty else { return nil }
-        return ClassMerge(labels: labels, into: into)
+        return Batches.Merge(from: labels, into: into)
     }
 
     /// `<OUT stem>.validation.h5` beside OUT.
@@ -115,29 +118,30 @@ struct TrainCommand: ParsableCommand {
         if let checkpoint { paths.append(checkpoint) }
         try Diagnostics.reportingErrors(paths: paths) {
             let dataset = try PeakDataset.read(URL(fileURLWithPath: data))
+            try dataset.checkFinite(file: data)
+            var random = PythonRandom(seed: seed)
             let batches = try Batches(
-                dataset: dataset,
-                options: BatchOptions(
-                    validationSplit: validationSplit, normaliseClass: normaliseClass,
-                    mergeClasses: mergeClasses.flatMap(parseMerge), shuffle: !noShuffle, seed: seed))
-            if !batches.invalid.isEmpty {
-                Diagnostics.warning("\(data): \(batches.invalid.count) labelled peak(s) have no valid matrix and are left out")
+                dataset: dataset, validationSplit: validationSplit, normaliseClass: normaliseClass,
+                merge: mergeClasses.flatMap(parseMerge), random: &random)
+            if !dataset.invalidY.isEmpty {
+                Diagnostics.warning(
+                    "\(data): \(dataset.invalidY.count) labelled peak(s) have no valid matrix and are left out")
             }
             guard !batches.training.isEmpty else {
                 throw CommandError(
                     file: data,
-                    problem: "no peaks left to train on (\(dataset.count) labelled, \(batches.invalid.count) invalid, "
+                    problem: "no peaks left to train on (\(dataset.count) with matrices, "
                         + "\(batches.test.count) test, \(batches.validation.count) validation)")
             }
             let network = try makeNetwork(dataset: dataset, classes: batches.classes)
-            let training = dataset.part(batches.training, of: batches)
-            let test = dataset.part(batches.test, of: batches)
-            let x = training.matrices(Array(0..<training.count))
-            let y = try Tensor.oneHot(training.y, classes: batches.classes.count)
+            let classCount = batches.classes.count
+            let trainingRows = noShuffle ? batches.training.sorted() : batches.training
+            let x = dataset.matrices(trainingRows)
+            let y = try Tensor.oneHot(trainingRows.map { batches.labels[$0] }, classes: classCount)
             var validationData: (x: Tensor, y: Tensor)? = nil
-            if test.count > 0 {
+            if !batches.test.isEmpty {
                 validationData = (
-                    test.matrices(Array(0..<test.count)), try Tensor.oneHot(test.y, classes: batches.classes.count)
+                    dataset.matrices(batches.test), try Tensor.oneHot(batches.test.map { batches.labels[$0] }, classes: classCount)
                 )
             }
             describe(network: network, batches: batches)
@@ -171,7 +175,7 @@ struct TrainCommand: ParsableCommand {
             }
 
             try KerasModelFile.write(network.exportModel(), to: URL(fileURLWithPath: output), format: .h5(.tfKeras2))
-            printResult("wrote \(output) (\(history.epochs.count) epochs on \(training.count) peaks)\n")
+            printResult("wrote \(output) (\(history.epochs.count) epochs on \(trainingRows.count) peaks)\n")
             if batches.validation.isEmpty {
                 printResult("no validation peaks held out (--validation-split \(validationSplit)): no validation file written\n")
             } else {
@@ -188,12 +192,12 @@ struct TrainCommand: ParsableCommand {
         let network: Network
         if let model {
             network = try Network(model: try CommandSupport.loadModel(model), seed: seed)
-            let expected = [2, dataset.matrixSize, 1]
+            let expected = [2, dataset.options.size, 1]
             guard network.inputShape == expected else {
                 throw CommandError(
                     file: model,
                     problem: "the model expects inputs (N, \(network.inputShape.map(String.init).joined(separator: ", "))) "
-                        + "but \(data) holds matrices (N, 2, \(dataset.matrixSize), 1)")
+                        + "but \(data) holds matrices (N, 2, \(dataset.options.size), 1)")
             }
             let outputs = network.outputShape.reduce(1, *)
             guard outputs == classes.count else {
@@ -212,7 +216,7 @@ struct TrainCommand: ParsableCommand {
             let kind = optimizer?.kind ?? .adam
             let rate = lr ?? 1e-5
             network = try Network.neatms(
-                matrixSize: dataset.matrixSize, classes: classes.count,
+                matrixSize: dataset.options.size, classes: classes.count,
                 optimizer: kind == .adam ? .adam(learningRate: rate) : .sgd(learningRate: rate), seed: seed)
         }
         if let freeze {

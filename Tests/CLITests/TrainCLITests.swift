@@ -12,8 +12,8 @@ import Testing
     let classes = ["High_quality", "Low_quality", "Noise"]
 
     /// 8 reference matrices (n = 16) × `copies`, the curve row scaled by 1 − 0.01·copy, labelled with
-    /// the reference's synthetic classes. `invalid` marks peaks without a valid matrix.
-    func makePeaks(_ dir: URL, copies: Int = 5, invalid: Set<Int> = [], name: String = "peaks.h5") throws -> (URL, PeakDataset) {
+    /// the reference's synthetic classes; `invalid` more labelled peaks without a matrix (classes cycling).
+    func makePeaks(_ dir: URL, copies: Int = 5, invalid: Int = 0, name: String = "peaks.h5") throws -> (URL, PeakDataset) {
         let ref = try ReferenceForward("reference_forward_reduced.h5")
         let n = ref.shape[2]
         var x: [Float] = []
@@ -27,10 +27,12 @@ import Testing
             }
         }
         let count = y.count
-        let ds = try PeakDataset(
-            classes: classes, matrixSize: n, x: x, y: y,
-            valid: invalid.isEmpty ? nil : (0..<count).map { !invalid.contains($0) },
-            featureID: Array(0..<count))
+        let ds = PeakDataset(
+            classes: classes, samples: ["demo.mzML"], options: MatrixOptions(size: n), x: x, y: y,
+            sample: Array(repeating: 0, count: count), featureID: Array(0..<count),
+            peakIndexInSample: Array(0..<count), mz: (0..<count).map { 100 + Double($0) },
+            rt: (0..<count).map { Double($0) / 10 }, labelOrder: Array(0..<count),
+            invalidY: (0..<invalid).map { $0 % 3 }, invalidLabelOrder: Array(count..<(count + invalid)))
         let url = dir.appendingPathComponent(name)
         try ds.write(to: url)
         return (url, ds)
@@ -96,10 +98,9 @@ import Testing
         let validation = try PeakDataset.read(URL(fileURLWithPath: validationPath))
         #expect(validation.count == 4 && validation.classes == classes)
         // The held-out peaks are peaks of the input, with their labels.
-        let ids = try #require(validation.featureID)
-        for (k, id) in ids.enumerated() {
+        for (k, id) in validation.featureID.enumerated() {
             #expect(validation.y[k] == ds.y[id])
-            #expect(validation.matrices([k]).scalars == ds.matrices([id]).scalars)
+            #expect(validation.matrix(k) == ds.matrix(id))
         }
         try recordForInterop(
             out, name: "train_from_scratch",
@@ -175,13 +176,13 @@ import Testing
 
     @Test func validationSplitZeroTrainsOnEverything() throws {
         let dir = try TestPaths.temporaryDirectory()
-        let (peaks, _) = try makePeaks(dir, invalid: [3, 17])
+        let (peaks, _) = try makePeaks(dir, invalid: 2)
         let out = dir.appendingPathComponent("all.h5")
         let r = try runNeatms([
             "train", "--data", peaks.path, "--validation-split", "0", "--epochs", "2", "-o", out.path,
         ])
         #expect(r.status == 0, "\(r.stderr)")
-        // 38 valid peaks, all trained on: 2 batches (32 + 6) per epoch; no val_ metrics.
+        // 40 peaks with matrices, all trained on: 2 batches (32 + 8) per epoch; no val_ metrics.
         #expect(try KerasModelFile.read(out).optimizerState?.iterations == 4)
         #expect(epochLines(r.stderr).allSatisfy { !$0.contains("val_") })
         #expect(r.stderr.contains("2 labelled peak(s) have no valid matrix"))
@@ -189,21 +190,25 @@ import Testing
         #expect(r.stdout.contains("no validation file written"))
     }
 
-    @Test func sameSeedSameModelAndNoShuffleRuns() throws {
+    @Test func sameSeedSameModelAndNoShuffleKeepsTheSplit() throws {
         let dir = try TestPaths.temporaryDirectory()
         let (peaks, _) = try makePeaks(dir)
         var models: [Model] = []
-        for (k, extra) in [["--seed", "5"], ["--seed", "5"], ["--seed", "5", "--no-shuffle"]].enumerated() {
+        var validation: [PeakDataset] = []
+        let runs = [["--seed", "5"], ["--seed", "5"], ["--seed", "5", "--no-shuffle"], ["--seed", "6"]]
+        for (k, extra) in runs.enumerated() {
             let out = dir.appendingPathComponent("m\(k).h5")
             let r = try runNeatms(["train", "--data", peaks.path, "--epochs", "2", "--lr", "0.001", "-o", out.path] + extra)
             #expect(r.status == 0, "\(r.stderr)")
             models.append(try KerasModelFile.read(out))
+            validation.append(try PeakDataset.read(dir.appendingPathComponent("m\(k).validation.h5")))
         }
         #expect(models[0].weights == models[1].weights)
-        #expect(models[0].weights != models[2].weights)
-        // --no-shuffle: the validation file holds the peaks right after the first s = 4 of the file.
-        let validation = try PeakDataset.read(dir.appendingPathComponent("m2.validation.h5"))
-        #expect(validation.featureID == [4, 5, 6, 7])
+        // --no-shuffle: same split, other batch order, so other weights.
+        #expect(validation[2] == validation[0])
+        #expect(models[2].weights != models[0].weights)
+        // Another seed draws another split.
+        #expect(validation[3].featureID != validation[0].featureID)
     }
 
     @Test func earlyStoppingRestoresAndCheckpointIsWrittenEveryEpoch() throws {
@@ -249,7 +254,7 @@ import Testing
         try file.close()
         r = try runNeatms(["train", "--data", wrong.path, "--epochs", "1", "-o", out])
         #expect(r.status == 1)
-        #expect(singleErrorLine(r) == "neatms: error: \(wrong.path): X has shape (2, 3, 16, 1), expected (N, 2, n, 1) or (N, 2, n)")
+        #expect(singleErrorLine(r) == "neatms: error: \(wrong.path): X has shape [2, 3, 16, 1], expected (N, 2, n, 1)")
 
         // NaN in a valid matrix.
         let nan = dir.appendingPathComponent("nan.h5")
@@ -262,7 +267,7 @@ import Testing
         try file.close()
         r = try runNeatms(["train", "--data", nan.path, "--epochs", "1", "-o", out])
         #expect(r.status == 1)
-        #expect(singleErrorLine(r) == "neatms: error: \(nan.path): X: matrix 1 holds nan at (0, 5) (valid peaks' matrices must be finite)")
+        #expect(singleErrorLine(r) == "neatms: error: \(nan.path): X: matrix 1 holds nan at (0, 5) (matrices must be finite)")
 
         // Classes of the data vs the model's outputs: merging leaves 2 classes for a 3-output model.
         r = try runNeatms([
