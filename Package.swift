@@ -63,6 +63,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Scripts/bench's NeatMSKit side: network throughput (not part of the product).
+        .executableTarget(
+            name: "neatms-bench",
+            dependencies: [
+                "NeuralNet", "Tensor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
         // Test support: temporary folders, approximate equality, Fixtures/ and ../shared/data lookup.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),

@@ -39,6 +39,9 @@ per entry, so parallel tests never write the same file) and/or a JSON list in `m
     optimizer_state_from_source   true: tf-keras restores slot variables (m, v / momentum) bit-identical
                           to those it restores from the source file (matched by layer/weight/slot).
     trainable             {"conv2d_1": false, ...}: layer trainable flags after loading.
+    (hdf5 with a source: every dataset and attribute of the source must exist with the same element /
+                          string type (fixed/vlen, ASCII/UTF-8, padding), shape and value, bit for bit;
+                          expect.ignore = ["/data/i16", "/@bool_scalar"] skips paths / path@attribute.)
     datasets (hdf5)       {"X": {"dtype": "float32", "shape": [4,2,16,1], "values": [...flat...], "atol": 0}}
     attributes (hdf5)     {"/": {"classes": ["A", "B"]}, "X": {"unit": "min"}}: decoded values must equal.
 
@@ -384,6 +387,80 @@ def decode(value):
     return value
 
 
+def type_text(tid) -> str:
+    """A comparable description of an HDF5 datatype (string kind and padding included)."""
+    if isinstance(tid, h5py.h5t.TypeStringID):
+        size = "vlen" if tid.is_variable_str() else f"fixed{tid.get_size()}"
+        cset = "utf8" if tid.get_cset() == h5py.h5t.CSET_UTF8 else "ascii"
+        pad = {h5py.h5t.STR_NULLTERM: "nullterm", h5py.h5t.STR_NULLPAD: "nullpad",
+               h5py.h5t.STR_SPACEPAD: "spacepad"}.get(tid.get_strpad(), "?")
+        return f"string {size} {cset} {pad}"
+    return str(tid.dtype)
+
+
+def attr_info(obj, name: str) -> tuple[str, tuple, object]:
+    aid = h5py.h5a.open(obj.id, name.encode())
+    return type_text(aid.get_type()), aid.get_space().shape, decode(obj.attrs[name])
+
+
+def compare_hdf5(out, src, ignore: set[str]) -> tuple[list[str], tuple[int, int]]:
+    """Every dataset and attribute of `src` (but those in `ignore`: "/path" or "/path@attr") must exist in
+    `out` with the same type, shape and value."""
+    problems: list[str] = []
+    counts = [0, 0]
+
+    def compare_attrs(path: str, o, s) -> None:
+        for name in s.attrs:
+            if f"{path}@{name}" in ignore:
+                continue
+            counts[1] += 1
+            if name not in o.attrs:
+                problems.append(f"{path}@{name} missing")
+                continue
+            try:
+                got, want = attr_info(o, name), attr_info(s, name)
+            except Exception as exc:  # noqa: BLE001
+                problems.append(f"{path}@{name}: {type(exc).__name__}: {exc}")
+                continue
+            for what, a, b in zip(("type", "shape", "value"), got, want):
+                same = (np.array_equal(np.asarray(a), np.asarray(b)) if what == "value" and
+                        not isinstance(b, (str, list)) else a == b)
+                if not same:
+                    problems.append(f"{path}@{name} {what} {str(a)[:60]} != {str(b)[:60]}")
+                    break
+
+    def visit(path: str, s) -> None:
+        if path in ignore:
+            return
+        o = out.get(path) if path != "/" else out
+        if o is None:
+            problems.append(f"{path} missing")
+            return
+        compare_attrs(path, o, s)
+        if isinstance(s, h5py.Dataset):
+            counts[0] += 1
+            if not isinstance(o, h5py.Dataset):
+                problems.append(f"{path} is not a dataset")
+                return
+            if type_text(o.id.get_type()) != type_text(s.id.get_type()) or o.shape != s.shape:
+                problems.append(f"{path} {type_text(o.id.get_type())}{o.shape} != "
+                                f"{type_text(s.id.get_type())}{s.shape}")
+                return
+            a, b = o[()], s[()]
+            if isinstance(a, np.ndarray) and a.dtype.kind not in "OSU":
+                same = a.tobytes() == b.tobytes()
+            else:
+                same = decode(a) == decode(b)
+            if not same:
+                problems.append(f"{path} values differ")
+        else:
+            for child in s:
+                visit(f"{path.rstrip('/')}/{child}", s[child])
+
+    visit("/", src)
+    return problems, (counts[0], counts[1])
+
+
 def check_hdf5_entry(rep: Report, entry: dict, path: Path, label: str) -> None:
     expect = entry.get("expect") or {}
     try:
@@ -393,6 +470,16 @@ def check_hdf5_entry(rep: Report, entry: dict, path: Path, label: str) -> None:
         return
     with f:
         rep.ok(label, "h5py opens it")
+        if entry.get("source"):
+            src_path = resolve(REPO, entry["source"])
+            try:
+                with h5py.File(src_path, "r") as src:
+                    problems, counts = compare_hdf5(f, src, set(expect.get("ignore") or []))
+                rep.check(label, f"{counts[0]} datasets and {counts[1]} attributes equal {src_path.name}'s "
+                                 "(values bit for bit, element and string types)", not problems,
+                          "; ".join(problems[:4]) + (f" (+{len(problems) - 4} more)" if len(problems) > 4 else ""))
+            except Exception as exc:  # noqa: BLE001
+                rep.fail(label, f"compare with {src_path}", f"{type(exc).__name__}: {exc}")
         for name, spec in (expect.get("datasets") or {}).items():
             what = f"dataset {name}"
             if name not in f or not isinstance(f[name], h5py.Dataset):
@@ -460,9 +547,6 @@ def run(directory: Path) -> Report:
         return rep
     entries = read_entries(directory, rep)
     print(f"interop check: {len(entries)} entries in {directory}", flush=True)
-    if not entries:
-        rep.fail(str(directory), "manifest entries", "none: the Swift tests did not write files")
-        return rep
     recorded = {resolve(directory, e["file"]).resolve() for e in entries}
     recorded |= {resolve(directory, e["expect"]["predictions_file"]).resolve()
                  for e in entries if isinstance(e.get("expect"), dict) and "predictions_file" in e["expect"]}
@@ -470,6 +554,9 @@ def run(directory: Path) -> Report:
         if p.is_file() and "manifest.d" not in p.parts and p.name != "manifest.json" and p.resolve() not in recorded:
             print(f"note {p.relative_to(directory)}: no manifest entry, not checked "
                   "(record it with InteropManifest.record)", flush=True)
+    if not entries:
+        rep.fail(str(directory), "manifest entries", "none: the Swift tests did not write files")
+        return rep
     for entry in entries:
         path = resolve(directory, entry["file"])
         label = entry["file"] + (f" ({entry['test']})" if entry.get("test") else "")
@@ -506,17 +593,25 @@ def self_test() -> int:
             ("c.keras", "reduced_keras3.keras", "keras", "Fixtures/keras/reduced_tfkeras2_full.h5", {}),
             ("b.h5", "reduced_tfkeras2_weights.h5", "weights_h5", "Fixtures/keras/reduced_tfkeras2_full.h5", {}),
             ("c.weights.h5", "reduced_keras3.weights.h5", "weights_h5", "Fixtures/keras/reduced_keras3.keras", {}),
+            ("strings.h5", "../hdf5/strings_and_types.h5", "hdf5", "Fixtures/hdf5/strings_and_types.h5",
+             {"ignore": ["/data/i16"]}),
             ("ref.h5", "reference_forward_reduced.h5", "hdf5", None,
              {"datasets": {"P": {"dtype": "float32", "shape": [8, 3]}, "X": {"shape": [8, 2, 16, 1]}},
               "attributes": {"/": {"model": "reduced_tfkeras2_full.h5"}}}),
         ]
         bad = [
+            # A vlen string attribute rewritten as fixed-length must fail the object-by-object comparison.
+            ("strings_bad.h5", "../hdf5/strings_and_types.h5", "hdf5", "Fixtures/hdf5/strings_and_types.h5",
+             {"ignore": ["/data/i16"]}),
             # A perturbed weight must fail bit-identity and predictions; an unloadable file must fail to load.
             ("perturbed.h5", "reduced_tfkeras2_full.h5", "h5", "Fixtures/keras/reduced_tfkeras2_full.h5", {}),
             ("notkeras.h5", "no_model_config.h5", "h5", None, {}),
             ("wrongattr.h5", "reference_forward_reduced.h5", "hdf5", None,
              {"attributes": {"/": {"model": "something_else.h5"}}}),
         ]
+        if not (fx / "../hdf5/strings_and_types.h5").exists():
+            good = [g for g in good if g[0] != "strings.h5"]
+            bad = [b for b in bad if b[0] != "strings_bad.h5"]
         for i, (name, fixture, kind, source, expect) in enumerate(good + bad):
             shutil.copy(fx / fixture, tmp / name)
             (tmp / "manifest.d" / f"{i:02d}.json").write_text(json.dumps(
@@ -529,6 +624,13 @@ def self_test() -> int:
             {"file": "a2.h5", "kind": "h5", "source": None,
              "expect": {"predictions_file": "pred.h5", "classes": 3}}))
         shutil.copy(fx / "reduced_tfkeras2_full.h5", tmp / "a2.h5")
+        if (tmp / "strings_bad.h5").exists():
+            with h5py.File(tmp / "strings_bad.h5", "r+") as f:
+                name = next(n for n in f.attrs if type_text(h5py.h5a.open(f.id, n.encode()).get_type())
+                            .startswith("string vlen") and h5py.h5a.open(f.id, n.encode()).get_space().shape == ())
+                value = decode(f.attrs[name])
+                del f.attrs[name]
+                f.attrs[name] = np.bytes_(value.encode("utf-8"))
         with h5py.File(tmp / "perturbed.h5", "r+") as f:
             d = f["model_weights/dense_1/dense_1/bias:0"]
             v = d[()]
@@ -536,9 +638,9 @@ def self_test() -> int:
             d[...] = v
         rep = run(tmp)
         print(f"{rep.passed} passed, {rep.failed} failed")
-        # Expected: the 3 bad entries fail (perturbed: weights + predictions for 2 loaders = 4; notkeras:
-        # 2 loaders; wrongattr: 1) = 7 failures, nothing else.
-        expected_failures = 7
+        # Expected: the bad entries fail (perturbed: weights + predictions for 2 loaders = 4; notkeras:
+        # 2 loaders; wrongattr: 1; strings_bad: 1 when the HDF5 fixture is present), nothing else.
+        expected_failures = 7 + (1 if (tmp / "strings_bad.h5").exists() else 0)
         ok = rep.failed == expected_failures and rep.passed > 0
         print(f"self-test: {'OK' if ok else 'BROKEN'} (expected exactly {expected_failures} failures)")
         return 0 if ok else 1

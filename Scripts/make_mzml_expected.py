@@ -19,8 +19,7 @@ input. Files no reader can read, or that hold no MS1 spectrum, carry the error N
 
 Numpress values of the synthetic files are encoded and decoded with pynumpress (the reference C++ codec).
 
-Usage: /work/venv-mzml/bin/python Scripts/make_mzml_expected.py [--shared ../shared/data]
-       (venv: pip install pymzml pyteomics psims pynumpress numpy)
+Usage: python Scripts/make_mzml_expected.py [--shared ../shared/data]   (in a venv with Scripts/requirements-mzml.txt)
 """
 import argparse
 import base64

@@ -4,7 +4,7 @@
 Run in a venv made with:
     python3 -m venv /work/venv-neatms
     /work/venv-neatms/bin/pip install neatms==0.9 --no-deps "numpy<2" pandas==1.5.3 pymzml scipy \
-        scikit-learn h5py regex pytz python-dateutil threadpoolctl joblib
+        scikit-learn h5py regex pytz python-dateutil threadpoolctl joblib narwhals
     /work/venv-neatms/bin/python Scripts/make_neatms_datapath_fixtures.py ../shared/data Fixtures/neatms
 
 Writes (all small JSON):

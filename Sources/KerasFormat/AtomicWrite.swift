@@ -5,6 +5,10 @@ import Foundation
 /// destination is untouched.
 func writeAtomically(to url: URL, _ body: (URL) throws -> Void) throws {
     let folder = url.deletingLastPathComponent()
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw KerasFormatError("the folder \(folder.path) does not exist", file: url.path)
+    }
     let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
     do {
         try body(temporary)

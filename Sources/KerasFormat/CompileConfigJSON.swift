@@ -10,9 +10,9 @@ public enum CompileConfigJSON {
 
     /// Parses a decoded `training_config` / `compile_config`.
     public static func compileConfig(from root: JSONValue) throws -> CompileConfig {
-        guard root.objectValue != nil else { throw KerasFormatError("training_config is not a JSON object") }
+        guard root.objectValue != nil else { throw KerasFormatError("the compile settings are not a JSON object") }
         guard let optimizerJSON = root["optimizer_config"] ?? root["optimizer"], !optimizerJSON.isNull else {
-            throw KerasFormatError("training_config has no optimizer")
+            throw KerasFormatError("no optimizer is recorded (Keras 3 omits it from compile_config after training)")
         }
         return CompileConfig(
             optimizer: try optimizer(from: optimizerJSON),
@@ -30,7 +30,7 @@ public enum CompileConfigJSON {
             }
         }
         guard var className = value["class_name"]?.stringValue else {
-            throw KerasFormatError("training_config optimizer has no class_name")
+            throw KerasFormatError("the optimizer has no class_name")
         }
         if className.hasPrefix("Custom>") { className.removeFirst("Custom>".count) }
         let c = value["config"] ?? .null
@@ -73,7 +73,7 @@ public enum CompileConfigJSON {
     /// `"categorical_crossentropy"`, or a loss object with default options.
     static func loss(from value: JSONValue) throws -> String {
         if let s = value.stringValue { return s }
-        if value.isNull { throw KerasFormatError("training_config has no loss") }
+        if value.isNull { throw KerasFormatError("the compile settings has no loss") }
         if let className = value["class_name"]?.stringValue {
             let c = value["config"] ?? .null
             if c["from_logits"]?.boolValue == true || (c["label_smoothing"]?.doubleValue ?? 0) != 0 {
@@ -95,11 +95,11 @@ public enum CompileConfigJSON {
             case .array(let a): for item in a { try collect(item) }
             case .object:
                 guard let name = v["config"]?["name"]?.stringValue ?? v["class_name"]?.stringValue else {
-                    throw KerasFormatError("training_config metric \(v.serialized().prefix(80)) is unreadable")
+                    throw KerasFormatError("the compile settings metric \(v.serialized().prefix(80)) is unreadable")
                 }
                 names.append(name)
             default:
-                throw KerasFormatError("training_config metric \(v.serialized().prefix(80)) is unreadable")
+                throw KerasFormatError("the compile settings metric \(v.serialized().prefix(80)) is unreadable")
             }
         }
         try collect(value)

@@ -72,23 +72,28 @@ public enum JSONValue: Sendable, Equatable, Codable {
 
     // MARK: Accessors
 
+    /// The member `key` of an object (nil for a missing key or a non-object).
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] }
         return nil
     }
 
+    /// The members, when this is an object.
     public var objectValue: [String: JSONValue]? {
         if case .object(let o) = self { return o }
         return nil
     }
+    /// The elements, when this is an array.
     public var arrayValue: [JSONValue]? {
         if case .array(let a) = self { return a }
         return nil
     }
+    /// The text, when this is a string.
     public var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
+    /// The flag, when this is `true` or `false`.
     public var boolValue: Bool? {
         if case .bool(let b) = self { return b }
         return nil
@@ -109,6 +114,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         default: return nil
         }
     }
+    /// True for JSON `null`.
     public var isNull: Bool {
         if case .null = self { return true }
         return false

@@ -4,6 +4,7 @@ import NeuralNet
 
 /// A model read from a file, with what the reader had to say about it.
 public struct LoadedModel: Sendable {
+    /// Architecture, weights, and (when the file has them) compile settings and optimizer state.
     public var model: Model
     /// Which layout the file had.
     public var format: KerasFileFormat

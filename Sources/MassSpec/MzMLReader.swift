@@ -1,8 +1,8 @@
 import Foundation
 
 /// Reads spectra from an mzML file (plain or indexedmzML, optionally gzip-compressed as `.mzML.gz`),
-/// streaming with libxml2's `xmlTextReader`: neither the file's text nor more than one spectrum's
-/// arrays are held in memory at once.
+/// streaming: libxml2's SAX2 push parser is fed 64 KiB at a time through zlib's `gzread`, so neither the
+/// file's text nor more than one spectrum's arrays are held in memory at once.
 ///
 /// Supported: binary arrays uncompressed or zlib, 32-/64-bit floats (and integers), MS-Numpress linear,
 /// pic and slof alone or followed by zlib; encoding terms given directly or through a
@@ -30,7 +30,7 @@ public struct MzMLReader: Sendable {
     ///   chromatograms only, no spectrum of the level (`.noSpectraOfLevel`, "contains no MS1 spectra"),
     ///   a corrupt array or invalid spectrum (naming the spectrum); or whatever `body` throws.
     public func forEachSpectrum(msLevel: Int? = 1, _ body: (Spectrum) throws -> Void) throws {
-        var parser = try MzMLStreamParser(url: url, msLevel: msLevel)
+        let parser = try MzMLStreamParser(url: url, msLevel: msLevel)
         var mz: [Double] = []
         var intensity: [Double] = []
         while let header = try parser.nextSpectrum(mz: &mz, intensity: &intensity) {
@@ -53,7 +53,7 @@ public struct MzMLReader: Sendable {
     /// Every MS1 spectrum as a compact column store, decoded straight into its flat arrays.
     /// - Throws: `MzMLError`, including `.noSpectraOfLevel` when the file has no MS1 spectrum.
     public func readMS1Run() throws -> MS1Run {
-        var parser = try MzMLStreamParser(url: url, msLevel: 1)
+        let parser = try MzMLStreamParser(url: url, msLevel: 1)
         var run = MS1Run(path: url.path)
         while let header = try parser.nextSpectrum(mz: &run.mz, intensity: &run.intensity) {
             run.rt.append(header.retentionTimeMinutes)

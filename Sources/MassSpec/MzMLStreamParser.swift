@@ -16,27 +16,85 @@ private struct CVParam {
     var value: String
     var unitAccession: String
     var unitName: String
+
+    init(_ attributes: XMLAttributes) {
+        (accession, name, value, unitAccession, unitName) = ("", "", "", "", "")
+        attributes.forEach { attribute, text in
+            let string = { String(decoding: text, as: UTF8.self) }
+            if strcmp(attribute, "accession") == 0 {
+                accession = string()
+            } else if strcmp(attribute, "value") == 0 {
+                value = string()
+            } else if strcmp(attribute, "name") == 0 {
+                name = string()
+            } else if strcmp(attribute, "unitAccession") == 0 {
+                unitAccession = string()
+            } else if strcmp(attribute, "unitName") == 0 {
+                unitName = string()
+            }
+        }
+    }
 }
 
-/// The state machine over libxml2's stream that finds spectra, reads their metadata and decodes the
-/// arrays of the wanted ones. Used by every public entry point of `MzMLReader`.
-struct MzMLStreamParser {
-    private let xml: XMLStreamReader
+/// What is collected inside one `<spectrum>` before deciding and decoding.
+private struct SpectrumState {
+    var index: Int
+    var id: String
+    var defaultArrayLength: Int?
+    var msLevel: Int?
+    var isMS1Term = false
+    var scanStartTime: CVParam?
+    var mzArray: (encoding: BinaryArrayEncoding, length: Int?)?
+    var intensityArray: (encoding: BinaryArrayEncoding, length: Int?)?
+    /// The base64 text of the m/z and intensity arrays.
+    var mzText: [UInt8] = []
+    var intensityText: [UInt8] = []
+
+    var level: Int? { msLevel ?? (isMS1Term ? 1 : nil) }
+
+    mutating func apply(_ param: CVParam) {
+        switch param.accession {
+        case "MS:1000511": msLevel = Int(param.value.trimmingCharacters(in: .whitespaces))
+        case "MS:1000579": isMS1Term = true
+        case "MS:1000016": if scanStartTime == nil { scanStartTime = param }
+        default: break
+        }
+    }
+}
+
+/// The state machine over libxml2's SAX events that finds spectra, reads their metadata and keeps the
+/// array text of the wanted ones; `nextSpectrum` feeds the parser chunk by chunk and decodes.
+/// Used by every public entry point of `MzMLReader`.
+final class MzMLStreamParser: XMLEventHandler {
     private let path: String
     private let wantedLevel: Int?
+    private var xml: XMLPushParser?
     private var decoder = BinaryArrayDecoder()
+
+    // Document-level state.
     private var started = false
-    private var finished = false
     private var spectrumCount = 0
     private var chromatogramCount = 0
     private var matchedCount = 0
     /// `referenceableParamGroup` id → its cvParams (applied where a `referenceableParamGroupRef` points).
     private var paramGroups: [String: [CVParam]] = [:]
     private var currentGroup: (id: String, params: [CVParam])?
-    // Reused base64 text buffers: the array being read, and the current spectrum's m/z and intensity arrays.
+    /// Element depth, and the depth of an element whose subtree is being ignored.
+    private var depth = 0
+    private var skipDepth: Int?
+
+    // Spectrum-level state.
+    private var spectrum: SpectrumState?
+    private var array: (encoding: BinaryArrayEncoding, length: Int?)?
+    private var inBinary = false
     private var arrayText: [UInt8] = []
-    private var mzText: [UInt8] = []
-    private var intensityText: [UInt8] = []
+    /// Spectra of the wanted level completed by the last chunk, not yet decoded.
+    private var completed: [SpectrumState] = []
+    private var completedHead = 0
+    /// Base64 buffers handed back after decoding, reused for the next spectra.
+    private var spareBuffers: [[UInt8]] = []
+    /// A problem found while handling events; thrown once the spectra before it are delivered.
+    private var deferredError: MzMLError?
 
     /// Opens `url`. - Throws: `MzMLError` when the file is missing, empty or unreadable.
     init(url: URL, msLevel: Int?) throws {
@@ -51,8 +109,8 @@ struct MzMLStreamParser {
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         if size == 0 { throw MzMLError(.emptyFile, path: path) }
-        guard let xml = XMLStreamReader(path: path) else {
-            throw MzMLError(.fileNotFound, path: path, detail: "libxml2 cannot open it")
+        guard let xml = XMLPushParser(path: path, handler: self) else {
+            throw MzMLError(.fileNotFound, path: path, detail: "cannot open it")
         }
         self.xml = xml
     }
@@ -60,169 +118,168 @@ struct MzMLStreamParser {
     /// Reads up to the next spectrum of the wanted level, appends its m/z and intensity values to the
     /// given arrays and returns its metadata; nil at the end of the file.
     /// - Throws: `MzMLError`; at the end, `.chromatogramsOnly` / `.noSpectraOfLevel` when nothing matched.
-    mutating func nextSpectrum(mz: inout [Double], intensity: inout [Double]) throws -> SpectrumHeader? {
-        guard !finished else { return nil }
-        var advanced = try xml.read()
-        while advanced {
-            if xml.nodeType == .element {
-                if !started {
-                    started = true
-                    guard xml.nameIs("mzML") || xml.nameIs("indexedmzML") else {
-                        throw MzMLError(.notMzML, path: path, line: xml.lineNumber,
-                                        detail: "root element is <\(xml.localName)>, not <mzML> or <indexedmzML>")
-                    }
-                } else if xml.nameIs("spectrum") {
-                    let index = spectrumCount
-                    spectrumCount += 1
-                    if let header = try readSpectrum(index: index, mz: &mz, intensity: &intensity) {
-                        matchedCount += 1
-                        return header
-                    }
-                } else if xml.nameIs("chromatogram") {
-                    chromatogramCount += 1
-                    advanced = try xml.skipSubtree()
-                    continue
-                } else if xml.nameIs("referenceableParamGroup") {
-                    let id = xml.attribute("id") ?? ""
-                    if xml.isEmptyElement { paramGroups[id] = [] } else { currentGroup = (id, []) }
-                } else if xml.nameIs("cvParam"), currentGroup != nil {
-                    let param = readCVParam()
-                    currentGroup?.params.append(param)
+    func nextSpectrum(mz: inout [Double], intensity: inout [Double]) throws -> SpectrumHeader? {
+        while completedHead == completed.count {
+            completed.removeAll(keepingCapacity: true)
+            completedHead = 0
+            if let deferredError { throw deferredError }
+            guard let xml else { return nil }
+            do {
+                if try !xml.parseNextChunk() {
+                    self.xml = nil
+                    if deferredError == nil && completed.isEmpty { try checkEnd() }
                 }
-            } else if xml.nodeType == .endElement, xml.nameIs("referenceableParamGroup"), let group = currentGroup {
-                paramGroups[group.id] = group.params
-                currentGroup = nil
+            } catch let error as MzMLError {
+                self.xml = nil
+                // Deliver the spectra completed before the error first.
+                if completed.isEmpty { throw error }
+                deferredError = error
             }
-            advanced = try xml.read()
         }
-        finished = true
-        guard started else {
-            throw MzMLError(.malformedXML, path: path, detail: "no root element")
+        var state = completed[completedHead]
+        completed[completedHead] = SpectrumState(index: -1, id: "")  // drop the queue's reference to the buffers
+        completedHead += 1
+        defer {
+            spareBuffers.append(state.mzText)
+            spareBuffers.append(state.intensityText)
         }
-        if matchedCount == 0 {
-            if spectrumCount == 0 && chromatogramCount > 0 {
-                throw MzMLError(.chromatogramsOnly, path: path, detail: "\(chromatogramCount) chromatograms")
-            }
-            let what = wantedLevel.map { "MS\($0) spectra" } ?? "spectra"
-            throw MzMLError(.noSpectraOfLevel, path: path,
-                            detail: spectrumCount == 0 ? what : "\(what) (\(spectrumCount) spectra of other or unknown MS levels)")
-        }
-        return nil
+        matchedCount += 1
+        return try finishSpectrum(&state, mz: &mz, intensity: &intensity)
     }
 
-    // MARK: - One spectrum
-
-    /// What is collected inside one `<spectrum>` before deciding and decoding.
-    private struct SpectrumState {
-        var index: Int
-        var id: String
-        var defaultArrayLength: Int?
-        var msLevel: Int?
-        var isMS1Term = false
-        var scanStartTime: CVParam?
-        var mzArray: (encoding: BinaryArrayEncoding, length: Int?)?
-        var intensityArray: (encoding: BinaryArrayEncoding, length: Int?)?
-
-        var level: Int? { msLevel ?? (isMS1Term ? 1 : nil) }
-
-        mutating func apply(_ param: CVParam) {
-            switch param.accession {
-            case "MS:1000511": msLevel = Int(param.value.trimmingCharacters(in: .whitespaces))
-            case "MS:1000579": isMS1Term = true
-            case "MS:1000016": if scanStartTime == nil { scanStartTime = param }
-            default: break
-            }
+    /// At the end of the document: an error when nothing of the wanted level was found.
+    private func checkEnd() throws {
+        guard matchedCount == 0 && completed.isEmpty else { return }
+        guard started else { throw MzMLError(.malformedXML, path: path, detail: "no root element") }
+        if spectrumCount == 0 && chromatogramCount > 0 {
+            throw MzMLError(.chromatogramsOnly, path: path, detail: "\(chromatogramCount) chromatograms")
         }
+        let what = wantedLevel.map { "MS\($0) spectra" } ?? "spectra"
+        throw MzMLError(.noSpectraOfLevel, path: path,
+                        detail: spectrumCount == 0 ? what : "\(what) (\(spectrumCount) spectra of other or unknown MS levels)")
     }
 
     private func spectrumError(_ kind: MzMLError.Kind, _ state: SpectrumState, _ detail: String) -> MzMLError {
         MzMLError(kind, path: path, spectrumID: state.id, spectrumIndex: state.index, detail: detail)
     }
 
-    /// Reads the `<spectrum>` element the reader is on. Returns its header when it is of the wanted
-    /// level (its arrays appended to `mz` / `intensity`), nil when it was skipped.
-    private mutating func readSpectrum(index: Int, mz: inout [Double], intensity: inout [Double]) throws -> SpectrumHeader? {
-        var state = SpectrumState(index: index, id: "")
-        xml.forEachAttribute { name, value in
-            if strcmp(name, "id") == 0 {
-                state.id = String(cString: value)
-            } else if strcmp(name, "defaultArrayLength") == 0 {
-                state.defaultArrayLength = Int(String(cString: value))
-            }
-        }
-        if xml.isEmptyElement { return try finishSpectrum(state, mz: &mz, intensity: &intensity) }
-
-        var array: (encoding: BinaryArrayEncoding, length: Int?)?
-        var inBinary = false
-        mzText.removeAll(keepingCapacity: true)
-        intensityText.removeAll(keepingCapacity: true)
-
-        var advanced = try xml.read()
-        while advanced {
-            switch xml.nodeType {
-            case .element:
-                if xml.nameIs("cvParam") {
-                    let param = readCVParam()
-                    if array != nil {
-                        array?.encoding.apply(accession: param.accession, name: param.name)
-                    } else {
-                        state.apply(param)
-                    }
-                } else if xml.nameIs("referenceableParamGroupRef") {
-                    let params = paramGroups[xml.attribute("ref") ?? ""] ?? []
-                    for param in params {
-                        if array != nil {
-                            array?.encoding.apply(accession: param.accession, name: param.name)
-                        } else {
-                            state.apply(param)
-                        }
-                    }
-                } else if xml.nameIs("precursorList") || xml.nameIs("productList") {
-                    advanced = try xml.skipSubtree()
-                    continue
-                } else if xml.nameIs("binaryDataArrayList") {
-                    // The MS level is known by now (cvParams precede the arrays): skip unwanted spectra cheaply.
-                    if let wantedLevel, state.level != wantedLevel {
-                        advanced = try xml.skipSubtree()
-                        continue
-                    }
-                } else if xml.nameIs("binaryDataArray") {
-                    array = (BinaryArrayEncoding(), xml.attribute("arrayLength").flatMap { Int($0) })
-                    arrayText.removeAll(keepingCapacity: true)
-                } else if xml.nameIs("binary") {
-                    inBinary = !xml.isEmptyElement
-                }
-            case .text, .cdata:
-                if inBinary {
-                    xml.withValueBytes { arrayText.append(contentsOf: $0) }
-                }
-            case .endElement:
-                if xml.nameIs("binary") {
-                    inBinary = false
-                } else if xml.nameIs("binaryDataArray"), let finished = array {
-                    switch finished.encoding.role {
-                    case .mz where state.mzArray == nil:
-                        state.mzArray = finished
-                        swap(&mzText, &arrayText)
-                    case .intensity where state.intensityArray == nil:
-                        state.intensityArray = finished
-                        swap(&intensityText, &arrayText)
-                    default: break
-                    }
-                    array = nil
-                } else if xml.nameIs("spectrum") {
-                    return try finishSpectrum(state, mz: &mz, intensity: &intensity)
-                }
-            case nil:
-                break
-            }
-            advanced = try xml.read()
-        }
-        throw xml.parseError()
+    private func takeBuffer() -> [UInt8] {
+        var buffer = spareBuffers.popLast() ?? []
+        buffer.removeAll(keepingCapacity: true)
+        return buffer
     }
 
+    // MARK: - SAX events
+
+    func startElement(_ name: UnsafePointer<CChar>, _ attributes: XMLAttributes) {
+        depth += 1
+        guard skipDepth == nil else { return }
+        guard started else {
+            started = true
+            if !named(name, "mzML") && !named(name, "indexedmzML") {
+                deferredError = MzMLError(.notMzML, path: path, line: xml?.currentLine,
+                                          detail: "root element is <\(String(cString: name))>, not <mzML> or <indexedmzML>")
+                xml?.stop()
+            }
+            return
+        }
+        guard spectrum != nil else {
+            startDocumentElement(name, attributes)
+            return
+        }
+        if named(name, "cvParam") {
+            apply(CVParam(attributes))
+        } else if named(name, "referenceableParamGroupRef") {
+            for param in paramGroups[attributes.value("ref") ?? ""] ?? [] { apply(param) }
+        } else if named(name, "precursorList") || named(name, "productList") {
+            skipDepth = depth
+        } else if named(name, "binaryDataArrayList") {
+            // The MS level is known by now (cvParams precede the arrays): skip unwanted spectra cheaply.
+            if let wantedLevel, spectrum?.level != wantedLevel { skipDepth = depth }
+        } else if named(name, "binaryDataArray") {
+            array = (BinaryArrayEncoding(), attributes.value("arrayLength").flatMap { Int($0) })
+            arrayText.removeAll(keepingCapacity: true)
+        } else if named(name, "binary") {
+            inBinary = true
+        }
+    }
+
+    /// A start tag outside any spectrum.
+    private func startDocumentElement(_ name: UnsafePointer<CChar>, _ attributes: XMLAttributes) {
+        if named(name, "spectrum") {
+            var state = SpectrumState(index: spectrumCount, id: attributes.value("id") ?? "")
+            state.defaultArrayLength = attributes.value("defaultArrayLength").flatMap { Int($0) }
+            state.mzText = takeBuffer()
+            state.intensityText = takeBuffer()
+            spectrumCount += 1
+            spectrum = state
+        } else if named(name, "chromatogram") {
+            chromatogramCount += 1
+            skipDepth = depth
+        } else if named(name, "referenceableParamGroup") {
+            currentGroup = (attributes.value("id") ?? "", [])
+        } else if named(name, "cvParam"), currentGroup != nil {
+            let param = CVParam(attributes)
+            currentGroup?.params.append(param)
+        }
+    }
+
+    /// A cvParam inside a spectrum: about the array being read, or about the spectrum.
+    private func apply(_ param: CVParam) {
+        if array != nil {
+            array?.encoding.apply(accession: param.accession, name: param.name)
+        } else {
+            spectrum?.apply(param)
+        }
+    }
+
+    func endElement(_ name: UnsafePointer<CChar>) {
+        defer { depth -= 1 }
+        if let skipDepth {
+            if depth == skipDepth { self.skipDepth = nil }
+            return
+        }
+        if named(name, "binary") {
+            inBinary = false
+        } else if named(name, "binaryDataArray"), let finished = array, var state = spectrum.take() {
+            switch finished.encoding.role {
+            case .mz where state.mzArray == nil:
+                state.mzArray = finished
+                swap(&state.mzText, &arrayText)
+            case .intensity where state.intensityArray == nil:
+                state.intensityArray = finished
+                swap(&state.intensityText, &arrayText)
+            default: break
+            }
+            spectrum = state
+            array = nil
+        } else if named(name, "spectrum"), let state = spectrum {
+            spectrum = nil
+            // Only spectra of the wanted level are kept (an unknown level only when all are wanted).
+            if wantedLevel == nil || (state.level != nil && state.level == wantedLevel) {
+                completed.append(state)
+            } else {
+                spareBuffers.append(state.mzText)
+                spareBuffers.append(state.intensityText)
+            }
+        } else if named(name, "referenceableParamGroup"), let group = currentGroup {
+            paramGroups[group.id] = group.params
+            currentGroup = nil
+        }
+    }
+
+    func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if inBinary && skipDepth == nil { arrayText.append(contentsOf: bytes) }
+    }
+
+    private func named(_ name: UnsafePointer<CChar>, _ expected: StaticString) -> Bool {
+        strcmp(name, UnsafeRawPointer(expected.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
+    }
+
+    // MARK: - Decoding a completed spectrum
+
     /// Decides on, validates and decodes a completely read spectrum.
-    private mutating func finishSpectrum(_ state: SpectrumState, mz: inout [Double], intensity: inout [Double]) throws -> SpectrumHeader? {
+    private func finishSpectrum(_ state: inout SpectrumState, mz: inout [Double], intensity: inout [Double]) throws -> SpectrumHeader? {
         guard let level = state.level else {
             // Unknown level: never the wanted one unless all levels were asked for.
             if wantedLevel != nil { return nil }
@@ -244,12 +301,12 @@ struct MzMLStreamParser {
         }
         let mzStart = mz.count
         do {
-            try decoder.decode(base64: mzText, encoding: mzArray.encoding, count: mzCount, into: &mz)
+            try decoder.decode(base64: state.mzText, encoding: mzArray.encoding, count: mzCount, into: &mz)
         } catch let failure as BinaryArrayDecoder.Failure {
             throw spectrumError(.corruptArray, state, "m/z array: \(failure.reason)")
         }
         do {
-            try decoder.decode(base64: intensityText, encoding: intensityArray.encoding, count: intensityCount, into: &intensity)
+            try decoder.decode(base64: state.intensityText, encoding: intensityArray.encoding, count: intensityCount, into: &intensity)
         } catch let failure as BinaryArrayDecoder.Failure {
             mz.removeSubrange(mzStart...)
             throw spectrumError(.corruptArray, state, "intensity array: \(failure.reason)")
@@ -276,21 +333,5 @@ struct MzMLStreamParser {
             throw spectrumError(.invalidSpectrum, state,
                                 "unknown scan start time unit \(param.unitName) \(param.unitAccession)")
         }
-    }
-
-    /// The cvParam the reader is on.
-    private func readCVParam() -> CVParam {
-        var param = CVParam(accession: "", name: "", value: "", unitAccession: "", unitName: "")
-        xml.forEachAttribute { name, value in
-            switch String(cString: name) {
-            case "accession": param.accession = String(cString: value)
-            case "name": param.name = String(cString: value)
-            case "value": param.value = String(cString: value)
-            case "unitAccession": param.unitAccession = String(cString: value)
-            case "unitName": param.unitName = String(cString: value)
-            default: break
-            }
-        }
-        return param
     }
 }

@@ -11,7 +11,16 @@ extension Activation {
         case .linear:
             return
         case .relu:
-            for i in 0..<count { y[i] = max(y[i], 0) }
+            var i = 0
+            while i + 8 <= count {
+                let v = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(y + i).storeBytes(of: pointwiseMax(v, SIMD8()), as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < count {
+                y[i] = max(y[i], 0)
+                i += 1
+            }
         case .sigmoid:
             for i in 0..<count { y[i] = 1 / (1 + expf(-y[i])) }
         case .tanh:
@@ -41,7 +50,17 @@ extension Activation {
         case .linear:
             return
         case .relu:
-            for i in 0..<count where y[i] <= 0 { dy[i] = 0 }
+            var i = 0
+            while i + 8 <= count {
+                let v = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+                let d = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(dy + i).storeBytes(of: d.replacing(with: 0, where: v .<= 0), as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < count {
+                if y[i] <= 0 { dy[i] = 0 }
+                i += 1
+            }
         case .sigmoid:
             for i in 0..<count { dy[i] *= y[i] * (1 - y[i]) }
         case .tanh:

@@ -96,59 +96,39 @@ func crossEntropy(
 
 extension Network {
     /// The regularisation loss Keras adds to the batch loss: `Σ l1·Σ|w| + l2·Σw²` over every kernel
-    /// and bias regulariser (frozen layers included, as Keras's `model.losses`).
-    func regularizationLoss() -> Double {
+    /// and bias regulariser (frozen layers included, as Keras's `model.losses`), optionally only for
+    /// the layers whose index passes `include`.
+    func regularizationLoss(only include: (Int) -> Bool = { _ in true }) -> Double {
         var total: Double = 0
-        for (layer, pairs) in regularizedVariables() {
-            for (buffer, r) in pairs {
-                let w = layer.variables[buffer].pointer
-                let n = layer.variables[buffer].count
+        for (li, regs) in variableRegularizers.enumerated() where include(li) {
+            for (vi, reg) in regs.enumerated() {
+                guard let r = reg else { continue }
+                let w = layers[li].variables[vi].pointer
+                let n = layers[li].variables[vi].count
                 var l1: Double = 0, l2: Double = 0
-                if r.l1 != 0 { for i in 0..<n { l1 += Double(abs(w[i])) } }
-                if r.l2 != 0 { for i in 0..<n { l2 += Double(w[i]) * Double(w[i]) } }
+                for i in 0..<n {
+                    l1 += Double(abs(w[i]))
+                    l2 += Double(w[i]) * Double(w[i])
+                }
                 total += Double(r.l1) * l1 + Double(r.l2) * l2
             }
         }
         return total
     }
 
-    /// Adds the regularisers' gradients (`2·l2·w + l1·sign(w)`) to trainable layers' gradients.
-    func addRegularizationGradients() {
-        for (layer, pairs) in regularizedVariables() where isTrainable(layer) {
-            for (buffer, r) in pairs {
-                let w = layer.variables[buffer].pointer
-                let g = layer.gradients[buffer].pointer
-                let n = layer.variables[buffer].count
-                let twoL2 = 2 * r.l2
-                for i in 0..<n {
-                    let wi = w[i]
-                    g[i] += twoL2 * wi + (wi > 0 ? r.l1 : (wi < 0 ? -r.l1 : 0))
-                }
-            }
-        }
+    /// The regularisation loss of the layers that are not trainable (constant while training).
+    func frozenRegularizationLoss() -> Double {
+        regularizationLoss(only: { !architecture.layers[$0].trainable })
     }
 
-    /// Whether a layer is currently trainable (the architecture's flag, which may change after build).
-    func isTrainable(_ layer: EngineLayer) -> Bool {
-        guard let i = layers.firstIndex(where: { $0 === layer }) else { return false }
-        return architecture.layers[i].trainable
-    }
-
-    /// (layer, [(variable index, regulariser)]) for layers with a kernel or bias regulariser.
-    func regularizedVariables() -> [(EngineLayer, [(Int, Regularizer)])] {
-        var result: [(EngineLayer, [(Int, Regularizer)])] = []
-        for layer in layers {
-            var kernel: Regularizer?, bias: Regularizer?
+    /// Each layer's regularisers by variable (`[kernel, bias]`), nil where there is none.
+    var variableRegularizers: [[Regularizer?]] {
+        layers.map { layer in
             switch layer.spec.kind {
-            case .dense(let o): kernel = o.kernelRegularizer; bias = o.useBias ? o.biasRegularizer : nil
-            case .conv2D(let o): kernel = o.kernelRegularizer; bias = o.useBias ? o.biasRegularizer : nil
-            default: continue
+            case .dense(let o): return o.useBias ? [o.kernelRegularizer, o.biasRegularizer] : [o.kernelRegularizer]
+            case .conv2D(let o): return o.useBias ? [o.kernelRegularizer, o.biasRegularizer] : [o.kernelRegularizer]
+            default: return []
             }
-            var pairs: [(Int, Regularizer)] = []
-            if let kernel { pairs.append((0, kernel)) }
-            if let bias { pairs.append((1, bias)) }
-            if !pairs.isEmpty { result.append((layer, pairs)) }
         }
-        return result
     }
 }

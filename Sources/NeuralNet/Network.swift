@@ -49,6 +49,8 @@ public final class Network {
     var rng: SeededGenerator
     var optimizer: Optimizer
     var workspace = Workspace()
+    /// The regulariser term for the current weights, when known (kept by the optimiser's update pass).
+    var cachedRegularization: Double?
 
     /// Builds the network for `model`, taking its weights, compile config and optimiser state.
     /// Without a compile config it is compiled with Adam (lr 1e-5, NeatMS's default).
@@ -222,6 +224,7 @@ public final class Network {
                 throw NetworkError.weightShape(layer: layer.spec.name, index: j, expected: expected[j], got: t.shape)
             }
         }
+        cachedRegularization = nil
         for (i, layer) in layers.enumerated() {
             for (buffer, t) in zip(layer.variables, weights[i]) {
                 t.scalars.withUnsafeBufferPointer { src in

@@ -43,72 +43,59 @@ final class Optimizer {
     }
 
     /// Applies one update to the trainable layers' variables from their gradients, then counts the step.
-    func step(layers: [EngineLayer], trainable: [Bool]) {
+    ///
+    /// `regularizers[layer][variable]` are added to the gradient on the fly (`2·l2·w + l1·sign(w)`,
+    /// fused into the update pass). Work is split into `parts` concurrent element ranges. Returns the
+    /// regularisation loss of the *updated* trainable variables (the next batch's regulariser term).
+    @discardableResult
+    func step(layers: [EngineLayer], trainable: [Bool], regularizers: [[Regularizer?]], parts: Int) -> Double {
         let lr = currentLearningRate
         let t = Float(iterations + 1)
+        var kernel: UpdateKernel
         switch config.kind {
         case .adam:
-            let b1 = config.beta1, b2 = config.beta2, eps = config.epsilon
-            let alpha = lr * (1 - powf(b2, t)).squareRoot() / (1 - powf(b1, t))
-            let c1 = 1 - b1, c2 = 1 - b2
-            for (li, layer) in layers.enumerated() where trainable[li] {
-                for (vi, (w, g)) in zip(layer.variables, layer.gradients).enumerated() {
-                    let n = w.count
-                    let m = slot("m", layer: li, variable: vi, count: n, layers: layers.count).pointer
-                    let v = slot("v", layer: li, variable: vi, count: n, layers: layers.count).pointer
-                    let wp = w.pointer, gp = g.pointer
-                    if config.amsgrad {
-                        let vh = slot("vhat", layer: li, variable: vi, count: n, layers: layers.count).pointer
-                        for i in 0..<n {
-                            let gi = gp[i]
-                            let mi = m[i] + (gi - m[i]) * c1
-                            let vi = v[i] + (gi * gi - v[i]) * c2
-                            let hi = max(vh[i], vi)
-                            m[i] = mi
-                            v[i] = vi
-                            vh[i] = hi
-                            wp[i] -= (mi * alpha) / (hi.squareRoot() + eps)
-                        }
-                    } else {
-                        for i in 0..<n {
-                            let gi = gp[i]
-                            let mi = m[i] + (gi - m[i]) * c1
-                            let vi = v[i] + (gi * gi - v[i]) * c2
-                            m[i] = mi
-                            v[i] = vi
-                            wp[i] -= (mi * alpha) / (vi.squareRoot() + eps)
-                        }
-                    }
-                }
-            }
+            let b1 = config.beta1, b2 = config.beta2
+            kernel = .adam(
+                alpha: lr * (1 - powf(b2, t)).squareRoot() / (1 - powf(b1, t)), c1: 1 - b1, c2: 1 - b2,
+                epsilon: config.epsilon, amsgrad: config.amsgrad)
         case .sgd:
-            let mu = config.momentum
-            for (li, layer) in layers.enumerated() where trainable[li] {
-                for (vi, (w, g)) in zip(layer.variables, layer.gradients).enumerated() {
-                    let n = w.count
-                    let wp = w.pointer, gp = g.pointer
-                    if mu == 0 {
-                        for i in 0..<n { wp[i] -= lr * gp[i] }
-                    } else {
-                        let u = slot("momentum", layer: li, variable: vi, count: n, layers: layers.count).pointer
-                        if config.nesterov {
-                            for i in 0..<n {
-                                let ui = mu * u[i] - lr * gp[i]
-                                u[i] = ui
-                                wp[i] += mu * ui - lr * gp[i]
-                            }
-                        } else {
-                            for i in 0..<n {
-                                let ui = mu * u[i] - lr * gp[i]
-                                u[i] = ui
-                                wp[i] += ui
-                            }
-                        }
+            kernel = config.momentum == 0
+                ? .sgd(lr: lr) : .momentum(lr: lr, mu: config.momentum, nesterov: config.nesterov)
+        }
+        var regularization = 0.0
+        for (li, layer) in layers.enumerated() where trainable[li] {
+            for (vi, (w, g)) in zip(layer.variables, layer.gradients).enumerated() {
+                let n = w.count
+                var slotPointers: [SharedPointer] = []
+                switch kernel {
+                case .adam(_, _, _, _, let amsgrad):
+                    for name in amsgrad ? ["m", "v", "vhat"] : ["m", "v"] {
+                        slotPointers.append(SharedPointer(slot(name, layer: li, variable: vi, count: n, layers: layers.count).pointer))
+                    }
+                case .momentum:
+                    slotPointers.append(SharedPointer(slot("momentum", layer: li, variable: vi, count: n, layers: layers.count).pointer))
+                case .sgd:
+                    break
+                }
+                let reg = vi < regularizers[li].count ? regularizers[li][vi] : nil
+                let p = max(1, min(parts, n / 65_536))
+                var partial = [Double](repeating: 0, count: p)
+                let wp = SharedPointer(w.pointer), gp = SharedPointer(g.pointer)
+                partial.withUnsafeMutableBufferPointer { sums in
+                    let out = SharedPointer64(sums.baseAddress!)
+                    parallelParts(p) { part in
+                        let r = partRange(part, of: p, count: n)
+                        out.base[part] = kernel.apply(
+                            w: wp.base + r.lowerBound, g: gp.base + r.lowerBound,
+                            slots: slotPointers.map { $0.base + r.lowerBound }, count: r.count,
+                            l1: reg?.l1 ?? 0, l2: reg?.l2 ?? 0)
                     }
                 }
+                regularization += partial.reduce(0, +)
             }
         }
         iterations += 1
+        return regularization
     }
 
     /// The state as `OptimizerState`: slots shaped like the weights for trainable layers (zeros for
@@ -156,4 +143,144 @@ final class Optimizer {
             }
         }
     }
+}
+
+/// A `Double` buffer pointer for per-part results of parallel loops.
+struct SharedPointer64: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Double>
+    init(_ base: UnsafeMutablePointer<Double>) { self.base = base }
+}
+
+/// One optimiser's element-wise update, applied to a contiguous range (8 lanes at a time).
+enum UpdateKernel {
+    case adam(alpha: Float, c1: Float, c2: Float, epsilon: Float, amsgrad: Bool)
+    case sgd(lr: Float)
+    case momentum(lr: Float, mu: Float, nesterov: Bool)
+
+    /// Updates `count` weights in place from their data-loss gradients `g` plus the regularisers'
+    /// gradients; returns `Σ l1·|w'| + l2·w'²` of the updated weights (0 without regularisers).
+    /// Explicit 4-lane loops (SSE width, no closures in the hot loop) with a scalar tail.
+    func apply(
+        w: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>, slots: [UnsafeMutablePointer<Float>],
+        count: Int, l1: Float, l2: Float
+    ) -> Double {
+        let twoL2 = 2 * l2
+        let vectorEnd = count - count % 4
+        var acc = SIMD4<Float>()
+        var total = 0.0
+        var i = 0
+        // Float partial sums over at most `block` elements; the total is a Double.
+        let block = 4096
+        func flush() {
+            total += Double(acc.sum())
+            acc = SIMD4()
+        }
+        switch self {
+        case .adam(let alpha, let c1, let c2, let eps, let amsgrad):
+            let m = slots[0], v = slots[1], vh = amsgrad ? slots[2] : slots[1]
+            while i < vectorEnd {
+                let blockEnd = min(i + block, vectorEnd)
+                while i < blockEnd {
+                    let wi = load4(w + i)
+                    let gi = load4(g + i) + regularizerGradient(wi, l1: l1, twoL2: twoL2)
+                    let mi = load4(m + i), vi = load4(v + i)
+                    let mn = mi + (gi - mi) * c1
+                    let vn = vi + (gi * gi - vi) * c2
+                    store4(mn, m + i)
+                    store4(vn, v + i)
+                    var d = vn
+                    if amsgrad {
+                        d = pointwiseMax(load4(vh + i), vn)
+                        store4(d, vh + i)
+                    }
+                    let nw = wi - (mn * alpha) / (d.squareRoot() + eps)
+                    store4(nw, w + i)
+                    acc += regularizerValue(nw, l1: l1, l2: l2)
+                    i += 4
+                }
+                flush()
+            }
+            while i < count {
+                let wi = w[i]
+                let gi = g[i] + regularizerGradient(SIMD4(repeating: wi), l1: l1, twoL2: twoL2)[0]
+                m[i] += (gi - m[i]) * c1
+                v[i] += (gi * gi - v[i]) * c2
+                var d = v[i]
+                if amsgrad {
+                    d = max(vh[i], v[i])
+                    vh[i] = d
+                }
+                w[i] = wi - (m[i] * alpha) / (d.squareRoot() + eps)
+                acc += regularizerValue(SIMD4(w[i], 0, 0, 0), l1: l1, l2: l2)
+                i += 1
+            }
+        case .sgd(let lr):
+            while i < vectorEnd {
+                let blockEnd = min(i + block, vectorEnd)
+                while i < blockEnd {
+                    let wi = load4(w + i)
+                    let nw = wi - lr * (load4(g + i) + regularizerGradient(wi, l1: l1, twoL2: twoL2))
+                    store4(nw, w + i)
+                    acc += regularizerValue(nw, l1: l1, l2: l2)
+                    i += 4
+                }
+                flush()
+            }
+            while i < count {
+                let wi = w[i]
+                w[i] = wi - lr * (g[i] + regularizerGradient(SIMD4(repeating: wi), l1: l1, twoL2: twoL2)[0])
+                acc += regularizerValue(SIMD4(w[i], 0, 0, 0), l1: l1, l2: l2)
+                i += 1
+            }
+        case .momentum(let lr, let mu, let nesterov):
+            let u = slots[0]
+            while i < vectorEnd {
+                let blockEnd = min(i + block, vectorEnd)
+                while i < blockEnd {
+                    let wi = load4(w + i)
+                    let gi = load4(g + i) + regularizerGradient(wi, l1: l1, twoL2: twoL2)
+                    let un = mu * load4(u + i) - lr * gi
+                    store4(un, u + i)
+                    let nw = nesterov ? wi + mu * un - lr * gi : wi + un
+                    store4(nw, w + i)
+                    acc += regularizerValue(nw, l1: l1, l2: l2)
+                    i += 4
+                }
+                flush()
+            }
+            while i < count {
+                let wi = w[i]
+                let gi = g[i] + regularizerGradient(SIMD4(repeating: wi), l1: l1, twoL2: twoL2)[0]
+                u[i] = mu * u[i] - lr * gi
+                w[i] = nesterov ? wi + mu * u[i] - lr * gi : wi + u[i]
+                acc += regularizerValue(SIMD4(w[i], 0, 0, 0), l1: l1, l2: l2)
+                i += 1
+            }
+        }
+        flush()
+        return total
+    }
+}
+
+@inline(__always)
+private func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
+}
+
+@inline(__always)
+private func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
+}
+
+/// Gradient of `l1·|w| + l2·w²` at `w` (`twoL2` = 2·l2), lane-wise; TensorFlow's `sign(0) = 0`.
+@inline(__always)
+func regularizerGradient(_ w: SIMD4<Float>, l1: Float, twoL2: Float) -> SIMD4<Float> {
+    let sign = SIMD4<Float>().replacing(with: 1, where: w .> 0).replacing(with: -1, where: w .< 0)
+    return twoL2 * w + l1 * sign
+}
+
+/// `l1·|w| + l2·w²`, lane-wise.
+@inline(__always)
+func regularizerValue(_ w: SIMD4<Float>, l1: Float, l2: Float) -> SIMD4<Float> {
+    l2 * w * w + l1 * w.replacing(with: -w, where: w .< 0)
 }

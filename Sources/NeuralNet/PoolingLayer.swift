@@ -73,36 +73,45 @@ final class MaxPoolingLayer: EngineLayer {
     ) {
         let c = channels
         let w = cols.input
+        let wo = cols.output
         for n in samples {
             let xs = x + n * inputSize
             let ys = y + n * outputSize
-            let am: UnsafeMutablePointer<Int32>? = training ? argmax + n * outputSize : nil
             for oh in 0..<rows.output {
-                guard let tr = rows.validTaps(oh) else {
-                    (ys + oh * cols.output * c).update(repeating: 0, count: cols.output * c)
-                    continue
-                }
-                for ow in 0..<cols.output {
-                    let out = ys + (oh * cols.output + ow) * c
-                    guard let tc = cols.validTaps(ow) else {
-                        out.update(repeating: 0, count: c)
+                let tr = rows.validTaps(oh)
+                for ow in 0..<wo {
+                    let out = ys + (oh * wo + ow) * c
+                    guard let tr, let tc = cols.validTaps(ow) else {
+                        for k in 0..<c { out[k] = 0 }
                         continue
                     }
-                    var first = true
-                    for i in tr {
-                        let h = rows.inputIndex(oh, tap: i)
-                        for j in tc {
-                            let idx = (h * w + cols.inputIndex(ow, tap: j)) * c
-                            let src = xs + idx
-                            if first {
-                                out.update(from: src, count: c)
-                                if let am { for k in 0..<c { am[(oh * cols.output + ow) * c + k] = Int32(idx + k) } }
-                                first = false
-                            } else {
+                    let h0 = rows.inputIndex(oh, tap: tr.lowerBound)
+                    let w0 = cols.inputIndex(ow, tap: tc.lowerBound)
+                    let first = xs + (h0 * w + w0) * c
+                    if training {
+                        // Record the first maximum of each window for the backward pass.
+                        let am = argmax + n * outputSize + (oh * wo + ow) * c
+                        let base = Int32(h0 * w + w0) * Int32(c)
+                        for k in 0..<c {
+                            out[k] = first[k]
+                            am[k] = base + Int32(k)
+                        }
+                        for r in 0..<tr.count {
+                            for j in 0..<tc.count where r > 0 || j > 0 {
+                                let idx = ((h0 + r) * w + w0 + j) * c
+                                let src = xs + idx
                                 for k in 0..<c where src[k] > out[k] {
                                     out[k] = src[k]
-                                    if let am { am[(oh * cols.output + ow) * c + k] = Int32(idx + k) }
+                                    am[k] = Int32(idx + k)
                                 }
+                            }
+                        }
+                    } else {
+                        for k in 0..<c { out[k] = first[k] }
+                        for r in 0..<tr.count {
+                            for j in 0..<tc.count where r > 0 || j > 0 {
+                                let src = xs + ((h0 + r) * w + w0 + j) * c
+                                for k in 0..<c { out[k] = max(out[k], src[k]) }
                             }
                         }
                     }

@@ -151,6 +151,7 @@ extension Network {
         var wait = 0
         var labels = [Float](repeating: 0, count: batchSize * outputSize)
         let batches = (n + batchSize - 1) / batchSize
+        let frozenRegularization = frozenRegularizationLoss()
 
         for epoch in 0..<options.epochs {
             let started = DispatchTime.now().uptimeNanoseconds
@@ -174,7 +175,9 @@ extension Network {
                         }
                     }
                 }
-                let totals = labels.withUnsafeBufferPointer { trainStep(targets: $0.baseAddress!, count: count) }
+                let totals = labels.withUnsafeBufferPointer {
+                    trainStep(targets: $0.baseAddress!, count: count, frozenRegularization: frozenRegularization)
+                }
                 sums.loss += totals.loss * Double(count)
                 sums.correct += totals.batch.correct
                 sums.absolute += totals.batch.absoluteError
@@ -251,7 +254,7 @@ extension Network {
                 }
             }
         }
-        let reg = regularizationLoss()
+        let reg = cachedRegularization ?? regularizationLoss()
         return metricValues(
             loss: total.crossEntropy + reg * Double(n), correct: total.correct, absolute: total.absoluteError,
             count: n, metrics: compileConfig.metrics, prefix: "")
@@ -259,19 +262,23 @@ extension Network {
 
     /// One optimisation step on the batch already gathered into the workspace input.
     /// Returns the batch loss (mean cross-entropy + regularisation, before the update) and totals.
-    func trainStep(targets: UnsafePointer<Float>, count: Int) -> (loss: Double, batch: BatchTotals) {
+    /// `frozenRegularization` is the (constant) regulariser term of the non-trainable layers.
+    func trainStep(targets: UnsafePointer<Float>, count: Int, frozenRegularization: Double) -> (loss: Double, batch: BatchTotals) {
         for layer in layers { layer.sampleNoise(batch: count, rng: &rng) }
         let result = computeGradients(targets: targets, count: count)
-        optimizer.step(layers: layers, trainable: result.trainable)
+        let trainableRegularization = optimizer.step(
+            layers: layers, trainable: result.trainable, regularizers: variableRegularizers, parts: max(1, threads))
+        cachedRegularization = trainableRegularization + frozenRegularization
         return (result.loss, result.batch)
     }
 
     /// Forward and backward pass (training mode, current dropout masks) on the batch in the workspace
-    /// input: fills the trainable layers' gradients (loss + regularisation terms).
+    /// input: fills the trainable layers' gradients of the data loss (the regularisers' gradients are
+    /// added by the optimiser's update pass). Returns the loss including the regulariser term.
     func computeGradients(targets: UnsafePointer<Float>, count: Int) -> (loss: Double, batch: BatchTotals, trainable: [Bool]) {
         let input = workspace.input.pointer
         let p = forward(input: input, count: count, training: true)
-        let reg = regularizationLoss()
+        let reg = cachedRegularization ?? regularizationLoss()
         let grads = workspace.gradientPointers()
         let outs = workspace.outputPointers(input: input)
         let lastIndex = layers.count - 1
@@ -296,7 +303,6 @@ extension Network {
                 }
                 i -= 1
             }
-            addRegularizationGradients()
         }
         return (totals.crossEntropy / Double(count) + reg, totals, trainable)
     }
@@ -310,8 +316,17 @@ extension Network {
         workspace.reserve(network: self, batch: n, training: true)
         workspace.input.pointer.update(from: x.scalars, count: n * inputSize)
         let result = y.scalars.withUnsafeBufferPointer { computeGradients(targets: $0.baseAddress!, count: n) }
+        let regularizers = variableRegularizers
         let grads = layers.enumerated().map { i, layer in
-            result.trainable[i] ? zip(layer.gradients, weightShapes[i]).map { Tensor(shape: $1, scalars: $0.array) } : []
+            guard result.trainable[i] else { return [Tensor]() }
+            return zip(layer.gradients, weightShapes[i]).enumerated().map { vi, pair in
+                var g = pair.0.array
+                if let r = regularizers[i][vi] {
+                    let w = layer.variables[vi].pointer
+                    for k in g.indices { g[k] += regularizerGradient(SIMD4(repeating: w[k]), l1: r.l1, twoL2: 2 * r.l2)[0] }
+                }
+                return Tensor(shape: pair.1, scalars: g)
+            }
         }
         return (result.loss, grads)
     }

@@ -46,7 +46,7 @@ struct PredictCommand: ParsableCommand {
     func run() throws {
         guard let matricesPath = matrices else { throw ValidationError("--matrices FILE.h5 is required") }
         try Diagnostics.reportingErrors(paths: [model, matricesPath] + (output.map { [$0] } ?? [])) {
-            let input = try PeakDataset.readMatrices(URL(fileURLWithPath: matricesPath), dataset: dataset)
+            let input = try MatrixInput.readMatrices(URL(fileURLWithPath: matricesPath), dataset: dataset)
             let loaded = try CommandSupport.loadModel(model)
             let network = try Network(model: loaded)
             let expected = network.inputShape

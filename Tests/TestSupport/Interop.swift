@@ -24,7 +24,8 @@ public enum InteropManifest {
         /// Weights-only file, loaded with `model.load_weights` into the architecture of `source`
         /// (Keras 3 layout when the name ends in `.weights.h5`, else the Keras 2 layout).
         case weightsH5 = "weights_h5"
-        /// Plain HDF5 (e.g. a predictions or peaks file): checked with h5py against `expect`.
+        /// Plain HDF5 (e.g. a predictions or peaks file): checked with h5py against `expect`, and with a
+        /// `source`, every dataset and attribute of the source (types, shapes, values bit for bit).
         case hdf5
     }
 
@@ -52,12 +53,16 @@ public enum InteropManifest {
         public var datasets: [String: DatasetExpectation]?
         /// For `.hdf5`: attribute values by object path ("/" for the root), then attribute name.
         public var attributes: [String: [String: InteropValue]]?
+        /// For `.hdf5` with a source (compared object by object): paths (`/data/i16`) and attributes
+        /// (`/@bool_scalar`, `/group@name`) of the source that the file need not have.
+        public var ignore: [String]?
 
         public init(
             sameWeights: Bool? = nil, predictionsFile: String? = nil, atol: Double? = nil, classes: Int? = nil,
             optimizer: String? = nil, learningRate: Double? = nil, optimizerIterations: Int? = nil,
             optimizerStateFromSource: Bool? = nil, trainable: [String: Bool]? = nil,
-            datasets: [String: DatasetExpectation]? = nil, attributes: [String: [String: InteropValue]]? = nil
+            datasets: [String: DatasetExpectation]? = nil, attributes: [String: [String: InteropValue]]? = nil,
+            ignore: [String]? = nil
         ) {
             self.sameWeights = sameWeights
             self.predictionsFile = predictionsFile
@@ -70,12 +75,13 @@ public enum InteropManifest {
             self.trainable = trainable
             self.datasets = datasets
             self.attributes = attributes
+            self.ignore = ignore
         }
 
         enum CodingKeys: String, CodingKey {
             case sameWeights = "same_weights", predictionsFile = "predictions_file", atol, classes, optimizer
             case learningRate = "learning_rate", optimizerIterations = "optimizer_iterations"
-            case optimizerStateFromSource = "optimizer_state_from_source", trainable, datasets, attributes
+            case optimizerStateFromSource = "optimizer_state_from_source", trainable, datasets, attributes, ignore
         }
     }
 
