@@ -65,6 +65,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Scripts/bench's NeatMSKit side: network throughput (not part of the product).
+        .executableTarget(
+            name: "neatms-bench",
+            dependencies: [
+                "NeuralNet", "Tensor", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
         // Test support: temporary folders, approximate equality, Fixtures/ and ../shared/data lookup.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
@@ -77,6 +84,8 @@ let package = Package(
         .testTarget(
             name: "NeatMSTests",
             dependencies: ["NeatMS", "MassSpec", "NeuralNet", "KerasFormat", "HDF5", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["neatms", "TestSupport"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["neatms", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor"]),
     ]
 )

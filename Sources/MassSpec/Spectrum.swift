@@ -4,7 +4,8 @@ public struct Spectrum: Sendable, Equatable {
     public var index: Int
     /// The spectrum's `id` (nativeID), e.g. `controllerType=0 controllerNumber=1 scan=12`.
     public var id: String
-    /// The scan number parsed from `scan=N` in the id, when present.
+    /// The scan number parsed from the id: `scan=N`, else `scanId=N`, `spectrum=N` or `index=N`, or a bare
+    /// integer id (see `Spectrum.scanNumber(fromID:)`); nil when the id has none of these.
     public var scanNumber: Int?
     /// MS level (1 for survey scans).
     public var msLevel: Int

@@ -3,6 +3,10 @@ import ArgumentParser
 struct Neatms: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neatms",
-        abstract: "Use, fine-tune and convert the NeatMS peak-quality network.")
+        abstract: "Use, fine-tune and convert the NeatMS peak-quality network.",
+        subcommands: [
+            SummaryCommand.self, InspectCommand.self, ConvertCommand.self, ExtractCommand.self,
+            DatasetCommand.self, TrainCommand.self, ThresholdCommand.self, PredictCommand.self,
+        ])
 }
 Neatms.main()

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""Helpers for Scripts/bench (standard library only).
+
+  bench_util.py first-line --runs R --out F.json -- CMD ARGS...
+      Runs CMD R times; for each run records the seconds from process start to its first result (the
+      first stdout line after a CSV header, i.e. the second line; or the first line when the output has one
+      line) and to its exit. Writes the medians (and all runs) as JSON. stdout of CMD is discarded
+      after the first result; a non-zero exit is an error (its stderr is shown).
+  bench_util.py timed --runs R --out F.json -- CMD ARGS...
+      Same, recording only the time to exit (for commands that write their results to a file).
+  bench_util.py report DIR
+      Reads DIR/*.json written by Scripts/bench and prints the side-by-side table; writes the same table
+      as Markdown to DIR/results.md.
+"""
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+
+def run_once(cmd, want_first_line):
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = None
+    lines = 0
+    if want_first_line:
+        for raw in proc.stdout:
+            lines += 1
+            if lines == 2:
+                first = time.perf_counter() - t0
+                break
+    _, err = proc.communicate()
+    total = time.perf_counter() - t0
+    if proc.returncode != 0:
+        sys.stderr.write(err.decode(errors="replace")[-2000:])
+        raise SystemExit(f"command failed with exit code {proc.returncode}: {' '.join(cmd)}")
+    if want_first_line and first is None:
+        first = total
+    return first, total
+
+
+def timing(args, want_first_line):
+    runs = 3
+    out = None
+    while args and args[0] != "--":
+        if args[0] == "--runs":
+            runs = int(args[1])
+            args = args[2:]
+        elif args[0] == "--out":
+            out = args[1]
+            args = args[2:]
+        else:
+            raise SystemExit(f"unknown option {args[0]}")
+    cmd = args[1:]
+    firsts, totals = [], []
+    for _ in range(runs):
+        f, t = run_once(cmd, want_first_line)
+        firsts.append(f)
+        totals.append(t)
+    result = {"command": cmd, "runs": runs, "total_s": statistics.median(totals), "totals": totals}
+    if want_first_line:
+        result["first_result_s"] = statistics.median(firsts)
+        result["firsts"] = firsts
+    with open(out, "w") as fh:
+        json.dump(result, fh)
+    print(json.dumps({k: v for k, v in result.items() if k not in ("command",)}))
+
+
+def load(folder, name):
+    path = os.path.join(folder, name)
+    if not os.path.exists(path):
+        return None
+    with open(path) as fh:
+        try:
+            return json.load(fh)
+        except json.JSONDecodeError:
+            return None
+
+
+def fmt(v, digits=3):
+    if v is None:
+        return "n/a"
+    if v >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.{digits}g}"
+
+
+def report(folder):
+    meta = load(folder, "meta.json") or {}
+    rows = []  # (section, measure, neatmskit, other, ratio, target)
+
+    def ratio(swift, other, higher_is_better):
+        if swift is None or other is None or swift == 0 or other == 0:
+            return None
+        return swift / other if higher_is_better else other / swift
+
+    ks = load(folder, "keras_network.json")
+    ss = load(folder, "swift_network.json")
+    for key, label, target in (
+        ("inference_b32_per_s", "inference, batch 32 (matrices/s)", "≥ 2×"),
+        ("inference_b1024_per_s", "inference, batch 1024 (matrices/s)", "≥ 1.2×"),
+        ("train_b32_per_s", "training, 1 epoch, batch 32 (samples/s)", "≥ 2×"),
+    ):
+        s = ss.get(key) if ss else None
+        k = ks.get(key) if ks else None
+        rows.append(("Network vs Keras", label, fmt(s), fmt(k), ratio(s, k, True), target))
+    for key, label in (
+        ("inference_b32_per_cpu_s", "inference, batch 32 (matrices per CPU-s)"),
+        ("inference_b1024_per_cpu_s", "inference, batch 1024 (matrices per CPU-s)"),
+        ("train_b32_per_cpu_s", "training, batch 32 (samples per CPU-s)"),
+    ):
+        s = ss.get(key) if ss else None
+        k = ks.get(key) if ks else None
+        rows.append(("Network vs Keras", label, fmt(s), fmt(k), ratio(s, k, True), ""))
+    cs = load(folder, "swift_coldstart.json")
+    ck = load(folder, "keras_coldstart.json")
+    s = cs.get("first_result_s") if cs else None
+    k = ck.get("first_result_s") if ck else None
+    n = meta.get("coldstart_matrices")
+    rows.append(("Network vs Keras", f"cold start: predict {n} matrices, to first result (s)", fmt(s), fmt(k),
+                 ratio(s, k, False), "≥ 10×"))
+
+    for ds in meta.get("datasets", []):
+        name = ds["name"]
+        nm = load(folder, f"neatms_{name}.json")
+        sw = load(folder, f"swift_{name}.json")
+        mb = (nm or {}).get("mzml_bytes", ds.get("mzml_bytes", 0)) / 1e6
+        peaks = (nm or {}).get("peaks") or ds.get("peaks")
+        s_total = sw.get("total_s") if sw else None
+        n_total = nm.get("total_s") if nm else None
+        section = f"Data path vs NeatMS 0.9: {name} ({ds['samples']} runs, {mb:.1f} MB, {peaks} peaks)"
+        rows.append((section, "whole predict (s)", fmt(s_total), fmt(n_total), ratio(s_total, n_total, False), "≥ 20×"))
+        rows.append((section, "per MB of mzML (s/MB)", fmt(s_total / mb if s_total and mb else None),
+                     fmt(n_total / mb if n_total and mb else None), ratio(s_total, n_total, False), ""))
+        rows.append((section, "per peak (ms/peak)", fmt(1e3 * s_total / peaks if s_total and peaks else None),
+                     fmt(1e3 * n_total / peaks if n_total and peaks else None), ratio(s_total, n_total, False), ""))
+        se = load(folder, f"swift_extract_{name}.json")
+        if nm or se:
+            s_ex = se.get("total_s") if se else None
+            n_ex = nm.get("extract_s") if nm else None
+            rows.append((section, "reading + matrix extraction only (s)", fmt(s_ex), fmt(n_ex),
+                         ratio(s_ex, n_ex, False), ""))
+        if nm:
+            rows.append((section, "NeatMS: whole predict incl. Python/TensorFlow import (s)", "",
+                         fmt(nm.get("total_with_import_s")), ratio(s_total, nm.get("total_with_import_s"), False), ""))
+
+    headers = ("measure", "NeatMSKit", "Keras / NeatMS", "ratio", "target")
+    md = [f"# NeatMSKit benchmark ({meta.get('date', '?')})", "",
+          f"Machine: {meta.get('machine', '?')}; threads per side: {meta.get('threads', '?')}; "
+          f"load average at start: {meta.get('load', '?')}.",
+          f"Versions: {meta.get('versions', '?')}.",
+          "Ratio: how many times faster NeatMSKit is (above 1 = NeatMSKit faster). Rates are wall-clock unless "
+          "marked CPU-s (work per second of the process's CPU time, robust to other load on the machine).", ""]
+    notes = meta.get("notes", [])
+    text = []
+    current = None
+    for section, label, s, k, r, target in rows:
+        if section != current:
+            current = section
+            md += ["", f"## {section}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+            text += ["", section, f"  {'measure':52s} {'NeatMSKit':>12s} {'Keras/NeatMS':>13s} {'ratio':>8s}  target"]
+        rs = f"{r:.2f}×" if r else "n/a"
+        md.append(f"| {label} | {s} | {k} | {rs} | {target} |")
+        text.append(f"  {label:52s} {s:>12s} {k:>13s} {rs:>8s}  {target}")
+    if notes:
+        md += ["", "Notes:", ""] + [f"- {n}" for n in notes]
+        text += ["", "Notes:"] + [f"  - {n}" for n in notes]
+    with open(os.path.join(folder, "results.md"), "w") as fh:
+        fh.write("\n".join(md) + "\n")
+    print("\n".join(text))
+    print(f"\n(written to {os.path.join(folder, 'results.md')})")
+
+
+def main():
+    if len(sys.argv) < 2:
+        raise SystemExit(__doc__)
+    command, args = sys.argv[1], sys.argv[2:]
+    if command == "first-line":
+        timing(args, True)
+    elif command == "timed":
+        timing(args, False)
+    elif command == "report":
+        report(args[0])
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""How hard is the demo? 5-fold cross-validated NeatMS network on the demo's NeatMS matrices.
+
+Usage:  /work/venv-keras/bin/python Scripts/check_demo_difficulty.py [--demo Fixtures/demo] [--epochs 50]
+
+Needs tensorflow-cpu + tf_keras + h5py (the /work/venv-keras environment: TensorFlow 2.21, tf_keras 2.21).
+Trains the NeatMS architecture (REFERENCE §3) from scratch with Adam lr 1e-3 on 4/5 of the labelled valid
+peaks of Fixtures/demo/neatms_reference_matrices.h5 and predicts the remaining fifth, five times, then
+prints the ROC AUC of P(High_quality) for High_quality against the rest and the confusion counts.
+It only prints: the figures go into Fixtures/demo/README.md by hand.
+"""
+import argparse
+import csv
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import h5py
+import numpy as np
+import tf_keras as keras
+from tf_keras import layers, regularizers
+
+
+def network():
+    i = keras.Input((2, 120, 1))
+    h = layers.Conv2D(32, 5, padding="same", activation="relu", name="conv2d_1")(i)
+    h = layers.MaxPooling2D((1, 2), name="max_pooling2d_1")(h)
+    h = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2d_2")(h)
+    h = layers.Flatten(name="flatten_1")(h)
+    h = layers.Dense(128, activation="relu", kernel_regularizer=regularizers.l2(0.001), name="dense_1")(h)
+    h = layers.Dropout(0.5, name="dropout_1")(h)
+    o = layers.Dense(3, activation="softmax", name="dense_prediction")(h)
+    m = keras.Model(i, o)
+    m.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy", ["accuracy"])
+    return m
+
+
+def roc_auc(score, positive):
+    order = np.argsort(-score, kind="stable")
+    pos = positive[order]
+    tp = np.concatenate([[0.0], np.cumsum(pos) / pos.sum()])
+    fp = np.concatenate([[0.0], np.cumsum(~pos) / (~pos).sum()])
+    return float(np.sum((fp[1:] - fp[:-1]) * (tp[1:] + tp[:-1]) / 2))
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--demo", default=os.path.join(here, "..", "Fixtures", "demo"))
+    parser.add_argument("--epochs", type=int, default=50)
+    args = parser.parse_args()
+    labels = {}
+    with open(os.path.join(args.demo, "labels.csv"), newline="") as f:
+        for row in csv.DictReader(f):
+            labels[(row["sample"], int(row["feature_id"]))] = row["label"]
+    xs, ys = [], []
+    with h5py.File(os.path.join(args.demo, "neatms_reference_matrices.h5"), "r") as h5:
+        for sample in sorted(h5):
+            for x, feature in zip(h5[sample]["X"][()], h5[sample]["feature_id"][()]):
+                xs.append(x)
+                ys.append(labels[(sample, int(feature))])
+    x = np.asarray(xs, dtype=np.float32)
+    classes = sorted(set(ys))
+    y = np.array([classes.index(v) for v in ys])
+    keras.utils.set_random_seed(1)
+    perm = np.random.default_rng(1).permutation(len(y))
+    folds = np.array_split(perm, 5)
+    probabilities = np.zeros((len(y), len(classes)))
+    for k, test in enumerate(folds):
+        train = np.setdiff1d(perm, test)
+        model = network()
+        model.fit(x[train], keras.utils.to_categorical(y[train], len(classes)), epochs=args.epochs,
+                  batch_size=32, verbose=0)
+        probabilities[test] = model.predict(x[test], verbose=0)
+        print(f"fold {k + 1}/5 done")
+    hq = classes.index("High_quality")
+    print(f"{len(y)} labelled valid peaks; classes {classes}")
+    print(f"ROC AUC (High_quality vs rest, 5-fold CV): {roc_auc(probabilities[:, hq], y == hq):.3f}")
+    print(f"accuracy: {(probabilities.argmax(1) == y).mean():.3f}")
+    print("confusion (rows = truth, columns = predicted):")
+    for i, c in enumerate(classes):
+        print(f"  {c:13s}", [int(np.sum((y == i) & (probabilities.argmax(1) == j))) for j in range(len(classes))])
+
+
+if __name__ == "__main__":
+    main()

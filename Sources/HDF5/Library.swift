@@ -1,0 +1,81 @@
+// The HDF5 module: the only code in NeatMSKit that calls the HDF5 C library (through CHDF5).
+//
+//   HDF5File.open/create -> root: HDF5Group -> group(_:)/createGroup(_:)/children()/dataset(_:)/writeDataset(...)
+//   HDF5Dataset: shape, elementType, read(as:)/write(_:) whole or by hyperslab (HDF5 converts types)
+//   HDF5Object (groups, datasets): attribute(_:)/setAttribute(_:_:) with exact string kinds (HDF5StringKind),
+//   stringAttribute/stringListAttribute for any kind, readSplitStringList/writeSplitStringList (Keras name0...)
+//   HDF5Error: one line naming file and object, with HDF5's own error stack.
+//
+// Every C call runs under HDF5Library's reentrant lock; every id is owned by one HDF5Handle that closes it once.
+
+import CHDF5
+import Foundation
+
+/// Process-wide state of the HDF5 C library: one reentrant lock around every C call and a one-time init.
+///
+/// Every call into libhdf5 in this module goes through `HDF5Library.synchronized`. The lock is reentrant
+/// (`NSRecursiveLock`) because handles close themselves in `deinit`, which can run while the lock is
+/// already held by the same thread (for example when a temporary group is released inside an operation).
+public enum HDF5Library {
+    private static let lock = NSRecursiveLock()
+
+    /// Runs `H5open()` once (lazily, on first use).
+    private static let initialized: Bool = H5open() >= 0
+
+    /// How deeply the current lock holder has nested `synchronized` calls (only touched under the lock).
+    nonisolated(unsafe) private static var depth = 0
+
+    /// Runs `body` holding the library lock, after making sure the library is initialised.
+    ///
+    /// On entry at the outermost level, HDF5's automatic printing of error stacks to stderr is turned off
+    /// for the calling thread: failures are reported through `HDF5Error`, which carries the stack instead.
+    /// (A thread-safe libhdf5, such as Debian's, keeps that setting per thread, so once at init is not
+    /// enough; nested calls skip it because any HDF5 API call clears the pending error stack.)
+    static func synchronized<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        _ = initialized
+        if depth == 0 { _ = H5Eset_auto2(hid_t(neatms_h5e_default()), nil, nil) }
+        depth += 1
+        defer { depth -= 1 }
+        return try body()
+    }
+
+    /// The HDF5 library version, e.g. "1.10.8".
+    public static var version: String {
+        synchronized {
+            var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
+            _ = H5get_libversion(&major, &minor, &release)
+            return "\(major).\(minor).\(release)"
+        }
+    }
+
+    /// The paths of every HDF5 file in which this process has any id open (the file itself, a group, a dataset,
+    /// an attribute or a named datatype), from any thread, without duplicates.
+    ///
+    /// HDF5 keeps a file open until its last id is closed, so a test can check that a file it has finished
+    /// with is no longer listed here (no leaked ids).
+    public static func openFilePaths() -> [String] {
+        synchronized {
+            let all = neatms_h5f_obj_all()
+            let count = H5Fget_obj_count(hid_t(all), all)
+            guard count > 0 else { return [] }
+            var ids = [hid_t](repeating: 0, count: Int(count))
+            let got = H5Fget_obj_ids(hid_t(all), all, Int(count), &ids)
+            guard got > 0 else { return [] }
+            var seen = Set<String>()
+            return ids.prefix(Int(got)).compactMap { fileName(of: $0) }.filter { seen.insert($0).inserted }
+        }
+    }
+
+    /// The name HDF5 has for the file containing `id`, or nil.
+    static func fileName(of id: hid_t) -> String? {
+        synchronized {
+            let length = H5Fget_name(id, nil, 0)
+            guard length >= 0 else { return nil }
+            var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+            guard H5Fget_name(id, &buffer, buffer.count) >= 0 else { return nil }
+            return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+    }
+}

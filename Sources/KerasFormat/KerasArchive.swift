@@ -1,0 +1,132 @@
+import Foundation
+import HDF5
+import NeuralNet
+import ZIPFoundation
+
+/// Keras 3 `.keras` archives: a ZIP of `metadata.json`, `config.json` (model config with
+/// `compile_config`) and `model.weights.h5` (Keras 3 weights layout), every member stored.
+public enum KerasArchive {
+    /// Reads a `.keras` archive: architecture, weights, compile config and optimizer state.
+    public static func read(_ url: URL) throws -> LoadedModel {
+        try attributing(url) {
+            let archive: Archive
+            do {
+                archive = try Archive(url: url, accessMode: .read)
+            } catch {
+                throw KerasFormatError("not a .keras archive (not a readable ZIP file)")
+            }
+            let configData = try member(archive, "config.json")
+            let config = try JSONValue.parse(configData, what: "config.json")
+            let architecture = try ModelConfigReader.architecture(from: config)
+            var warnings: [String] = []
+            var compile: CompileConfig?
+            if let compileJSON = config["compile_config"], compileJSON.objectValue?.isEmpty == false {
+                do {
+                    compile = try CompileConfigJSON.compileConfig(from: compileJSON)
+                } catch let error as KerasFormatError {
+                    warnings.append("compile_config ignored: \(error.problem)")
+                }
+            }
+            return try withExtractedWeights(archive) { weightsURL in
+                let file = try HDF5File.open(weightsURL)
+                defer { try? file.close() }
+                var model = try Model.zeros(architecture)
+                model.compile = compile
+                let loaded = try Keras3Weights.load(file.root, into: model, matching: .byOrder, skipMismatch: false)
+                model.weights = loaded.weights
+                if let optimizer = loaded.optimizer {
+                    let (state, notes) = Keras3Weights.optimizerState(
+                        iterations: optimizer.iterations, vars: optimizer.vars, model: model, optimizer: compile?.optimizer)
+                    model.optimizerState = state
+                    warnings += notes
+                }
+                return LoadedModel(model: model, format: .kerasArchive, warnings: warnings + loaded.warnings)
+            }
+        }
+    }
+
+    /// Writes a `.keras` archive that Keras 3 `load_model` opens (members stored, as Keras writes them).
+    public static func write(_ model: Model, to url: URL, date: Date = Date()) throws {
+        try attributing(url) {
+            try LegacyH5.checkShapes(model)
+            guard case .object(var config) = try ModelConfigWriter.modelConfig(model.architecture, style: .keras3) else {
+                throw KerasFormatError("internal error: model config is not an object")
+            }
+            config["compile_config"] = try model.compile.map(CompileConfigJSON.keras3CompileConfig) ?? .null
+            let metadata: JSONValue = [
+                "keras_version": .string(KerasFileInfo.keras3Version), "date_saved": .string(dateSaved(date)),
+            ]
+            let scratch = try FileManager.default.url(
+                for: .itemReplacementDirectory, in: .userDomainMask, appropriateFor: url, create: true)
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            let weightsURL = scratch.appendingPathComponent("model.weights.h5")
+            let file = try HDF5File.create(weightsURL)
+            do {
+                try Keras3Weights.write(model, to: file.root)
+                try file.close()
+            } catch {
+                try? file.close()
+                throw error
+            }
+            let weights = try Data(contentsOf: weightsURL)
+            try writeAtomically(to: url) { temporary in
+                let archive = try Archive(url: temporary, accessMode: .create)
+                let fixedDate = Date(timeIntervalSince1970: 315_532_800)  // 1980-01-01, as Keras's members
+                try add(archive, "metadata.json", Data(metadata.serialized().utf8), date: fixedDate)
+                try add(archive, "config.json", Data(JSONValue.object(config).serialized().utf8), date: fixedDate)
+                try add(archive, "model.weights.h5", weights, date: date)
+            }
+        }
+    }
+
+    /// `2026-11-28@23:12:32` (Keras's `date_saved`, local time).
+    private static func dateSaved(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd@HH:mm:ss"
+        return formatter.string(from: date)
+    }
+
+    private static func add(_ archive: Archive, _ name: String, _ data: Data, date: Date) throws {
+        try archive.addEntry(
+            with: name, type: .file, uncompressedSize: Int64(data.count), modificationDate: date,
+            compressionMethod: .none
+        ) { position, size in
+            data.subdata(in: Int(position)..<Int(position) + size)
+        }
+    }
+
+    static func member(_ archive: Archive, _ name: String) throws -> Data {
+        guard let entry = archive[name] else {
+            throw KerasFormatError("the archive has no \(name): not a Keras 3 .keras file")
+        }
+        var data = Data()
+        do {
+            _ = try archive.extract(entry) { data.append($0) }
+        } catch {
+            throw KerasFormatError("cannot read \(name) from the archive (damaged ZIP)")
+        }
+        return data
+    }
+
+    /// Extracts `model.weights.h5` to a private temporary file, runs `body` on it and removes it.
+    static func withExtractedWeights<T>(_ archive: Archive, _ body: (URL) throws -> T) throws -> T {
+        guard let entry = archive["model.weights.h5"] else {
+            throw KerasFormatError("the archive has no model.weights.h5: not a Keras 3 .keras file")
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("neatmskit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let weightsURL = dir.appendingPathComponent("model.weights.h5")
+        do {
+            _ = try archive.extract(entry, to: weightsURL)
+        } catch {
+            throw KerasFormatError("cannot extract model.weights.h5 from the archive (damaged ZIP)")
+        }
+        do {
+            return try body(weightsURL)
+        } catch let error as HDF5Error {
+            throw KerasFormatError("model.weights.h5 inside the archive: \(oneLine(error.message))")
+        }
+    }
+}

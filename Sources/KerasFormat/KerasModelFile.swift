@@ -1,0 +1,71 @@
+import Foundation
+import HDF5
+import NeuralNet
+
+/// Where a model is written and in which layout.
+public enum KerasOutputFormat: Sendable, Equatable {
+    /// Keras 2 legacy full-model `.h5` in the given style (`.tfKeras2` or `.keras22`).
+    case h5(KerasConfigStyle)
+    /// Keras 3 `.keras` archive.
+    case keras
+    /// Keras 2 `save_weights` `.h5` (weights only).
+    case keras2WeightsH5
+    /// Keras 3 `.weights.h5` (weights and optimizer variables, no architecture).
+    case keras3WeightsH5
+}
+
+/// One entry point for every Keras model file: detects the layout and reads or writes it.
+public enum KerasModelFile {
+    /// Reads a full model (legacy `.h5` of any generation, or a `.keras` archive).
+    public static func read(_ url: URL) throws -> Model {
+        try load(url).model
+    }
+
+    /// Reads a full model with its detected format and any warnings.
+    public static func load(_ url: URL) throws -> LoadedModel {
+        switch try sniff(url) {
+        case .zip: return try KerasArchive.read(url)
+        case .hdf5: return try LegacyH5.read(url)
+        }
+    }
+
+    /// Writes `model` atomically in `format`.
+    public static func write(_ model: Model, to url: URL, format: KerasOutputFormat) throws {
+        switch format {
+        case .h5(let style): try LegacyH5.write(model, to: url, style: style)
+        case .keras: try KerasArchive.write(model, to: url)
+        case .keras2WeightsH5: try KerasWeightsFile.writeKeras2(model, to: url)
+        case .keras3WeightsH5: try KerasWeightsFile.writeKeras3(model, to: url)
+        }
+    }
+
+    /// The output format a file name implies: `.keras` → archive, `.weights.h5` → Keras 3 weights,
+    /// any other name → full-model `.h5` (tf-keras style).
+    public static func defaultFormat(for url: URL) -> KerasOutputFormat {
+        let name = url.lastPathComponent.lowercased()
+        if name.hasSuffix(".keras") { return .keras }
+        if name.hasSuffix(".weights.h5") { return .keras3WeightsH5 }
+        return .h5(.tfKeras2)
+    }
+
+    enum Container { case hdf5, zip }
+
+    /// Tells a ZIP (`.keras`) from anything else by its first bytes; non-ZIP files go to HDF5, whose
+    /// open reports "not an HDF5 file" / "truncated" precisely. Missing or empty files are errors here.
+    static func sniff(_ url: URL) throws -> Container {
+        let path = url.path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw KerasFormatError("no such file", file: path)
+        }
+        guard !isDirectory.boolValue else { throw KerasFormatError("is a directory, not a model file", file: path) }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw KerasFormatError("cannot open the file for reading", file: path)
+        }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 4)) ?? Data()
+        if head.isEmpty { throw KerasFormatError("empty file (0 bytes): not a Keras model file", file: path) }
+        if head == Data([0x50, 0x4B, 0x03, 0x04]) { return .zip }
+        return .hdf5
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Reads spectra from an mzML file (plain or indexedmzML, optionally gzip-compressed as `.mzML.gz`),
+/// streaming: libxml2's SAX2 push parser is fed 64 KiB at a time through zlib's `gzread`, so neither the
+/// file's text nor more than one spectrum's arrays are held in memory at once.
+///
+/// Supported: binary arrays uncompressed or zlib, 32-/64-bit floats (and integers), MS-Numpress linear,
+/// pic and slof alone or followed by zlib; encoding terms given directly or through a
+/// `referenceableParamGroupRef`; scan start time in seconds, minutes or milliseconds, the unit given by
+/// `unitName` or only by `unitAccession` (UO:0000010 second, UO:0000031 minute, UO:0000028 millisecond).
+/// The MS level comes from "ms level" (MS:1000511) or, failing that, "MS1 spectrum" (MS:1000579).
+/// Spectra of other levels are skipped without decoding their arrays.
+///
+/// `MzMLReader` is a value holding only the URL: every call opens the file afresh, so one reader (or
+/// several files) can be read from several threads at once.
+public struct MzMLReader: Sendable {
+    /// The file to read.
+    public let url: URL
+
+    /// A reader for the mzML (or `.mzML.gz`) file at `url`. Nothing is opened until a read.
+    public init(url: URL) {
+        self.url = url
+    }
+
+    /// Streams the spectra of MS level `msLevel` (all spectra when nil) in file order.
+    ///
+    /// Each spectrum's arrays are decoded and checked (length = `arrayLength`/`defaultArrayLength`,
+    /// m/z count = intensity count) before `body` sees it.
+    /// - Throws: `MzMLError` — file missing or empty, broken XML (with libxml2's line), not mzML,
+    ///   chromatograms only, no spectrum of the level (`.noSpectraOfLevel`, "contains no MS1 spectra"),
+    ///   a corrupt array or invalid spectrum (naming the spectrum); or whatever `body` throws.
+    public func forEachSpectrum(msLevel: Int? = 1, _ body: (Spectrum) throws -> Void) throws {
+        let parser = try MzMLStreamParser(url: url, msLevel: msLevel)
+        var mz: [Double] = []
+        var intensity: [Double] = []
+        while let header = try parser.nextSpectrum(mz: &mz, intensity: &intensity) {
+            try body(Spectrum(
+                index: header.index, id: header.id, scanNumber: header.scanNumber, msLevel: header.msLevel,
+                retentionTimeMinutes: header.retentionTimeMinutes, mz: mz, intensity: intensity))
+            mz = []
+            intensity = []
+        }
+    }
+
+    /// Every MS1 spectrum, in file order.
+    /// - Throws: `MzMLError`, including `.noSpectraOfLevel` when the file has no MS1 spectrum.
+    public func readMS1() throws -> [Spectrum] {
+        var spectra: [Spectrum] = []
+        try forEachSpectrum(msLevel: 1) { spectra.append($0) }
+        return spectra
+    }
+
+    /// Every MS1 spectrum as a compact column store, decoded straight into its flat arrays.
+    /// - Throws: `MzMLError`, including `.noSpectraOfLevel` when the file has no MS1 spectrum.
+    public func readMS1Run() throws -> MS1Run {
+        let parser = try MzMLStreamParser(url: url, msLevel: 1)
+        var run = MS1Run(path: url.path)
+        while let header = try parser.nextSpectrum(mz: &run.mz, intensity: &run.intensity) {
+            run.rt.append(header.retentionTimeMinutes)
+            run.scanNumbers.append(header.scanNumber ?? header.index)
+            run.spectrumIndices.append(header.index)
+            run.ids.append(header.id)
+            run.offsets.append(run.mz.count)
+        }
+        return run
+    }
+}
+
+/// Every MS1 spectrum of the mzML (or `.mzML.gz`) file at `url`, in file order
+/// (`MzMLReader(url:).readMS1()`).
+/// - Throws: `MzMLError`.
+public func readMS1(_ url: URL) throws -> [Spectrum] {
+    try MzMLReader(url: url).readMS1()
+}
+
+extension Spectrum {
+    /// The scan number written in a spectrum id (nativeID): the number after `scan=`, else after
+    /// `scanId=`, `spectrum=` or `index=` (in that order of preference); a bare integer id is itself the
+    /// number. Nil when none of these is present.
+    public static func scanNumber(fromID id: String) -> Int? {
+        if let number = Int(id) { return number }
+        var found: [Substring: Int] = [:]
+        for token in id.split(separator: " ") {
+            guard let equals = token.firstIndex(of: "=") else { continue }
+            if let number = Int(token[token.index(after: equals)...]) {
+                found[token[..<equals]] = number
+            }
+        }
+        for key in ["scan", "scanId", "spectrum", "index"] as [Substring] {
+            if let number = found[key] { return number }
+        }
+        return nil
+    }
+}

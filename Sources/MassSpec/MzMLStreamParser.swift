@@ -1,0 +1,337 @@
+import Foundation
+
+/// The metadata of one spectrum the stream parser returned (its arrays went to the caller's buffers).
+struct SpectrumHeader {
+    var index: Int
+    var id: String
+    var scanNumber: Int?
+    var msLevel: Int
+    var retentionTimeMinutes: Double
+}
+
+/// One cvParam, as far as the reader needs it.
+private struct CVParam {
+    var accession: String
+    var name: String
+    var value: String
+    var unitAccession: String
+    var unitName: String
+
+    init(_ attributes: XMLAttributes) {
+        (accession, name, value, unitAccession, unitName) = ("", "", "", "", "")
+        attributes.forEach { attribute, text in
+            let string = { String(decoding: text, as: UTF8.self) }
+            if strcmp(attribute, "accession") == 0 {
+                accession = string()
+            } else if strcmp(attribute, "value") == 0 {
+                value = string()
+            } else if strcmp(attribute, "name") == 0 {
+                name = string()
+            } else if strcmp(attribute, "unitAccession") == 0 {
+                unitAccession = string()
+            } else if strcmp(attribute, "unitName") == 0 {
+                unitName = string()
+            }
+        }
+    }
+}
+
+/// What is collected inside one `<spectrum>` before deciding and decoding.
+private struct SpectrumState {
+    var index: Int
+    var id: String
+    var defaultArrayLength: Int?
+    var msLevel: Int?
+    var isMS1Term = false
+    var scanStartTime: CVParam?
+    var mzArray: (encoding: BinaryArrayEncoding, length: Int?)?
+    var intensityArray: (encoding: BinaryArrayEncoding, length: Int?)?
+    /// The base64 text of the m/z and intensity arrays.
+    var mzText: [UInt8] = []
+    var intensityText: [UInt8] = []
+
+    var level: Int? { msLevel ?? (isMS1Term ? 1 : nil) }
+
+    mutating func apply(_ param: CVParam) {
+        switch param.accession {
+        case "MS:1000511": msLevel = Int(param.value.trimmingCharacters(in: .whitespaces))
+        case "MS:1000579": isMS1Term = true
+        case "MS:1000016": if scanStartTime == nil { scanStartTime = param }
+        default: break
+        }
+    }
+}
+
+/// The state machine over libxml2's SAX events that finds spectra, reads their metadata and keeps the
+/// array text of the wanted ones; `nextSpectrum` feeds the parser chunk by chunk and decodes.
+/// Used by every public entry point of `MzMLReader`.
+final class MzMLStreamParser: XMLEventHandler {
+    private let path: String
+    private let wantedLevel: Int?
+    private var xml: XMLPushParser?
+    private var decoder = BinaryArrayDecoder()
+
+    // Document-level state.
+    private var started = false
+    private var spectrumCount = 0
+    private var chromatogramCount = 0
+    private var matchedCount = 0
+    /// `referenceableParamGroup` id → its cvParams (applied where a `referenceableParamGroupRef` points).
+    private var paramGroups: [String: [CVParam]] = [:]
+    private var currentGroup: (id: String, params: [CVParam])?
+    /// Element depth, and the depth of an element whose subtree is being ignored.
+    private var depth = 0
+    private var skipDepth: Int?
+
+    // Spectrum-level state.
+    private var spectrum: SpectrumState?
+    private var array: (encoding: BinaryArrayEncoding, length: Int?)?
+    private var inBinary = false
+    private var arrayText: [UInt8] = []
+    /// Spectra of the wanted level completed by the last chunk, not yet decoded.
+    private var completed: [SpectrumState] = []
+    private var completedHead = 0
+    /// Base64 buffers handed back after decoding, reused for the next spectra.
+    private var spareBuffers: [[UInt8]] = []
+    /// A problem found while handling events; thrown once the spectra before it are delivered.
+    private var deferredError: MzMLError?
+
+    /// Opens `url`. - Throws: `MzMLError` when the file is missing, empty or unreadable.
+    init(url: URL, msLevel: Int?) throws {
+        path = url.path
+        wantedLevel = msLevel
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw MzMLError(.fileNotFound, path: path, detail: "no such file")
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw MzMLError(.fileNotFound, path: path, detail: "permission denied")
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        if size == 0 { throw MzMLError(.emptyFile, path: path) }
+        guard let xml = XMLPushParser(path: path, handler: self) else {
+            throw MzMLError(.fileNotFound, path: path, detail: "cannot open it")
+        }
+        self.xml = xml
+    }
+
+    /// Reads up to the next spectrum of the wanted level, appends its m/z and intensity values to the
+    /// given arrays and returns its metadata; nil at the end of the file.
+    /// - Throws: `MzMLError`; at the end, `.chromatogramsOnly` / `.noSpectraOfLevel` when nothing matched.
+    func nextSpectrum(mz: inout [Double], intensity: inout [Double]) throws -> SpectrumHeader? {
+        while completedHead == completed.count {
+            completed.removeAll(keepingCapacity: true)
+            completedHead = 0
+            if let deferredError { throw deferredError }
+            guard let xml else { return nil }
+            do {
+                if try !xml.parseNextChunk() {
+                    self.xml = nil
+                    if deferredError == nil && completed.isEmpty { try checkEnd() }
+                }
+            } catch let error as MzMLError {
+                self.xml = nil
+                // Deliver the spectra completed before the error first.
+                if completed.isEmpty { throw error }
+                deferredError = error
+            }
+        }
+        var state = completed[completedHead]
+        completed[completedHead] = SpectrumState(index: -1, id: "")  // drop the queue's reference to the buffers
+        completedHead += 1
+        defer {
+            spareBuffers.append(state.mzText)
+            spareBuffers.append(state.intensityText)
+        }
+        matchedCount += 1
+        return try finishSpectrum(&state, mz: &mz, intensity: &intensity)
+    }
+
+    /// At the end of the document: an error when nothing of the wanted level was found.
+    private func checkEnd() throws {
+        guard matchedCount == 0 && completed.isEmpty else { return }
+        guard started else { throw MzMLError(.malformedXML, path: path, detail: "no root element") }
+        if spectrumCount == 0 && chromatogramCount > 0 {
+            throw MzMLError(.chromatogramsOnly, path: path, detail: "\(chromatogramCount) chromatograms")
+        }
+        let what = wantedLevel.map { "MS\($0) spectra" } ?? "spectra"
+        throw MzMLError(.noSpectraOfLevel, path: path,
+                        detail: spectrumCount == 0 ? what : "\(what) (\(spectrumCount) spectra of other or unknown MS levels)")
+    }
+
+    private func spectrumError(_ kind: MzMLError.Kind, _ state: SpectrumState, _ detail: String) -> MzMLError {
+        MzMLError(kind, path: path, spectrumID: state.id, spectrumIndex: state.index, detail: detail)
+    }
+
+    private func takeBuffer() -> [UInt8] {
+        var buffer = spareBuffers.popLast() ?? []
+        buffer.removeAll(keepingCapacity: true)
+        return buffer
+    }
+
+    // MARK: - SAX events
+
+    func startElement(_ name: UnsafePointer<CChar>, _ attributes: XMLAttributes) {
+        depth += 1
+        guard skipDepth == nil else { return }
+        guard started else {
+            started = true
+            if !named(name, "mzML") && !named(name, "indexedmzML") {
+                deferredError = MzMLError(.notMzML, path: path, line: xml?.currentLine,
+                                          detail: "root element is <\(String(cString: name))>, not <mzML> or <indexedmzML>")
+                xml?.stop()
+            }
+            return
+        }
+        guard spectrum != nil else {
+            startDocumentElement(name, attributes)
+            return
+        }
+        if named(name, "cvParam") {
+            apply(CVParam(attributes))
+        } else if named(name, "referenceableParamGroupRef") {
+            for param in paramGroups[attributes.value("ref") ?? ""] ?? [] { apply(param) }
+        } else if named(name, "precursorList") || named(name, "productList") {
+            skipDepth = depth
+        } else if named(name, "binaryDataArrayList") {
+            // The MS level is known by now (cvParams precede the arrays): skip unwanted spectra cheaply.
+            if let wantedLevel, spectrum?.level != wantedLevel { skipDepth = depth }
+        } else if named(name, "binaryDataArray") {
+            array = (BinaryArrayEncoding(), attributes.value("arrayLength").flatMap { Int($0) })
+            arrayText.removeAll(keepingCapacity: true)
+        } else if named(name, "binary") {
+            inBinary = true
+        }
+    }
+
+    /// A start tag outside any spectrum.
+    private func startDocumentElement(_ name: UnsafePointer<CChar>, _ attributes: XMLAttributes) {
+        if named(name, "spectrum") {
+            var state = SpectrumState(index: spectrumCount, id: attributes.value("id") ?? "")
+            state.defaultArrayLength = attributes.value("defaultArrayLength").flatMap { Int($0) }
+            state.mzText = takeBuffer()
+            state.intensityText = takeBuffer()
+            spectrumCount += 1
+            spectrum = state
+        } else if named(name, "chromatogram") {
+            chromatogramCount += 1
+            skipDepth = depth
+        } else if named(name, "referenceableParamGroup") {
+            currentGroup = (attributes.value("id") ?? "", [])
+        } else if named(name, "cvParam"), currentGroup != nil {
+            let param = CVParam(attributes)
+            currentGroup?.params.append(param)
+        }
+    }
+
+    /// A cvParam inside a spectrum: about the array being read, or about the spectrum.
+    private func apply(_ param: CVParam) {
+        if array != nil {
+            array?.encoding.apply(accession: param.accession, name: param.name)
+        } else {
+            spectrum?.apply(param)
+        }
+    }
+
+    func endElement(_ name: UnsafePointer<CChar>) {
+        defer { depth -= 1 }
+        if let skipDepth {
+            if depth == skipDepth { self.skipDepth = nil }
+            return
+        }
+        if named(name, "binary") {
+            inBinary = false
+        } else if named(name, "binaryDataArray"), let finished = array, var state = spectrum.take() {
+            switch finished.encoding.role {
+            case .mz where state.mzArray == nil:
+                state.mzArray = finished
+                swap(&state.mzText, &arrayText)
+            case .intensity where state.intensityArray == nil:
+                state.intensityArray = finished
+                swap(&state.intensityText, &arrayText)
+            default: break
+            }
+            spectrum = state
+            array = nil
+        } else if named(name, "spectrum"), let state = spectrum {
+            spectrum = nil
+            // Only spectra of the wanted level are kept (an unknown level only when all are wanted).
+            if wantedLevel == nil || (state.level != nil && state.level == wantedLevel) {
+                completed.append(state)
+            } else {
+                spareBuffers.append(state.mzText)
+                spareBuffers.append(state.intensityText)
+            }
+        } else if named(name, "referenceableParamGroup"), let group = currentGroup {
+            paramGroups[group.id] = group.params
+            currentGroup = nil
+        }
+    }
+
+    func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if inBinary && skipDepth == nil { arrayText.append(contentsOf: bytes) }
+    }
+
+    private func named(_ name: UnsafePointer<CChar>, _ expected: StaticString) -> Bool {
+        strcmp(name, UnsafeRawPointer(expected.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
+    }
+
+    // MARK: - Decoding a completed spectrum
+
+    /// Decides on, validates and decodes a completely read spectrum.
+    private func finishSpectrum(_ state: inout SpectrumState, mz: inout [Double], intensity: inout [Double]) throws -> SpectrumHeader? {
+        guard let level = state.level else {
+            // Unknown level: never the wanted one unless all levels were asked for.
+            if wantedLevel != nil { return nil }
+            throw spectrumError(.invalidSpectrum, state, "no MS level (MS:1000511) given")
+        }
+        if let wantedLevel, level != wantedLevel { return nil }
+        let rt = try retentionTimeMinutes(state)
+        guard let mzArray = state.mzArray else { throw spectrumError(.invalidSpectrum, state, "no m/z array") }
+        guard let intensityArray = state.intensityArray else {
+            throw spectrumError(.invalidSpectrum, state, "no intensity array")
+        }
+        let mzCount = mzArray.length ?? state.defaultArrayLength
+        let intensityCount = intensityArray.length ?? state.defaultArrayLength
+        guard let mzCount, let intensityCount, mzCount >= 0, intensityCount >= 0 else {
+            throw spectrumError(.invalidSpectrum, state, "no valid defaultArrayLength or arrayLength")
+        }
+        guard mzCount == intensityCount else {
+            throw spectrumError(.invalidSpectrum, state, "m/z array length \(mzCount) differs from intensity array length \(intensityCount)")
+        }
+        let mzStart = mz.count
+        do {
+            try decoder.decode(base64: state.mzText, encoding: mzArray.encoding, count: mzCount, into: &mz)
+        } catch let failure as BinaryArrayDecoder.Failure {
+            throw spectrumError(.corruptArray, state, "m/z array: \(failure.reason)")
+        }
+        do {
+            try decoder.decode(base64: state.intensityText, encoding: intensityArray.encoding, count: intensityCount, into: &intensity)
+        } catch let failure as BinaryArrayDecoder.Failure {
+            mz.removeSubrange(mzStart...)
+            throw spectrumError(.corruptArray, state, "intensity array: \(failure.reason)")
+        }
+        return SpectrumHeader(
+            index: state.index, id: state.id, scanNumber: Spectrum.scanNumber(fromID: state.id), msLevel: level,
+            retentionTimeMinutes: rt)
+    }
+
+    /// The scan start time in minutes; the unit by name or, failing that, by UO accession.
+    private func retentionTimeMinutes(_ state: SpectrumState) throws -> Double {
+        guard let param = state.scanStartTime else {
+            throw spectrumError(.invalidSpectrum, state, "no scan start time (MS:1000016)")
+        }
+        guard let value = Double(param.value.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+            throw spectrumError(.invalidSpectrum, state, "scan start time \"\(param.value)\" is not a number")
+        }
+        switch (param.unitAccession, param.unitName.lowercased()) {
+        case ("UO:0000031", _), (_, "minute"): return value
+        case ("UO:0000010", _), (_, "second"): return value / 60
+        case ("UO:0000028", _), (_, "millisecond"): return value / 60_000
+        case ("", ""): throw spectrumError(.invalidSpectrum, state, "scan start time has no unit")
+        default:
+            throw spectrumError(.invalidSpectrum, state,
+                                "unknown scan start time unit \(param.unitName) \(param.unitAccession)")
+        }
+    }
+}

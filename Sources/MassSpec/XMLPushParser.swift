@@ -1,0 +1,182 @@
+import CXML2
+import CZlibShim
+import Foundation
+
+/// libxml2 must be initialised once, on one thread, before parsers run concurrently.
+private let libxml2Initialised: Void = { xmlInitParser() }()
+
+/// Receives the SAX events of an `XMLPushParser`. Names are local names (namespace prefixes dropped);
+/// all pointers are valid only during the call.
+protocol XMLEventHandler: AnyObject {
+    func startElement(_ name: UnsafePointer<CChar>, _ attributes: XMLAttributes)
+    func endElement(_ name: UnsafePointer<CChar>)
+    func characters(_ bytes: UnsafeBufferPointer<UInt8>)
+}
+
+/// The attributes of one start tag, as libxml2's SAX2 hands them over (not NUL-terminated values).
+struct XMLAttributes {
+    fileprivate let raw: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    fileprivate let count: Int
+
+    /// Calls `body(localName, value)` for each attribute.
+    func forEach(_ body: (_ name: UnsafePointer<CChar>, _ value: UnsafeBufferPointer<UInt8>) -> Void) {
+        guard let raw else { return }
+        for i in 0 ..< count {
+            // Five pointers per attribute: local name, prefix, URI, value start, value end.
+            guard let local = raw[5 * i], let start = raw[5 * i + 3], let end = raw[5 * i + 4] else { continue }
+            body(UnsafeRawPointer(local).assumingMemoryBound(to: CChar.self),
+                 UnsafeBufferPointer(start: start, count: end - start))
+        }
+    }
+
+    /// The value of the attribute with local name `name`, or nil.
+    func value(_ name: StaticString) -> String? {
+        var result: String?
+        forEach { local, value in
+            if result == nil, strcmp(local, UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)) == 0 {
+                result = String(decoding: value, as: UTF8.self)
+            }
+        }
+        return result
+    }
+}
+
+/// The first error libxml2 reported, captured instead of printed to stderr.
+private struct CapturedError {
+    var message: String
+    var line: Int?
+}
+
+/// A streaming XML parser: libxml2's SAX2 push parser fed in 64 KiB chunks read through zlib's `gzread`
+/// (which reads gzip-compressed and plain files alike). Only one chunk of the file is in memory at a time.
+final class XMLPushParser {
+    private let path: String
+    private let file: gzFile
+    private var context: xmlParserCtxtPtr?
+    private var handlerTable = xmlSAXHandler()
+    private var chunk = [CChar](repeating: 0, count: 1 << 16)
+    private var firstError: CapturedError?
+    private var finished = false
+    /// Elements opened and not yet closed (a document that ends with some open is truncated).
+    private var openElements = 0
+    private unowned let handler: XMLEventHandler
+
+    /// Opens `path` (plain or gzip). Returns nil when the file cannot be opened.
+    init?(path: String, handler: XMLEventHandler) {
+        _ = libxml2Initialised
+        guard let file = gzopen(path, "rb") else { return nil }
+        gzbuffer(file, 1 << 17)
+        self.file = file
+        self.path = path
+        self.handler = handler
+        handlerTable.initialized = XML_SAX2_MAGIC
+        handlerTable.startElementNs = { context, localName, _, _, _, _, attributeCount, _, attributes in
+            guard let context, let localName else { return }
+            let parser = Unmanaged<XMLPushParser>.fromOpaque(context).takeUnretainedValue()
+            parser.openElements += 1
+            parser.handler.startElement(
+                UnsafeRawPointer(localName).assumingMemoryBound(to: CChar.self),
+                XMLAttributes(raw: attributes, count: Int(attributeCount)))
+        }
+        handlerTable.endElementNs = { context, localName, _, _ in
+            guard let context, let localName else { return }
+            let parser = Unmanaged<XMLPushParser>.fromOpaque(context).takeUnretainedValue()
+            parser.openElements -= 1
+            parser.handler.endElement(UnsafeRawPointer(localName).assumingMemoryBound(to: CChar.self))
+        }
+        let characters: charactersSAXFunc = { context, bytes, length in
+            guard let context, let bytes, length > 0 else { return }
+            let parser = Unmanaged<XMLPushParser>.fromOpaque(context).takeUnretainedValue()
+            parser.handler.characters(UnsafeBufferPointer(start: bytes, count: Int(length)))
+        }
+        handlerTable.characters = characters
+        handlerTable.cdataBlock = characters
+        // libxml2 ≤ 2.11 passes `xmlErrorPtr`, ≥ 2.12 `const xmlError *`: take a raw pointer and cast the
+        // function to whichever `xmlStructuredErrorFunc` this libxml2 declares.
+        let errorHandler: @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?) -> Void = { context, error in
+            guard let context, let error else { return }
+            let parser = Unmanaged<XMLPushParser>.fromOpaque(context).takeUnretainedValue()
+            parser.record(error.assumingMemoryBound(to: xmlError.self).pointee)
+        }
+        handlerTable.serror = unsafeBitCast(errorHandler, to: xmlStructuredErrorFunc.self)
+    }
+
+    deinit {
+        if let context { xmlFreeParserCtxt(context) }
+        gzclose(file)
+    }
+
+    private func record(_ error: xmlError) {
+        // Keep the first error: later ones are usually consequences of it. Warnings are not errors.
+        guard firstError == nil, error.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+        let message = error.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) }
+        firstError = CapturedError(message: message ?? "libxml2 error \(error.code)",
+                                   line: error.line > 0 ? Int(error.line) : currentLine)
+    }
+
+    /// The line libxml2 has reached, when known.
+    var currentLine: Int? {
+        guard let context else { return nil }
+        let line = xmlSAX2GetLineNumber(UnsafeMutableRawPointer(context))
+        return line > 0 ? Int(line) : nil
+    }
+
+    /// Stops parsing after the current event (the handler found a problem of its own).
+    func stop() {
+        if let context { xmlStopParser(context) }
+        finished = true
+    }
+
+    /// zlib's last error (it prefixes the path, which `MzMLError` already names).
+    private func readError(defaultMessage: String) -> MzMLError {
+        finished = true
+        var code: Int32 = 0
+        var message = gzerror(file, &code).map { String(cString: $0) } ?? defaultMessage
+        if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }
+        return MzMLError(.malformedXML, path: path, line: currentLine,
+                         detail: "cannot read the file (\(message); truncated or corrupt gzip data?)")
+    }
+
+    /// Reads and parses the next chunk, delivering its events to the handler.
+    /// Returns false once the whole document has been parsed (or `stop()` was called).
+    /// - Throws: `MzMLError.malformedXML` (libxml2's message and line), or a read error.
+    func parseNextChunk() throws -> Bool {
+        guard !finished else { return false }
+        let count = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
+        guard count >= 0 else {
+            throw readError(defaultMessage: "read error")
+        }
+        let atEnd = count == 0
+        if atEnd {
+            var code: Int32 = 0
+            _ = gzerror(file, &code)
+            if code != Z_OK, code != Z_STREAM_END { throw readError(defaultMessage: "zlib error \(code)") }
+        }
+        let status: Int32 = chunk.withUnsafeBufferPointer { buffer in
+            if let context {
+                return xmlParseChunk(context, buffer.baseAddress, count, atEnd ? 1 : 0)
+            }
+            // The first chunk creates the parser (it needs the first bytes to detect the encoding).
+            let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_NOBLANKS.rawValue)
+            context = xmlCreatePushParserCtxt(&handlerTable, Unmanaged.passUnretained(self).toOpaque(),
+                                              buffer.baseAddress, count, path)
+            guard let context else { return -1 }
+            xmlCtxtUseOptions(context, options)
+            return atEnd ? xmlParseChunk(context, nil, 0, 1) : 0
+        }
+        if let firstError {
+            finished = true
+            // At the end, libxml2 reports an unterminated document as "Extra content at the end ...".
+            let detail = atEnd && openElements > 0
+                ? "the file ends inside an unclosed element (truncated?); libxml2: \(firstError.message)"
+                : firstError.message
+            throw MzMLError(.malformedXML, path: path, line: firstError.line, detail: detail)
+        }
+        if status != 0 && !finished {
+            finished = true
+            throw MzMLError(.malformedXML, path: path, line: currentLine, detail: "libxml2 error \(status)")
+        }
+        if atEnd { finished = true }
+        return !finished
+    }
+}

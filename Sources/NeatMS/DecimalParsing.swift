@@ -1,0 +1,228 @@
+/// Decimal text → `Double`, the way NeatMS 0.9 reads its tables.
+///
+/// NeatMS reads feature tables with `pandas.read_csv` (pandas 1.5), whose C parser converts decimal text
+/// with its own "precise" routine rather than a correctly rounded `strtod`: it accumulates at most 17
+/// significant digits into a `Double` (`value = value * 10 + digit`, leading zeros included), ignores further
+/// fractional digits, and finally multiplies or divides by the `Double` nearest to a power of ten. For
+/// numbers with 16–17 significant digits the result can be one unit in the last place away from the
+/// nearest double. That matters here: tables often give an m/z window edge as the exact m/z of a centroid,
+/// so the last bit decides whether that centroid is inside the window — and NeatMS's reference matrices
+/// (`neatms_reference_matrices.h5`) were computed with pandas's values.
+///
+/// `neatMSDouble` reproduces that arithmetic exactly (verified bit for bit against pandas 1.5.3 by
+/// `Scripts/make_pandas_float_fixture.py`), so that NeatMSKit selects exactly the points NeatMS selects.
+enum DecimalParsing {
+    /// `10^k` as the nearest `Double`, for k in 0...308 (the table pandas uses).
+    private static let powersOfTen: [Double] = (0...308).map { Double("1e\($0)") ?? .infinity }
+
+    /// Parses `text` (ASCII bytes) as pandas 1.5's default float converter does.
+    ///
+    /// Accepts optional surrounding spaces, a sign, digits with an optional `.` and an optional exponent
+    /// (`e`/`E`). Also accepts `nan`, `inf`, `infinity` (any case, optional sign) as pandas does.
+    /// Returns nil when the text is not a number (pandas would then keep the column as text).
+    static func neatMSDouble<C: Collection<UInt8>>(_ text: C) -> Double? where C.Index == Int {
+        var p = text.startIndex
+        let end = text.endIndex
+        func at(_ i: Int) -> UInt8 { i < end ? text[i] : 0 }
+        func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
+
+        while p < end, isSpace(text[p]) { p += 1 }
+        var lastNonSpace = end
+        while lastNonSpace > p, isSpace(text[lastNonSpace - 1]) { lastNonSpace -= 1 }
+        if let special = specialValue(text[p..<lastNonSpace]) { return special }
+
+        var negative = false
+        if at(p) == UInt8(ascii: "-") {
+            negative = true
+            p += 1
+        } else if at(p) == UInt8(ascii: "+") {
+            p += 1
+        }
+
+        let maxDigits = 17
+        var number = 0.0
+        var exponent = 0
+        var digits = 0
+        var sawDigit = false
+        while p < end, isDigit(text[p]) {
+            sawDigit = true
+            if digits < maxDigits {
+                number = number * 10 + Double(text[p] - 0x30)
+                digits += 1
+            } else {
+                exponent += 1
+            }
+            p += 1
+        }
+        if at(p) == UInt8(ascii: ".") {
+            p += 1
+            var decimals = 0
+            while p < end, isDigit(text[p]) {
+                sawDigit = true
+                if digits < maxDigits {
+                    number = number * 10 + Double(text[p] - 0x30)
+                    digits += 1
+                    decimals += 1
+                }
+                p += 1
+            }
+            exponent -= decimals
+        }
+        guard sawDigit else { return nil }
+        if negative { number = -number }
+
+        if at(p) == UInt8(ascii: "e") || at(p) == UInt8(ascii: "E") {
+            var q = p + 1
+            var negativeExponent = false
+            if at(q) == UInt8(ascii: "-") {
+                negativeExponent = true
+                q += 1
+            } else if at(q) == UInt8(ascii: "+") {
+                q += 1
+            }
+            var n = 0
+            var exponentDigits = 0
+            while q < end, isDigit(text[q]), exponentDigits < maxDigits {
+                n = n * 10 + Int(text[q] - 0x30)
+                exponentDigits += 1
+                q += 1
+            }
+            guard exponentDigits > 0 else { return nil }
+            exponent += negativeExponent ? -n : n
+            p = q
+        }
+        while p < end, isSpace(text[p]) { p += 1 }
+        guard p == end else { return nil }
+
+        if exponent > 308 {
+            return negative ? -.infinity : .infinity
+        } else if exponent > 0 {
+            number *= powersOfTen[exponent]
+        } else if exponent < -308 {
+            if exponent < -616 {
+                number = 0
+            } else {
+                number /= powersOfTen[-308 - exponent]
+                number /= powersOfTen[308]
+            }
+        } else {
+            number /= powersOfTen[-exponent]
+        }
+        return number
+    }
+
+    /// `nan`, `inf`, `infinity` with an optional sign, any case.
+    private static func specialValue<C: Collection<UInt8>>(_ text: C) -> Double? {
+        guard text.count >= 3, text.count <= 9 else { return nil }
+        let lowered = String(decoding: text, as: UTF8.self).lowercased()
+        switch lowered {
+        case "nan", "+nan", "-nan": return .nan
+        case "inf", "+inf", "infinity", "+infinity": return .infinity
+        case "-inf", "-infinity": return -.infinity
+        default: return nil
+        }
+    }
+
+    /// Seconds → minutes for XCMS tables.
+    ///
+    /// The decimal text is divided by 60 exactly (in decimal) and the quotient is then read like any table
+    /// value. NeatMS divides the parsed binary number by 60 instead, which can land one unit in the last
+    /// place away from the same time written in minutes (1.74616671 min vs `104.7700026 / 60`); at a window
+    /// edge that moves a scan in or out of the peak. Exact decimal division keeps an XCMS table and the
+    /// equivalent MZmine table on the same values, so both give the same matrices.
+    static func minutesFromSecondsText<C: Collection<UInt8>>(_ text: C) -> Double? where C.Index == Int {
+        guard let seconds = DecimalNumber(text) else {
+            return neatMSDouble(text).map { $0 / 60 }
+        }
+        let minutes = seconds.dividedBy60()
+        let rendered = Array(minutes.utf8)
+        return neatMSDouble(rendered)
+    }
+}
+
+/// A small exact decimal (sign, digit string, power of ten) used only to divide table times by 60.
+private struct DecimalNumber {
+    var negative: Bool
+    var digits: [UInt8]  // most significant first, values 0...9
+    var exponent: Int  // value = digits × 10^exponent
+
+    init?<C: Collection<UInt8>>(_ text: C) where C.Index == Int {
+        var bytes = Array(text)
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
+        var i = 0
+        negative = false
+        if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+            negative = bytes[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        digits = []
+        exponent = 0
+        var sawDigit = false
+        while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+            digits.append(bytes[i] - 0x30)
+            sawDigit = true
+            i += 1
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
+                digits.append(bytes[i] - 0x30)
+                exponent -= 1
+                sawDigit = true
+                i += 1
+            }
+        }
+        guard sawDigit else { return nil }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            var negativeExponent = false
+            if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+                negativeExponent = bytes[i] == UInt8(ascii: "-")
+                i += 1
+            }
+            var n = 0
+            var count = 0
+            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39, count < 6 {
+                n = n * 10 + Int(bytes[i] - 0x30)
+                count += 1
+                i += 1
+            }
+            guard count > 0 else { return nil }
+            exponent += negativeExponent ? -n : n
+        }
+        guard i == bytes.count, digits.count < 400 else { return nil }
+    }
+
+    /// The quotient by 60 as decimal text with up to 40 significant digits (the rest truncated, which is
+    /// far below a double's resolution except for exact ties, which cannot occur for x/60 with a finite
+    /// expansion longer than that).
+    func dividedBy60() -> String {
+        // Long division of the digit string by 6, then shift the exponent by one for the factor 10.
+        var quotient: [UInt8] = []
+        var remainder = 0
+        var produced = 0
+        var index = 0
+        var extraDigits = 0
+        while index < digits.count || (remainder != 0 && produced < 40) {
+            let digit: Int
+            if index < digits.count {
+                digit = Int(digits[index])
+            } else {
+                digit = 0
+                extraDigits += 1
+            }
+            index += 1
+            let value = remainder * 10 + digit
+            let q = value / 6
+            remainder = value % 6
+            if !(quotient.isEmpty && q == 0) { produced += 1 }
+            quotient.append(UInt8(q))
+        }
+        let finalExponent = exponent - extraDigits - 1
+        while quotient.count > 1, quotient.first == 0 { quotient.removeFirst() }
+        let body = String(quotient.map { Character(UnicodeScalar($0 + 0x30)) })
+        return (negative ? "-" : "") + body + "e" + String(finalExponent)
+    }
+}

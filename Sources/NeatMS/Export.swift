@@ -1,0 +1,181 @@
+import Foundation
+
+/// The results table (NeatMS's `export_csv`, REFERENCE §7), long format: one row per exported peak.
+///
+/// Columns: an unnamed row index (pandas's), `feature ID`, `sample` (the raw file name without its
+/// extension), `m/z` and `retention time` of the feature when `mz` / `rt` are requested, then the other
+/// requested properties in the order given. Numbers are written as Python writes floats (shortest
+/// round-trip form); missing values are empty.
+public struct ExportOptions: Sendable, Equatable {
+    /// Peak properties, as NeatMS names them.
+    public enum Property: String, Sendable, CaseIterable {
+        case rt, mz, height, area, label
+        case peakMZ = "peak_mz", peakRT = "peak_rt", peakRTStart = "peak_rt_start", peakRTEnd = "peak_rt_end"
+        case peakMZMin = "peak_mz_min", peakMZMax = "peak_mz_max"
+        case areaBaselineCorrected = "area_bc", sn
+        case rtAdjusted = "rt_adjusted", rtStartAdjusted = "rt_start_adjusted", rtEndAdjusted = "rt_end_adjusted"
+    }
+
+    /// Labels whose peaks are exported (NeatMS 0.9 code default: every class).
+    public var exportClasses: [String]?
+    /// A feature is kept when at least `minGroupSize` of its valid peaks carry one of these labels (nil =
+    /// any label, NeatMS 0.9's code default).
+    public var minGroupClasses: [String]?
+    /// Peaks needed; a value in (0, 1] is a fraction of the number of samples. Default 0 (NeatMS 0.9 code:
+    /// a feature needs at least one valid labelled peak).
+    public var minGroupSize: Double
+    /// Sample names (raw file name, or its name without extension) left out of the export and of the
+    /// group counts.
+    public var exclude: [String]
+    /// Write the manual label instead of the prediction where a peak has one.
+    public var useAnnotation: Bool
+    /// Columns after `feature ID` and `sample` (default rt, mz, height, area, label).
+    public var properties: [Property]
+
+    public init(
+        exportClasses: [String]? = nil, minGroupClasses: [String]? = nil, minGroupSize: Double = 0,
+        exclude: [String] = [], useAnnotation: Bool = false,
+        properties: [Property] = [.rt, .mz, .height, .area, .label]
+    ) {
+        self.exportClasses = exportClasses
+        self.minGroupClasses = minGroupClasses
+        self.minGroupSize = minGroupSize
+        self.exclude = exclude
+        self.useAnnotation = useAnnotation
+        self.properties = properties
+    }
+
+    /// The filters NeatMS's user documentation recommends: export `High_quality` and `Low_quality` peaks of
+    /// features with `High_quality` peaks in at least 75 % of the samples.
+    public static let documented = ExportOptions(
+        exportClasses: ["High_quality", "Low_quality"], minGroupClasses: ["High_quality"], minGroupSize: 0.75)
+}
+
+/// Builds the results table.
+public enum ResultsExport {
+    /// The CSV text for `predictions` of `table`.
+    /// - Parameters:
+    ///   - sampleCount: the number of samples in the experiment (raw files), the base of a fractional
+    ///     `minGroupSize` (NeatMS counts every raw file, also those without peaks); excluded samples are
+    ///     subtracted.
+    ///   - annotations: manual labels per peak (for `useAnnotation`).
+    public static func csv(
+        table: FeatureTable, predictions: PeakPredictions, options: ExportOptions = ExportOptions(),
+        sampleCount: Int? = nil, annotations: [Int: String] = [:]
+    ) -> String {
+        let excluded = Set(
+            table.samples.indices.filter {
+                options.exclude.contains(table.samples[$0]) || options.exclude.contains(sampleStem(table.samples[$0]))
+            })
+        let samples = (sampleCount ?? table.samples.count) - excluded.count
+        var minimum = options.minGroupSize
+        if minimum > 0, minimum <= 1 { minimum *= Double(samples) }
+        func label(_ peak: Int) -> String? {
+            if options.useAnnotation, let manual = annotations[peak] { return manual }
+            return predictions.labels[peak]
+        }
+
+        var columns = ["", "feature ID", "sample"]
+        if options.properties.contains(.mz) { columns.append("m/z") }
+        if options.properties.contains(.rt) { columns.append("retention time") }
+        for property in options.properties where property != .mz && property != .rt {
+            columns.append(property.rawValue)
+        }
+        var lines = [columns.map(csvField).joined(separator: ",")]
+        var index = 0
+        for feature in table.features {
+            let peaks = feature.peaks.filter { !excluded.contains(table.peaks[$0].sample) }
+            // NeatMS counts the feature's per-sample entries, then its valid peaks with a wanted label.
+            let sampleEntries = Set(peaks.map { table.peaks[$0].sample }).count
+            guard Double(sampleEntries) >= minimum else { continue }
+            let counted = peaks.filter { peak in
+                guard let l = label(peak) else { return false }
+                return options.minGroupClasses?.contains(l) ?? true
+            }.count
+            guard counted > 0, Double(counted) >= minimum else { continue }
+            for peakIndex in peaks {
+                guard let peakLabel = label(peakIndex) else { continue }
+                if let classes = options.exportClasses, !classes.contains(peakLabel) { continue }
+                let peak = table.peaks[peakIndex]
+                var row = [String(index), String(feature.id), sampleStem(table.samples[peak.sample])]
+                if options.properties.contains(.mz) { row.append(pythonFloat(peak.featureMZ)) }
+                if options.properties.contains(.rt) { row.append(pythonFloat(peak.featureRT)) }
+                for property in options.properties {
+                    switch property {
+                    case .mz, .rt: continue
+                    case .label: row.append(csvField(peakLabel))
+                    case .height: row.append(pythonFloat(peak.height))
+                    case .area: row.append(pythonFloat(peak.area))
+                    case .peakMZ: row.append(pythonFloat(peak.mz))
+                    case .peakRT: row.append(pythonFloat(peak.rt))
+                    case .peakRTStart: row.append(pythonFloat(peak.rtStart))
+                    case .peakRTEnd: row.append(pythonFloat(peak.rtEnd))
+                    case .peakMZMin: row.append(pythonFloat(peak.mzMin))
+                    case .peakMZMax: row.append(pythonFloat(peak.mzMax))
+                    case .areaBaselineCorrected: row.append(pythonFloat(peak.areaBaselineCorrected))
+                    case .sn: row.append(pythonFloat(peak.signalToNoise))
+                    case .rtAdjusted: row.append(pythonFloat(peak.rtAdjusted))
+                    case .rtStartAdjusted: row.append(pythonFloat(peak.rtStartAdjusted))
+                    case .rtEndAdjusted: row.append(pythonFloat(peak.rtEndAdjusted))
+                    }
+                }
+                lines.append(row.joined(separator: ","))
+                index += 1
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes the CSV to `url` atomically.
+    public static func write(_ text: String, to url: URL) throws {
+        try writeAtomically(Data(text.utf8), to: url)
+    }
+
+    /// `pathlib.Path(name).stem`: the name without its last extension.
+    static func sampleStem(_ name: String) -> String {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
+        return String(name[..<dot])
+    }
+
+    /// A float as Python's `repr` writes it (pandas's `to_csv` default); nil/NaN → empty.
+    ///
+    /// Swift and Python print the same shortest round-trip digits and the same exponent form (`1e+16`,
+    /// `2.5e-07`); they differ only in [2^53, 1e16), where Swift switches to exponent notation and Python
+    /// does not.
+    static func pythonFloat(_ value: Double?) -> String {
+        guard let value, !value.isNaN else { return "" }
+        if value.isInfinite { return value > 0 ? "inf" : "-inf" }
+        let digits = "\(value)"
+        if digits.contains("e"), abs(value) >= 1e-4, abs(value) < 1e16 { return plainDecimal(value) }
+        return digits
+    }
+
+    /// A finite value in [1e-4, 1e16) written without exponent, shortest digits.
+    private static func plainDecimal(_ value: Double) -> String {
+        let digits = "\(value)"
+        guard let e = digits.firstIndex(of: "e") else { return digits }
+        var mantissa = String(digits[..<e])
+        let exponent = Int(digits[digits.index(after: e)...]) ?? 0
+        let negative = mantissa.hasPrefix("-")
+        if negative { mantissa.removeFirst() }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let whole = String(parts[0]), fraction = parts.count > 1 ? String(parts[1]) : ""
+        var all = whole + fraction
+        var point = whole.count + exponent
+        if point <= 0 {
+            all = String(repeating: "0", count: 1 - point) + all
+            point = 1
+        }
+        while all.count < point { all += "0" }
+        var integer = String(all.prefix(point)), rest = String(all.dropFirst(point))
+        while rest.hasSuffix("0") { rest.removeLast() }
+        if integer.isEmpty { integer = "0" }
+        return (negative ? "-" : "") + integer + "." + (rest.isEmpty ? "0" : rest)
+    }
+
+    /// A text field, quoted when it needs to be.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,252 @@
+import Foundation
+
+/// Manual peak labels, the training input of NeatMSKit (what NeatMS's annotation tool records).
+///
+/// ## The labels CSV
+/// A comma-separated file with a header line; column order is free and other columns are ignored:
+///
+/// | column | meaning |
+/// | --- | --- |
+/// | `sample` | the raw file name, exactly as in the feature table (`sample_1.mzML`) |
+/// | `feature_id` | the feature: for MZmine tables the 0-based data row (the first row under the header is 0; in a folder of per-sample tables, rows count on through the files in name order); for XCMS tables the `feature_id` value, or the 0-based data row for unaligned peaks |
+/// | `mz`, `rt` | optional: the peak's m/z and apex RT in minutes, for people reading the file; when a feature has several peaks in the sample (XCMS), the peak nearest to them is chosen |
+/// | `label` | the class, e.g. `High_quality`, `Low_quality`, `Noise` |
+///
+/// ```
+/// sample,feature_id,mz,rt,label
+/// sample_1.mzML,0,110.7051,2.768,High_quality
+/// sample_1.mzML,1,571.8274,3.277,Noise
+/// ```
+/// The order of the lines is the labelling order (it feeds NeatMS's shuffles, see `Batches`). A peak
+/// labelled twice, an unknown sample or feature, or a feature without a peak in that sample is an error
+/// naming the line.
+public struct PeakLabels: Sendable, Equatable {
+    /// One labelled peak.
+    public struct Entry: Sendable, Equatable {
+        /// Index into `FeatureTable.peaks`.
+        public var peak: Int
+        /// The label as written.
+        public var label: String
+        /// The labels file line.
+        public var line: Int
+    }
+
+    /// Labelled peaks in file order.
+    public var entries: [Entry]
+    /// The labels file.
+    public var path: String
+
+    /// Reads `url` and resolves each line to a peak of `table`.
+    /// - Throws: `TableError` naming the file and line.
+    public init(url: URL, table: FeatureTable) throws {
+        let csv = try CSVFile(url: url)
+        let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
+        func column(_ name: String) -> Int? { header.firstIndex(of: name) }
+        let missing = ["sample", "feature_id", "label"].filter { column($0) == nil }
+        guard missing.isEmpty else {
+            throw TableError(
+                file: csv.path, line: 1,
+                message: "missing column(s) \(missing.joined(separator: ", ")) (expected sample,feature_id,mz,rt,label)")
+        }
+        let sampleColumn = column("sample") ?? 0, featureColumn = column("feature_id") ?? 0
+        let labelColumn = column("label") ?? 0
+        var featureByName: [String: Int] = [:]
+        for feature in table.features { featureByName[feature.name] = feature.id }
+        var seen: [Int: Int] = [:]
+        entries = []
+        path = csv.path
+        for row in 0..<csv.records.count {
+            let line = csv.lineNumbers[row]
+            let fields = csv.records[row]
+            func text(_ c: Int) -> String {
+                c < fields.count ? String(decoding: fields[c], as: UTF8.self).trimmingCharacters(in: .whitespaces) : ""
+            }
+            let sampleName = text(sampleColumn), featureName = text(featureColumn), label = text(labelColumn)
+            guard !label.isEmpty else { throw TableError(file: csv.path, line: line, message: "empty label") }
+            guard let sample = table.sampleIndex(sampleName) else {
+                throw TableError(file: csv.path, line: line, message: "sample '\(sampleName)' is not in the feature table")
+            }
+            guard let featureID = featureByName[featureName] ?? Self.numericMatch(featureName, featureByName) else {
+                throw TableError(file: csv.path, line: line, message: "feature '\(featureName)' is not in the feature table")
+            }
+            let candidates = table.features[featureID].peaks.filter { table.peaks[$0].sample == sample }
+            guard !candidates.isEmpty else {
+                throw TableError(
+                    file: csv.path, line: line, message: "feature '\(featureName)' has no peak in sample '\(sampleName)'")
+            }
+            var chosen = candidates[0]
+            if candidates.count > 1 {
+                let mz = column("mz").flatMap { DecimalParsing.neatMSDouble(Array(text($0).utf8)) }
+                let rt = column("rt").flatMap { DecimalParsing.neatMSDouble(Array(text($0).utf8)) }
+                guard mz != nil || rt != nil else {
+                    throw TableError(
+                        file: csv.path, line: line,
+                        message: "feature '\(featureName)' has \(candidates.count) peaks in '\(sampleName)': give mz and rt to choose")
+                }
+                func distance(_ index: Int) -> Double {
+                    let peak = table.peaks[index]
+                    let dm = mz.map { abs(($0 - (peak.mz ?? .infinity))) } ?? 0
+                    let dr = rt.map { abs(($0 - (peak.rt ?? .infinity))) } ?? 0
+                    return dm * 1000 + dr
+                }
+                chosen = candidates.min { distance($0) < distance($1) } ?? chosen
+            }
+            if let previous = seen[chosen] {
+                throw TableError(file: csv.path, line: line, message: "this peak is already labelled on line \(previous)")
+            }
+            seen[chosen] = line
+            entries.append(Entry(peak: chosen, label: label, line: line))
+        }
+    }
+
+    /// "7.0" or "007" for feature "7".
+    private static func numericMatch(_ name: String, _ byName: [String: Int]) -> Int? {
+        guard let value = Double(name), value == value.rounded(), abs(value) < 1e15 else { return nil }
+        return byName[String(Int(value))]
+    }
+
+    /// The classes: the sorted distinct labels (NeatMS's `label_list`).
+    public var classes: [String] { Array(Set(entries.map(\.label))).sorted() }
+}
+
+/// Labelled peaks with their matrices: the file `neatms dataset` writes and `neatms train` reads.
+///
+/// Layout (`PEAKS.h5`, all at the root):
+/// ```
+/// X                    (N, 2, n, 1) float32   matrices of the valid labelled peaks
+/// y                    (N,) int64              class index into `classes`
+/// sample               (N,) int64              index into the `samples` attribute
+/// feature_id           (N,) int64              NeatMS feature ID in the table
+/// peak_index_in_sample (N,) int64              position in the sample's peak list
+/// mz, rt               (N,) float64            the peak's m/z and apex RT (minutes), for people
+/// label_order          (N,) int64              the peak's position among all labelled peaks (labels file order)
+/// invalid_y, invalid_label_order  (K,) int64   labelled peaks without a matrix (kept for NeatMS's shuffles)
+/// attributes: classes (strings, sorted), samples (strings), matrix_size, margin, min_scan_num, description
+/// ```
+public struct PeakDataset: Sendable, Equatable {
+    public var classes: [String]
+    public var samples: [String]
+    public var options: MatrixOptions
+    /// (N, 2, n, 1) values.
+    public var x: [Float]
+    public var y: [Int]
+    public var sample: [Int]
+    public var featureID: [Int]
+    public var peakIndexInSample: [Int]
+    public var mz: [Double]
+    public var rt: [Double]
+    public var labelOrder: [Int]
+    public var invalidY: [Int]
+    public var invalidLabelOrder: [Int]
+
+    /// Number of valid labelled peaks N.
+    public var count: Int { y.count }
+
+    public init(
+        classes: [String], samples: [String], options: MatrixOptions, x: [Float], y: [Int], sample: [Int],
+        featureID: [Int], peakIndexInSample: [Int], mz: [Double], rt: [Double], labelOrder: [Int],
+        invalidY: [Int], invalidLabelOrder: [Int]
+    ) {
+        self.classes = classes
+        self.samples = samples
+        self.options = options
+        self.x = x
+        self.y = y
+        self.sample = sample
+        self.featureID = featureID
+        self.peakIndexInSample = peakIndexInSample
+        self.mz = mz
+        self.rt = rt
+        self.labelOrder = labelOrder
+        self.invalidY = invalidY
+        self.invalidLabelOrder = invalidLabelOrder
+    }
+
+    /// The (2, n) matrix of peak `i`.
+    public func matrix(_ i: Int) -> ArraySlice<Float> {
+        let size = 2 * options.size
+        return x[(i * size)..<((i + 1) * size)]
+    }
+
+    /// The labelled peaks in NeatMS's annotation order — grouped by class in class order, each group in
+    /// labelling order — as (class index, row of `X` or nil when the peak has no matrix). This is the list
+    /// `create_batches` starts from.
+    public var annotationOrder: [(classIndex: Int, row: Int?)] {
+        var all: [(order: Int, classIndex: Int, row: Int?)] = []
+        for i in 0..<count { all.append((labelOrder[i], y[i], i)) }
+        for k in 0..<invalidY.count { all.append((invalidLabelOrder[k], invalidY[k], nil)) }
+        all.sort { ($0.classIndex, $0.order) < ($1.classIndex, $1.order) }
+        return all.map { ($0.classIndex, $0.row) }
+    }
+}
+
+/// A labelled peak without a matrix, for the report `neatms dataset` prints.
+public struct InvalidLabelledPeak: Sendable, Equatable {
+    public var sample: String
+    public var featureName: String
+    public var label: String
+    public var line: Int
+    public var reason: InvalidPeakReason
+}
+
+extension Experiment {
+    /// Builds the labelled-peak dataset: the matrices of every labelled peak (samples in parallel), plus the
+    /// labelled peaks that have no matrix and why.
+    /// - Parameter classes: the class list; nil = the sorted labels of the file. A label outside the list is
+    ///   an error.
+    public func labelledDataset(
+        labels: PeakLabels, classes: [String]? = nil, options: MatrixOptions = .neatMSDefault,
+        concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        loader: @escaping MS1Loader = { try MS1Scans.load($0) }
+    ) throws -> (dataset: PeakDataset, invalid: [InvalidLabelledPeak]) {
+        let classList = classes ?? labels.classes
+        for entry in labels.entries where !classList.contains(entry.label) {
+            throw TableError(
+                file: labels.path, line: entry.line,
+                message: "label '\(entry.label)' is not one of the classes \(classList.joined(separator: ", "))")
+        }
+        // Positions of the labelled peaks in their samples.
+        var positionOfPeak: [Int: Int] = [:]
+        for list in table.peaksBySample { for (position, peak) in list.enumerated() { positionOfPeak[peak] = position } }
+        var subsets: [Int: [Int]] = [:]
+        for entry in labels.entries {
+            subsets[table.peaks[entry.peak].sample, default: []].append(positionOfPeak[entry.peak] ?? -1)
+        }
+        let collected = Collected<SampleMatrices>()
+        try extractMatrices(options: options, peakSubsets: subsets, concurrency: concurrency, loader: loader) {
+            collected.append($0)
+        }
+        var matrixOfPeak: [Int: ArraySlice<Float>] = [:]
+        var reasonOfPeak: [Int: InvalidPeakReason] = [:]
+        for result in collected.values {
+            for (i, peak) in result.peaks.enumerated() { matrixOfPeak[peak] = result.matrix(i) }
+            for (peak, reason) in result.invalid { reasonOfPeak[peak] = reason }
+        }
+        var dataset = PeakDataset(
+            classes: classList, samples: table.samples, options: options, x: [], y: [], sample: [], featureID: [],
+            peakIndexInSample: [], mz: [], rt: [], labelOrder: [], invalidY: [], invalidLabelOrder: [])
+        var invalid: [InvalidLabelledPeak] = []
+        for (order, entry) in labels.entries.enumerated() {
+            let classIndex = classList.firstIndex(of: entry.label) ?? 0
+            let peak = table.peaks[entry.peak]
+            if let matrix = matrixOfPeak[entry.peak] {
+                dataset.x.append(contentsOf: matrix)
+                dataset.y.append(classIndex)
+                dataset.sample.append(peak.sample)
+                dataset.featureID.append(peak.feature)
+                dataset.peakIndexInSample.append(positionOfPeak[entry.peak] ?? -1)
+                dataset.mz.append(peak.mz ?? .nan)
+                dataset.rt.append(peak.rt ?? .nan)
+                dataset.labelOrder.append(order)
+            } else {
+                dataset.invalidY.append(classIndex)
+                dataset.invalidLabelOrder.append(order)
+                invalid.append(
+                    InvalidLabelledPeak(
+                        sample: table.samples[peak.sample], featureName: table.features[peak.feature].name,
+                        label: entry.label, line: entry.line, reason: reasonOfPeak[entry.peak] ?? .noSignal))
+            }
+        }
+        return (dataset, invalid)
+    }
+}

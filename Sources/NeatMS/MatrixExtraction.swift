@@ -1,0 +1,95 @@
+import Foundation
+import MassSpec
+
+extension MS1Scans {
+    /// Reads the MS1 spectra of an mzML (or `.mzML.gz`) file with `MassSpec`'s streaming reader.
+    /// - Throws: `MzMLError` naming the file (and spectrum) on any problem.
+    public static func load(_ url: URL) throws -> MS1Scans {
+        let run = try MzMLReader(url: url).readMS1Run()
+        return MS1Scans(rt: run.rt, offsets: run.offsets, mz: run.mz, intensity: run.intensity)
+    }
+}
+
+/// An experiment as NeatMS sees it: a feature table and the raw file of each of its samples.
+public struct Experiment: Sendable {
+    /// The feature table.
+    public var table: FeatureTable
+    /// The raw file of each table sample (`rawFiles[s]` belongs to `table.samples[s]`).
+    public var rawFiles: [URL]
+
+    public init(table: FeatureTable, rawFiles: [URL]) {
+        self.table = table
+        self.rawFiles = rawFiles
+    }
+
+    /// Loads the table and pairs its samples with the mzML files of `rawFolder` by file name.
+    /// - Throws: `TableError` (unreadable or malformed table; table samples without a raw file, listed).
+    public init(rawFolder: URL, table tableURL: URL, format: FeatureTableFormat) throws {
+        let table = try FeatureTable.read(tableURL, format: format)
+        let files = try listRawFiles(in: rawFolder)
+        self.init(table: table, rawFiles: try table.matchRawFiles(files))
+    }
+
+    /// Raw files of the folder that no table sample names (NeatMS gives them no peaks).
+    public static func unusedRawFiles(rawFolder: URL, table: FeatureTable) -> [String] {
+        let names = (try? listRawFiles(in: rawFolder).map(\.lastPathComponent)) ?? []
+        return names.filter { !table.samples.contains($0) }
+    }
+
+    /// Builds the matrices of every sample's peaks (or of `peakSubsets[s]`, positions in sample `s`'s
+    /// peak list, for the samples it names), samples in parallel on up to `concurrency` threads.
+    ///
+    /// Each sample's scans are loaded once, its matrices made, and the result passed to `consume`
+    /// (serially, in completion order) before the scans are released, so memory stays bounded by
+    /// `concurrency` runs plus what `consume` keeps.
+    /// - Throws: the first loader error (e.g. `MzMLError`) or error thrown by `consume`.
+    public func extractMatrices(
+        options: MatrixOptions = .neatMSDefault,
+        peakSubsets: [Int: [Int]]? = nil,
+        concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        loader: @escaping MS1Loader = { try MS1Scans.load($0) },
+        consume: @escaping @Sendable (SampleMatrices) throws -> Void
+    ) throws {
+        try options.validate()
+        let samples = peakSubsets.map { $0.keys.sorted() } ?? Array(table.samples.indices)
+        let table = self.table
+        let rawFiles = self.rawFiles
+        try SampleRunner.run(
+            samples: samples, concurrency: concurrency,
+            work: { sample in
+                let scans = try loader(rawFiles[sample])
+                return SampleMatrices(
+                    table: table, sample: sample, scans: scans, options: options, subset: peakSubsets?[sample])
+            },
+            consume: { _, matrices in try consume(matrices) })
+    }
+
+    /// The matrices of every sample, in sample order (convenience for small experiments and tests).
+    public func allMatrices(
+        options: MatrixOptions = .neatMSDefault,
+        concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        loader: @escaping MS1Loader = { try MS1Scans.load($0) }
+    ) throws -> [SampleMatrices] {
+        let collected = Collected<SampleMatrices>()
+        try extractMatrices(options: options, concurrency: concurrency, loader: loader) { collected.append($0) }
+        return collected.values.sorted { $0.sample < $1.sample }
+    }
+}
+
+/// A lock-protected list filled from several threads.
+final class Collected<Element>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Element] = []
+
+    func append(_ element: Element) {
+        lock.lock()
+        storage.append(element)
+        lock.unlock()
+    }
+
+    var values: [Element] {
+        lock.lock()
+        defer { lock.unlock() }
+        return storage
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+
+/// Labels from predicted probabilities (NeatMS's `predict_peaks`, REFERENCE §6).
+public enum PeakLabelling {
+    /// The label of one peak: `target` when its probability is at least `threshold`, otherwise the class
+    /// with the highest probability (the first one on ties, as `numpy.argmax`).
+    public static func label(probabilities: [Float], classes: [String], target: Int, threshold: Double) -> String {
+        guard target < probabilities.count, Double(probabilities[target]) < threshold else {
+            return classes[target]
+        }
+        // numpy.argmax: the first maximum, or the first NaN.
+        var best = 0
+        for (i, p) in probabilities.enumerated() {
+            if p.isNaN {
+                best = i
+                break
+            }
+            if p > probabilities[best] { best = i }
+        }
+        return best < classes.count ? classes[best] : classes[target]
+    }
+}
+
+/// What prediction produced for an experiment: a label (and the probabilities) for every valid peak.
+public struct PeakPredictions: Sendable, Equatable {
+    /// The model's classes.
+    public var classes: [String]
+    /// Per peak of `FeatureTable.peaks`: the label, or nil for a peak without a matrix.
+    public var labels: [String?]
+    /// Per peak: the predicted probabilities, or nil.
+    public var probabilities: [[Float]?]
+
+    public init(classes: [String], peakCount: Int) {
+        self.classes = classes
+        labels = Array(repeating: nil, count: peakCount)
+        probabilities = Array(repeating: nil, count: peakCount)
+    }
+
+    /// Counts of each label over the labelled peaks.
+    public var labelCounts: [String: Int] {
+        var counts: [String: Int] = [:]
+        for label in labels { if let label { counts[label, default: 0] += 1 } }
+        return counts
+    }
+}
+
+/// A problem running prediction.
+public struct PredictionError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public var description: String { message }
+}
+
+extension Experiment {
+    /// Predicts every valid peak, samples in parallel (REFERENCE §6): each sample's matrices are built and
+    /// passed, as one (N, 2, n, 1) batch, to `predict`, which returns N probability rows; the peaks are then
+    /// labelled with `threshold` and `label`.
+    ///
+    /// - Parameters:
+    ///   - classes: the model's classes, in output order (NeatMS: the sorted labels).
+    ///   - predict: runs the network on one sample's batch (`matrices.values`, shape
+    ///     (`matrices.count`, 2, n, 1)) and returns one row of class probabilities per peak. Called from
+    ///     several threads at once; it must be thread-safe.
+    ///   - progress: called (serially) after each sample with its matrices' summary.
+    public func predictPeaks(
+        classes: [String], threshold: Double, label: String = "High_quality",
+        options: MatrixOptions = .neatMSDefault,
+        concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        loader: @escaping MS1Loader = { try MS1Scans.load($0) },
+        predict: @escaping @Sendable (_ matrices: SampleMatrices) throws -> [[Float]],
+        progress: @escaping @Sendable (SampleMatrices) -> Void = { _ in }
+    ) throws -> PeakPredictions {
+        guard let target = classes.firstIndex(of: label) else {
+            throw PredictionError(message: "class '\(label)' is not one of the model's classes \(classes.joined(separator: ", "))")
+        }
+        let box = PredictionsBox(PeakPredictions(classes: classes, peakCount: table.peaks.count))
+        let table = self.table
+        try SampleRunner.run(
+            samples: Array(table.samples.indices), concurrency: concurrency,
+            work: { sample -> (SampleMatrices, [[Float]]) in
+                let matrices = SampleMatrices(
+                    table: table, sample: sample, scans: try loader(rawFiles[sample]), options: options)
+                let output = matrices.count == 0 ? [] : try predict(matrices)
+                guard output.count == matrices.count else {
+                    throw PredictionError(
+                        message: "\(matrices.sampleName): the model returned \(output.count) predictions for \(matrices.count) peaks")
+                }
+                return (matrices, output)
+            },
+            consume: { _, result in
+                let (matrices, output) = result
+                box.update { predictions in
+                    for (i, peak) in matrices.peaks.enumerated() {
+                        predictions.probabilities[peak] = output[i]
+                        predictions.labels[peak] = PeakLabelling.label(
+                            probabilities: output[i], classes: classes, target: target, threshold: threshold)
+                    }
+                }
+                progress(matrices)
+            })
+        return box.value
+    }
+}
+
+/// Lock-protected predictions, filled as samples finish.
+private final class PredictionsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: PeakPredictions
+
+    init(_ value: PeakPredictions) { stored = value }
+
+    func update(_ body: (inout PeakPredictions) -> Void) {
+        lock.lock()
+        body(&stored)
+        lock.unlock()
+    }
+
+    var value: PeakPredictions {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+}

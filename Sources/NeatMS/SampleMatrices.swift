@@ -1,0 +1,146 @@
+import Foundation
+
+/// The matrices of one sample's valid peaks, in NeatMS's order, with the invalid peaks and why.
+public struct SampleMatrices: Sendable, Equatable {
+    /// Index of the sample in `FeatureTable.samples`.
+    public var sample: Int
+    /// The sample's name (its raw file name).
+    public var sampleName: String
+    /// The options the matrices were made with.
+    public var options: MatrixOptions
+    /// For each valid peak: its index in `FeatureTable.peaks`.
+    public var peaks: [Int]
+    /// For each valid peak: its position in the sample's peak list (`FeatureTable.peaksBySample`),
+    /// NeatMS's `peak_index_in_sample`.
+    public var positionsInSample: [Int]
+    /// For each valid peak: NeatMS's `scan_number`.
+    public var scanNumbers: [Int]
+    /// The valid peaks' matrices, shape (N, 2, n, 1), row-major.
+    public var values: [Float]
+    /// Peaks without a matrix: index in `FeatureTable.peaks` and the reason.
+    public var invalid: [(peak: Int, reason: InvalidPeakReason)]
+
+    /// Number of valid peaks N.
+    public var count: Int { peaks.count }
+
+    /// The (2, n) matrix of valid peak `i` (n intensities then n mask values).
+    public func matrix(_ i: Int) -> ArraySlice<Float> {
+        let size = 2 * options.size
+        return values[(i * size)..<((i + 1) * size)]
+    }
+
+    public static func == (lhs: SampleMatrices, rhs: SampleMatrices) -> Bool {
+        lhs.sample == rhs.sample && lhs.sampleName == rhs.sampleName && lhs.options == rhs.options
+            && lhs.peaks == rhs.peaks && lhs.positionsInSample == rhs.positionsInSample
+            && lhs.scanNumbers == rhs.scanNumbers && lhs.values == rhs.values
+            && lhs.invalid.map(\.peak) == rhs.invalid.map(\.peak)
+            && lhs.invalid.map(\.reason) == rhs.invalid.map(\.reason)
+    }
+
+    /// Builds the matrices of `sample`'s peaks (or of `subset`, positions in the sample's peak list, in the
+    /// order given) from its MS1 scans.
+    public init(table: FeatureTable, sample: Int, scans: MS1Scans, options: MatrixOptions, subset: [Int]? = nil) {
+        self.sample = sample
+        self.sampleName = table.samples[sample]
+        self.options = options
+        let list = table.peaksBySample[sample]
+        let positions = subset ?? Array(list.indices)
+        peaks = []
+        positionsInSample = []
+        scanNumbers = []
+        values = []
+        invalid = []
+        values.reserveCapacity(positions.count * 2 * options.size)
+        var chromatogramRT: [Double] = []
+        var chromatogramIntensity: [Double] = []
+        var buffer: [Double] = []
+        for position in positions where position >= 0 && position < list.count {
+            let peakIndex = list[position]
+            guard let window = table.peaks[peakIndex].window else {
+                invalid.append((peakIndex, .missingWindow))
+                continue
+            }
+            PeakMatrixBuilder.extractChromatogram(
+                window: window, scans: scans, margin: options.margin,
+                rt: &chromatogramRT, intensity: &chromatogramIntensity, buffer: &buffer)
+            let result = PeakMatrixBuilder.matrix(
+                window: window, chromatogramRT: chromatogramRT, chromatogramIntensity: chromatogramIntensity,
+                options: options)
+            switch result {
+            case let .valid(matrix, scanNumber):
+                peaks.append(peakIndex)
+                positionsInSample.append(position)
+                scanNumbers.append(scanNumber)
+                values.append(contentsOf: matrix)
+            case let .invalid(reason):
+                invalid.append((peakIndex, reason))
+            }
+        }
+    }
+}
+
+/// Reads a raw file's MS1 scans. The default reads mzML with `MassSpec`; tests may substitute their own.
+public typealias MS1Loader = @Sendable (URL) throws -> MS1Scans
+
+/// Runs per-sample work over the samples of a table, in parallel across cores with bounded memory: at
+/// most `concurrency` samples' scans are in memory at once, and each result is handed to `consume` (called
+/// serially, in completion order) before the worker moves on.
+public enum SampleRunner {
+    /// Calls `work` for every sample index in `samples` on up to `concurrency` threads and passes each
+    /// result to `consume` under a lock. Stops starting new samples after the first error, which is
+    /// rethrown.
+    public static func run<Result: Sendable>(
+        samples: [Int], concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        work: @Sendable (Int) throws -> Result,
+        consume: @Sendable (Int, Result) throws -> Void
+    ) throws {
+        let state = RunnerState()
+        let workers = max(1, min(concurrency, samples.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let next = state.nextIndex(limit: samples.count) {
+                let sample = samples[next]
+                do {
+                    let result = try work(sample)
+                    try state.serially { try consume(sample, result) }
+                } catch {
+                    state.fail(error)
+                }
+            }
+        }
+        if let error = state.firstError { throw error }
+    }
+}
+
+/// Shared state of `SampleRunner.run`, guarded by a lock.
+private final class RunnerState: @unchecked Sendable {
+    private let lock = NSLock()
+    private let consumeLock = NSLock()
+    private var next = 0
+    private var error: (any Error)?
+
+    func nextIndex(limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard error == nil, next < limit else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    func fail(_ error: any Error) {
+        lock.lock()
+        defer { lock.unlock() }
+        if self.error == nil { self.error = error }
+    }
+
+    var firstError: (any Error)? {
+        lock.lock()
+        defer { lock.unlock() }
+        return error
+    }
+
+    func serially(_ body: () throws -> Void) throws {
+        consumeLock.lock()
+        defer { consumeLock.unlock() }
+        try body()
+    }
+}
