@@ -76,7 +76,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor", "KerasFormat", "HDF5", "TestSupport"]),
         .testTarget(
             name: "KerasFormatTests",
             dependencies: ["KerasFormat", "NeuralNet", "HDF5", "Tensor", "TestSupport"]),
