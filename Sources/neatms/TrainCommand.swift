@@ -69,10 +69,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop when val_loss (loss without test data) has not improved for this many epochs; restores the best weights.")
     var earlyStopping: Int?
 
-    @Option(help: "Write the model to this .h5 after every epoch.")
+    @Option(help: "Write the model to this file after every epoch (.h5, or .keras for a Keras 3 archive).")
     var checkpoint: String?
 
-    @Option(name: [.short, .long], help: "The trained model (.h5).")
+    @Option(name: [.short, .long], help: "The trained model: .h5 (Keras 2 full model), or .keras for a Keras 3 archive.")
     var output: String
 
     func validate() throws {
@@ -89,6 +89,9 @@ struct TrainCommand: ParsableCommand {
         if let mergeClasses, parseMerge(mergeClasses) == nil {
             throw ValidationError("--merge-classes must look like LABEL,LABEL=NEW")
         }
+        for path in [output] + (checkpoint.map { [$0] } ?? []) where path.lowercased().hasSuffix(".weights.h5") {
+            throw ValidationError("\(path): a trained model is written whole (.h5 or .keras), not as .weights.h5")
+        }
         if let checkpoint, URL(fileURLWithPath: checkpoint).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL {
             throw ValidationError("--checkpoint and --output must be different files")
         }
@@ -101,6 +104,11 @@ struct TrainCommand: ParsableCommand {
         let into = parts[1].trimmingCharacters(in: .whitespaces)
         guard !labels.isEmpty, !into.isEmpty else { return nil }
         return Batches.Merge(from: labels, into: into)
+    }
+
+    /// A `.keras` name gets a Keras 3 archive; anything else the Keras 2 full-model `.h5` (tf-keras layout).
+    private func modelFormat(_ path: String) -> KerasOutputFormat {
+        path.lowercased().hasSuffix(".keras") ? .keras : .h5(.tfKeras2)
     }
 
     /// `<OUT stem>.validation.h5` beside OUT.
@@ -161,7 +169,7 @@ struct TrainCommand: ParsableCommand {
             }
             if let checkpointPath {
                 options.checkpoint = { _, model in
-                    try KerasModelFile.write(model, to: URL(fileURLWithPath: checkpointPath), format: .h5(.tfKeras2))
+                    try KerasModelFile.write(model, to: URL(fileURLWithPath: checkpointPath), format: modelFormat(checkpointPath))
                 }
             }
             let history = try network.fit(x: x, y: y, options: options)
@@ -174,7 +182,7 @@ struct TrainCommand: ParsableCommand {
                         + "restored the weights of epoch \(best + 1) (\(monitor) \(String(format: "%.4f", value)))")
             }
 
-            try KerasModelFile.write(network.exportModel(), to: URL(fileURLWithPath: output), format: .h5(.tfKeras2))
+            try KerasModelFile.write(network.exportModel(), to: URL(fileURLWithPath: output), format: modelFormat(output))
             printResult("wrote \(output) (\(history.epochs.count) epochs on \(trainingRows.count) peaks)\n")
             if batches.validation.isEmpty {
                 printResult("no validation peaks held out (--validation-split \(validationSplit)): no validation file written\n")
