@@ -8,8 +8,16 @@ import NeuralNet
 struct PredictCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "predict",
-        abstract: "Predict class probabilities for peak matrices with a model.",
+        abstract: "Predict class probabilities for peak matrices, or label the peaks of raw data, with a model.",
         discussion: """
+            Raw-data form: --raw DIR --features TABLE --format mzmine|xcms --threshold T -o RESULTS.csv \
+            builds every peak's matrix (samples in parallel, progress on stderr), labels each valid peak \
+            as NeatMS's predict_peaks does (the --label class when P(label) >= T, else the most probable \
+            class) and writes NeatMS's long export table (feature ID, sample, then --export-properties; \
+            by default every valid peak with rt, mz, height, area, label; NeatMS's documented filters are \
+            --export-classes High_quality,Low_quality --min-group-classes High_quality --min-group-size 0.75).
+
+            Matrices form: 
             --matrices FILE.h5 holds a float32 dataset (default X) of shape (N, 2, n, 1) or (N, 2, n), \
             n matching the model's input. The output is CSV with the header `index,<class names>` and \
             one row per matrix (probabilities with 9 significant digits), on stdout unless -o is given. \
@@ -32,11 +40,19 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Matrices per forward pass.")
     var batchSize: Int = 256
 
-    @Option(name: [.short, .long], help: "Write the CSV here instead of stdout.")
+    @Option(name: [.short, .long], help: "Write the CSV here instead of stdout (required for the raw-data form).")
     var output: String?
 
+    /// The raw-data form (`--raw DIR --features TABLE --format F --threshold T -o RESULTS.csv`).
+    @OptionGroup(title: "Raw-data form") var rawData: RawPredictionOptions
+
     func validate() throws {
-        guard matrices != nil else { throw ValidationError("--matrices FILE.h5 is required") }
+        if rawData.isRequested {
+            guard matrices == nil else { throw ValidationError("give either --matrices or --raw/--features/--format, not both") }
+            try rawData.validateRaw(output: output)
+            return
+        }
+        guard matrices != nil else { throw ValidationError("--matrices FILE.h5 (or --raw DIR --features TABLE --format F) is required") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if let classes, CommandSupport.classList(classes).isEmpty {
             throw ValidationError("--classes needs at least one class name")
@@ -44,6 +60,10 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
+        if rawData.isRequested, let output {
+            try runRawData(rawData, output: output, classes: classes)
+            return
+        }
         guard let matricesPath = matrices else { throw ValidationError("--matrices FILE.h5 is required") }
         try Diagnostics.reportingErrors(paths: [model, matricesPath] + (output.map { [$0] } ?? [])) {
             let input = try MatrixInput.readMatrices(URL(fileURLWithPath: matricesPath), dataset: dataset)

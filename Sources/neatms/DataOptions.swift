@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import NeatMS
+
+extension FeatureTableFormat: ExpressibleByArgument {}
+
+/// `--raw DIR --features TABLE --format mzmine|xcms`: an experiment as NeatMS loads it.
+struct ExperimentOptions: ParsableArguments {
+    @Option(help: "Folder of the raw mzML files (names must match the table's sample names).")
+    var raw: String
+
+    @Option(help: "Feature table: a CSV file, or for MZmine a folder of per-sample CSVs.")
+    var features: String
+
+    @Option(help: "Feature table format: mzmine or xcms.")
+    var format: FeatureTableFormat
+
+    /// Loads the table and pairs it with the raw files; notes raw files without peaks on stderr.
+    func load() throws -> Experiment {
+        let rawURL = URL(fileURLWithPath: raw)
+        let experiment = try Experiment(rawFolder: rawURL, table: URL(fileURLWithPath: features), format: format)
+        let unused = Experiment.unusedRawFiles(rawFolder: rawURL, table: experiment.table)
+        if !unused.isEmpty {
+            Diagnostics.warning("raw files without peaks in \(features): \(unused.joined(separator: ", "))")
+        }
+        return experiment
+    }
+}
+
+/// `--matrix-size`, `--margin`, `--min-scans` (NeatMS's `matrice_size`, `margin`, `min_scan_num`).
+struct MatrixOptionGroup: ParsableArguments {
+    @Option(help: "Matrix width n (NeatMS's matrice_size).")
+    var matrixSize: Int = 120
+
+    @Option(help: "Margin on each side of the peak, as a multiple of its width.")
+    var margin: Double = 1
+
+    @Option(help: "Minimum number of scans with signal between RT start and RT end.")
+    var minScans: Int = 5
+
+    @Option(help: "Samples processed at once (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    var options: MatrixOptions { MatrixOptions(size: matrixSize, margin: margin, minScans: minScans) }
+
+    func validate() throws {
+        do { try options.validate() } catch { throw ValidationError("\(error)") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+    }
+}
+
+/// Progress lines on stderr: `[k/N] sample: V of P peaks valid (I invalid)`.
+final class SampleProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = 0
+    private let total: Int
+    private let table: FeatureTable
+
+    init(table: FeatureTable) {
+        self.table = table
+        total = table.samples.count
+    }
+
+    func report(_ matrices: SampleMatrices, extra: String = "") {
+        lock.lock()
+        done += 1
+        let line = "[\(done)/\(total)] \(matrices.sampleName): \(matrices.count) of "
+            + "\(table.peaksBySample[matrices.sample].count) peaks valid\(extra)\n"
+        lock.unlock()
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}
+
+/// Invalid-peak summary for stderr: counts by reason.
+func invalidSummary(_ reasons: [InvalidPeakReason]) -> String {
+    var counts: [String: Int] = [:]
+    for reason in reasons {
+        let key: String
+        switch reason {
+        case .missingWindow: key = "no RT/m/z window in the table"
+        case .noSignal: key = "signal in at most one scan"
+        case .tooFewScans: key = "too few scans in the peak"
+        case .flatChromatogram: key = "flat chromatogram"
+        }
+        counts[key, default: 0] += 1
+    }
+    return counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+}
