@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HDF5
 import KerasFormat
 import NeatMS
 import NeuralNet
@@ -125,7 +126,7 @@ struct TrainCommand: ParsableCommand {
         if let model { paths.append(model) }
         if let checkpoint { paths.append(checkpoint) }
         try Diagnostics.reportingErrors(paths: paths) {
-            let dataset = try PeakDataset.read(URL(fileURLWithPath: data))
+            let dataset = try readPeaks()
             try dataset.checkFinite(file: data)
             var random = PythonRandom(seed: seed)
             let batches = try Batches(
@@ -194,6 +195,20 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// Reads `--data`; errors name the file as the user typed it.
+    private func readPeaks() throws -> PeakDataset {
+        let url = URL(fileURLWithPath: data)
+        do {
+            return try PeakDataset.read(url)
+        } catch var error as MatrixFile.FormatError {
+            error.file = data
+            throw error
+        } catch var error as HDF5Error where error.file == url.path {
+            error.file = data
+            throw error
+        }
+    }
+
     /// The network to train: the NeatMS network for the data, or the `--model` file, frozen and
     /// (re)compiled as asked.
     private func makeNetwork(dataset: PeakDataset, classes: [String]) throws -> Network {
@@ -228,7 +243,13 @@ struct TrainCommand: ParsableCommand {
                 optimizer: kind == .adam ? .adam(learningRate: rate) : .sgd(learningRate: rate), seed: seed)
         }
         if let freeze {
-            try network.freeze(layers: CommandSupport.classList(freeze))
+            let names = CommandSupport.classList(freeze)
+            let layers = network.layerSummaries.map(\.name)
+            if let unknown = names.first(where: { !layers.contains($0) }) {
+                throw ValidationError(
+                    "--freeze: \(model ?? "the NeatMS network") has no layer '\(unknown)' (layers: \(layers.joined(separator: ", ")))")
+            }
+            try network.freeze(layers: names)
         } else if let n = freezeFirst {
             try network.freeze(firstLayers: n)
         }

@@ -294,7 +294,8 @@ import Testing
 
     @Test(arguments: [
         ["--freeze", "conv2d_1", "--freeze-first", "2"], ["--validation-split", "0.5"], ["--lr", "-1"],
-        ["--batch-size", "0"], ["--optimizer", "rmsprop"], ["--merge-classes", "A,B"],
+        ["--batch-size", "0"], ["--optimizer", "rmsprop"], ["--merge-classes", "A,B"], ["--freeze", "conv2d_1,nosuch"],
+        ["--checkpoint", "x.weights.h5"],
     ])
     func usageErrorsExit64(extra: [String]) throws {
         let dir = try TestPaths.temporaryDirectory()
