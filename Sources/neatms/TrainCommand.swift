@@ -175,9 +175,8 @@ struct TrainCommand: ParsableCommand {
             }
             let history = try network.fit(x: x, y: y, options: options)
             if let stopped = history.stoppedEpoch, let best = history.bestEpoch,
-                let monitor = options.earlyStopping?.monitor
+                let monitor = options.earlyStopping?.monitor, let value = history.epochs[best][monitor]
             {
-                let value = history.values(monitor)[best]
                 Diagnostics.note(
                     "early stopping after epoch \(stopped + 1): \(monitor) did not improve for \(earlyStopping ?? 0) epoch(s); "
                         + "restored the weights of epoch \(best + 1) (\(monitor) \(String(format: "%.4f", value)))")
