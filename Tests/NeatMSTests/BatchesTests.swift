@@ -134,9 +134,12 @@ import NeatMS
             options: BatchOptions(
                 validationSplit: 0, mergeClasses: ClassMerge(labels: ["Low_quality", "Noise"], into: "Bad"),
                 shuffle: false))
+        // Unshuffled, a dataset's peaks come in NeatMS's annotation order: grouped by class (in class
+        // order), labelling order within a class — rows 0, 3 (High_quality), 1, 4 (Low_quality), 2, 5 (Noise).
+        #expect(b.training == [0, 3, 1, 4, 2, 5])
         let part = ds.part(b.training, of: b)
         #expect(part.classes == ["Bad", "High_quality"])
-        #expect(part.y == [1, 0, 0, 1, 0, 0])
-        #expect(part.x == ds.x)
+        #expect(part.y == [1, 1, 0, 0, 0, 0])
+        #expect(part.x == [0, 3, 1, 4, 2, 5].flatMap { row in (0..<4).map { Float(row * 4 + $0) } })
     }
 }
