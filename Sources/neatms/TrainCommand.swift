@@ -98,13 +98,13 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    private func parseMerge(_ text: String) -> Batches.Merge? {
+    private func parseMerge(_ text: String) -> ClassMerge? {
         let parts = text.split(separator: "=", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return nil }
         let labels = CommandSupport.classList(String(parts[0]))
         let into = parts[1].trimmingCharacters(in: .whitespaces)
         guard !labels.isEmpty, !into.isEmpty else { return nil }
-        return Batches.Merge(from: labels, into: into)
+        return ClassMerge(labels: labels, into: into)
     }
 
     /// A `.keras` name gets a Keras 3 archive; anything else the Keras 2 full-model `.h5` (tf-keras layout).
@@ -128,10 +128,11 @@ struct TrainCommand: ParsableCommand {
         try Diagnostics.reportingErrors(paths: paths) {
             let dataset = try readPeaks()
             try dataset.checkFinite(file: data)
-            var random = PythonRandom(seed: seed)
             let batches = try Batches(
-                dataset: dataset, validationSplit: validationSplit, normaliseClass: normaliseClass,
-                merge: mergeClasses.flatMap(parseMerge), random: &random)
+                dataset: dataset,
+                options: BatchOptions(
+                    validationSplit: validationSplit, normaliseClass: normaliseClass,
+                    mergeClasses: mergeClasses.flatMap(parseMerge), seed: seed))
             if !dataset.invalidY.isEmpty {
                 Diagnostics.warning(
                     "\(data): \(dataset.invalidY.count) labelled peak(s) have no valid matrix and are left out")

@@ -35,16 +35,20 @@ import Testing
 
     @Test func partKeepsPeakDetailsWithMergedLabels() throws {
         let ds = dataset()
-        var random = PythonRandom(seed: 0)
         let batches = try Batches(
-            dataset: ds, validationSplit: 0, merge: Batches.Merge(from: ["B", "C"], into: "BC"), random: &random)
+            dataset: ds,
+            options: BatchOptions(validationSplit: 0, mergeClasses: ClassMerge(labels: ["B", "C"], into: "BC")))
         #expect(batches.classes == ["A", "BC"])
         let part = ds.part([3, 0], of: batches)
         #expect(part.classes == ["A", "BC"])
         #expect(part.y == [1, 0])
         #expect(part.x == (18..<24).map(Float.init) + (0..<6).map(Float.init))
-        #expect(part.featureID == [13, 10] && part.sample == [1, 0] && part.mz == [103, 100] && part.rt == [4, 1])
-        #expect(part.labelOrder == [0, 3] && part.samples == ["s1", "s2"])
+        #expect(part.featureID == [13, 10])
+        #expect(part.sample == [1, 0])
+        #expect(part.mz == [103, 100])
+        #expect(part.rt == [4, 1])
+        #expect(part.labelOrder == [0, 3])
+        #expect(part.samples == ["s1", "s2"])
         #expect(part.invalidY.isEmpty && part.invalidLabelOrder.isEmpty)
     }
 }
