@@ -82,6 +82,8 @@ let package = Package(
         .testTarget(
             name: "NeatMSTests",
             dependencies: ["NeatMS", "MassSpec", "NeuralNet", "KerasFormat", "HDF5", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["neatms", "TestSupport"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["neatms", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor"]),
     ]
 )

@@ -137,8 +137,13 @@ def report(folder):
                      fmt(n_total / mb if n_total and mb else None), ratio(s_total, n_total, False), ""))
         rows.append((section, "per peak (ms/peak)", fmt(1e3 * s_total / peaks if s_total and peaks else None),
                      fmt(1e3 * n_total / peaks if n_total and peaks else None), ratio(s_total, n_total, False), ""))
+        se = load(folder, f"swift_extract_{name}.json")
+        if nm or se:
+            s_ex = se.get("total_s") if se else None
+            n_ex = nm.get("extract_s") if nm else None
+            rows.append((section, "reading + matrix extraction only (s)", fmt(s_ex), fmt(n_ex),
+                         ratio(s_ex, n_ex, False), ""))
         if nm:
-            rows.append((section, "NeatMS: reading + matrix extraction only (s)", "", fmt(nm.get("extract_s")), None, ""))
             rows.append((section, "NeatMS: whole predict incl. Python/TensorFlow import (s)", "",
                          fmt(nm.get("total_with_import_s")), ratio(s_total, nm.get("total_with_import_s"), False), ""))
 

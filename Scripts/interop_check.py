@@ -38,6 +38,9 @@ per entry, so parallel tests never write the same file) and/or a JSON list in `m
     optimizer_iterations  int: the iteration count tf-keras restores.
     optimizer_state_from_source   true: tf-keras restores slot variables (m, v / momentum) bit-identical
                           to those it restores from the source file (matched by layer/weight/slot).
+    optimizer_state_restored  true: tf-keras restores every slot stored in optimizer_weights (m, v /
+                          momentum) bit-identical, and one train_on_batch step from it advances the
+                          iteration count by one (h5 only; Keras can continue training).
     trainable             {"conv2d_1": false, ...}: layer trainable flags after loading.
     (hdf5 with a source: every dataset and attribute of the source must exist with the same element /
                           string type (fixed/vlen, ASCII/UTF-8, padding), shape and value, bit for bit;
@@ -245,7 +248,7 @@ def check_model_entry(rep: Report, entry: dict, path: Path, label: str) -> None:
                 except Exception as exc2:  # noqa: BLE001
                     exc = exc2
             rep.fail(label, what, f"{type(exc).__name__}: {exc}")
-    run_model_checks(rep, label, models, src_path, same_weights, expect, kind)
+    run_model_checks(rep, label, models, src_path, same_weights, expect, kind, path)
 
 
 def check_weights_entry(rep: Report, entry: dict, path: Path, label: str) -> None:
@@ -283,7 +286,7 @@ def check_weights_entry(rep: Report, entry: dict, path: Path, label: str) -> Non
 
 
 def run_model_checks(rep: Report, label: str, models: dict, src_path: Path | None, same_weights: bool,
-                     expect: dict, kind: str) -> None:
+                     expect: dict, kind: str, path: Path | None = None) -> None:
     for loader, model in models.items():
         if src_path is not None:
             try:
@@ -322,6 +325,9 @@ def run_model_checks(rep: Report, label: str, models: dict, src_path: Path | Non
                       f"expected {expect['trainable']}")
         if loader == "tf_keras" and kind == "h5":
             check_optimizer_expectations(rep, label, model, expect)
+        # Last: it trains the loaded model one step.
+        if expect.get("optimizer_state_restored") and loader == "tf_keras" and kind == "h5" and path:
+            check_optimizer_state_restored(rep, label, model, path)
 
 
 def check_optimizer_expectations(rep: Report, label: str, model, expect: dict) -> None:
@@ -357,6 +363,31 @@ def check_optimizer_state(rep: Report, label: str, model, src_path: Path) -> Non
     bad = [k for k in theirs if ours[k].shape != theirs[k].shape or ours[k].tobytes() != theirs[k].tobytes()]
     rep.check(label, f"[tf_keras] optimizer state bit-identical to {src_path.name}'s ({len(theirs)} slots)",
               not bad, f"differs in {bad[:4]}")
+
+
+def check_optimizer_state_restored(rep: Report, label: str, model, path: Path) -> None:
+    """Slots stored in the file's optimizer_weights == what tf-keras restored; then one training step."""
+    stored = {}
+    try:
+        with h5py.File(path, "r") as f:
+            if "optimizer_weights" in f:
+                f["optimizer_weights"].visititems(
+                    lambda name, obj: stored.__setitem__(slot_key(name), np.asarray(obj))
+                    if isinstance(obj, h5py.Dataset) and slot_key(name) else None)
+        restored = {slot_key(v.name): np.asarray(v) for v in optimizer_variables(model) if slot_key(v.name)}
+        bad = [k for k in stored if k not in restored or restored[k].tobytes() != stored[k].tobytes()]
+        rep.check(label, f"[tf_keras] optimizer restores the file's {len(stored)} slots bit-identical",
+                  not bad, f"differs or missing: {bad[:4]}")
+        before = int(np.asarray(model.optimizer.iterations))
+        X = fixed_input(model, 4)
+        Y = np.eye(int(model.output_shape[-1]), dtype=np.float32)[np.arange(4) % int(model.output_shape[-1])]
+        loss = model.train_on_batch(X, Y)
+        loss = float(np.asarray(loss[0] if isinstance(loss, (list, tuple)) else loss))
+        after = int(np.asarray(model.optimizer.iterations))
+        rep.check(label, f"[tf_keras] continues training (iterations {before} -> {after}, loss {loss:.4g})",
+                  after == before + 1 and np.isfinite(loss), f"iterations {before} -> {after}, loss {loss}")
+    except Exception as exc:  # noqa: BLE001
+        rep.fail(label, "[tf_keras] optimizer state restored", f"{type(exc).__name__}: {exc}")
 
 
 def check_predictions_file(rep: Report, label: str, loader: str, model, expect: dict) -> None:

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Generate NeatMSKit's small synthetic LC-MS demo experiment into Fixtures/demo/.
 
-Usage:  python3 Scripts/make_demo_data.py [--out Fixtures/demo]
+Usage:  python3 Scripts/make_demo_data.py [--out Fixtures/demo] [--seed 20261128] [--samples 4]
+
+The defaults write the committed demo. Another --seed and --samples (with --out elsewhere) write a separate
+experiment from the same generator, e.g. the training data of Scripts/train_default_model.
 
 Needs only numpy and the standard library (versions pinned in Scripts/requirements-demo.txt:
 numpy 1.26.4 on CPython 3.11; zlib's compressed bytes may differ with another zlib build, the decoded
@@ -38,6 +41,9 @@ N_CHEMICAL_NOISE = 35       # random chemical-noise centroids per MS1 scan
 N_BACKGROUND_IONS = 20      # persistent background ions (present through the whole run)
 N_BACKGROUND_FEATURES = 6   # noise features whose window sits on a background ion
 MZ_LOW, MZ_HIGH = 80.0, 950.0
+
+# numpy 2 renamed trapz to trapezoid (same rule); the pinned numpy 1.26 has only trapz.
+_trapezoid = getattr(np, "trapezoid", None) or getattr(np, "trapz")
 
 LABELS = ("High_quality", "Low_quality", "Noise")
 LABEL_FLIP_RATE = 0.04      # ground-truth labels moved to a neighbouring class (annotator disagreement)
@@ -372,8 +378,8 @@ def finish_table_values(rng, p, ms1_times, ms1_arrays):
         ts, ys = np.array(ts), np.array(ys)
         p.height = float(ys.max())
         p.rt_s = float(ts[int(np.argmax(ys))])
-        p.area = float(np.trapz(ys, ts)) if ys.size > 1 else float(ys[0])
-        p.area_bc = float(np.trapz(ys - ys.min(), ts)) if ys.size > 1 else 0.0
+        p.area = float(_trapezoid(ys, ts)) if ys.size > 1 else float(ys[0])
+        p.area_bc = float(_trapezoid(ys - ys.min(), ts)) if ys.size > 1 else 0.0
         noise = np.std(ys[: max(2, ys.size // 5)]) if ys.size > 3 else 0.0
         p.sn = float(p.height / noise) if noise > 0 else float("nan")
     else:
@@ -632,9 +638,15 @@ def make_background(rng, ms1_times, background_mz):
 
 
 def main():
+    global SEED, N_SAMPLES  # the module constants are the defaults; --seed and --samples replace them for this run
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "demo"))
+    parser.add_argument("--seed", type=int, default=SEED, help=f"generator seed (default {SEED}, the committed demo)")
+    parser.add_argument("--samples", type=int, default=N_SAMPLES, help=f"number of runs (default {N_SAMPLES})")
     args = parser.parse_args()
+    if args.samples < 1:
+        parser.error("--samples must be at least 1")
+    SEED, N_SAMPLES = args.seed, args.samples
     out = os.path.normpath(args.out)
     rng = np.random.default_rng(SEED)
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}, zlib {zlib.ZLIB_RUNTIME_VERSION}, seed {SEED}")

@@ -4,6 +4,9 @@ struct Neatms: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neatms",
         abstract: "Use, fine-tune and convert the NeatMS peak-quality network.",
-        subcommands: [SummaryCommand.self, InspectCommand.self, ConvertCommand.self, PredictCommand.self, ExtractCommand.self, DatasetCommand.self, ThresholdCommand.self])
+        subcommands: [
+            SummaryCommand.self, InspectCommand.self, ConvertCommand.self, ExtractCommand.self,
+            DatasetCommand.self, TrainCommand.self, ThresholdCommand.self, PredictCommand.self,
+        ])
 }
 Neatms.main()

@@ -47,6 +47,9 @@ public enum InteropManifest {
         public var optimizerIterations: Int?
         /// tf-keras restores slot variables bit-identical to those it restores from the source.
         public var optimizerStateFromSource: Bool?
+        /// tf-keras restores every optimizer slot stored in the file bit-identical and can continue
+        /// training from it (one `train_on_batch` step advances the iteration count by one).
+        public var optimizerStateRestored: Bool?
         /// Layer trainable flags after loading, by layer name.
         public var trainable: [String: Bool]?
         /// For `.hdf5`: datasets by path.
@@ -60,7 +63,7 @@ public enum InteropManifest {
         public init(
             sameWeights: Bool? = nil, predictionsFile: String? = nil, atol: Double? = nil, classes: Int? = nil,
             optimizer: String? = nil, learningRate: Double? = nil, optimizerIterations: Int? = nil,
-            optimizerStateFromSource: Bool? = nil, trainable: [String: Bool]? = nil,
+            optimizerStateFromSource: Bool? = nil, optimizerStateRestored: Bool? = nil, trainable: [String: Bool]? = nil,
             datasets: [String: DatasetExpectation]? = nil, attributes: [String: [String: InteropValue]]? = nil,
             ignore: [String]? = nil
         ) {
@@ -72,6 +75,7 @@ public enum InteropManifest {
             self.learningRate = learningRate
             self.optimizerIterations = optimizerIterations
             self.optimizerStateFromSource = optimizerStateFromSource
+            self.optimizerStateRestored = optimizerStateRestored
             self.trainable = trainable
             self.datasets = datasets
             self.attributes = attributes
@@ -81,7 +85,8 @@ public enum InteropManifest {
         enum CodingKeys: String, CodingKey {
             case sameWeights = "same_weights", predictionsFile = "predictions_file", atol, classes, optimizer
             case learningRate = "learning_rate", optimizerIterations = "optimizer_iterations"
-            case optimizerStateFromSource = "optimizer_state_from_source", trainable, datasets, attributes, ignore
+            case optimizerStateFromSource = "optimizer_state_from_source"
+            case optimizerStateRestored = "optimizer_state_restored", trainable, datasets, attributes, ignore
         }
     }
 

@@ -1,0 +1,250 @@
+import ArgumentParser
+import Foundation
+import KerasFormat
+import NeatMS
+import NeuralNet
+import Tensor
+
+/// `neatms train --data PEAKS.h5 -o OUT.h5`: NeatMS's create_model / create_batches / train_model.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train or fine-tune the NeatMS network on labelled peaks (PEAKS.h5).",
+        discussion: """
+            Batches are NeatMS's (REFERENCE §4), drawn with Python's random seeded with --seed (the same \
+            split as `random.seed(S); create_batches(...)`): the class order is the sorted labels; labelled \
+            peaks are shuffled, optionally normalised per class, shuffled again; peaks without a matrix are \
+            dropped; s = round(validation-split × valid peaks) (halves to even): the first s are the test \
+            set (shown as val_* each epoch), the next s the validation set, kept apart and written beside \
+            the model as <OUT stem>.validation.h5 for `neatms threshold`; the rest is trained on. \
+            --no-shuffle keeps the split but feeds the training peaks in file order every epoch (Keras \
+            shuffle=False); with --validation-split 0 the batches are the file's rows in order. \
+            Without --model the NeatMS network is created for the data's matrix size and classes (Adam, lr \
+            1e-5 unless --optimizer/--lr say otherwise). With --model the file's model continues training \
+            with its optimizer and state; --optimizer or --lr recompile it (fresh optimizer state). \
+            --freeze-first 4 freezes the input layer and the convolutional base (Keras model.layers[:4]). \
+            OUT is a Keras 2 full-model .h5 (tf-keras layout, which tf-keras and Keras 3 open) with the \
+            optimizer and learning rate used and the optimizer state.
+            """)
+
+    @Option(help: "Labelled peaks (PEAKS.h5: X, y, classes; see `neatms dataset`).")
+    var data: String
+
+    @Option(help: "Start from this model (.h5 or .keras) instead of a new NeatMS network.")
+    var model: String?
+
+    @Option(help: "Freeze these layers (comma-separated names, e.g. conv2d_1,max_pooling2d_1,conv2d_2).")
+    var freeze: String?
+
+    @Option(help: "Freeze the first N layers, the input layer included (Keras model.layers[:N]).")
+    var freezeFirst: Int?
+
+    @Option(help: "Optimizer: adam or sgd (default adam, or the model's own with --model).")
+    var optimizer: OptimizerChoice?
+
+    @Option(help: "Learning rate (default 1e-5, or the model's own with --model).")
+    var lr: Float?
+
+    @Option(help: "Epochs (NeatMS's train_model default is 1000).")
+    var epochs: Int = 1000
+
+    @Option(help: "Samples per training step.")
+    var batchSize: Int = 32
+
+    @Option(help: "Seed for the batch split, shuffling, dropout and new weights.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Feed the training peaks in file order every epoch (no reshuffling between epochs).")
+    var noShuffle = false
+
+    @Option(help: "Share of the valid peaks for the test set and again for the validation set (0 = train on all).")
+    var validationSplit: Double = 0.1
+
+    @Flag(help: "Keep per class only as many peaks as the smallest class has.")
+    var normaliseClass = false
+
+    @Option(help: "Merge labels into one before splitting: LABEL,LABEL=NEW (e.g. Low_quality,Noise=Bad).")
+    var mergeClasses: String?
+
+    @Option(help: "Stop when val_loss (loss without test data) has not improved for this many epochs; restores the best weights.")
+    var earlyStopping: Int?
+
+    @Option(help: "Write the model to this .h5 after every epoch.")
+    var checkpoint: String?
+
+    @Option(name: [.short, .long], help: "The trained model (.h5).")
+    var output: String
+
+    func validate() throws {
+        guard epochs >= 0 else { throw ValidationError("--epochs must be at least 0") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard validationSplit.isFinite, validationSplit >= 0, validationSplit < 0.5 else {
+            throw ValidationError("--validation-split must be in [0, 0.5) (test and validation sets each take that share)")
+        }
+        if freeze != nil && freezeFirst != nil { throw ValidationError("give --freeze or --freeze-first, not both") }
+        if let n = freezeFirst, n < 0 { throw ValidationError("--freeze-first must be at least 0") }
+        if let freeze, CommandSupport.classList(freeze).isEmpty { throw ValidationError("--freeze needs layer names") }
+        if let lr, !(lr.isFinite && lr > 0) { throw ValidationError("--lr must be a positive number") }
+        if let p = earlyStopping, p < 0 { throw ValidationError("--early-stopping needs a patience of at least 0") }
+        if let mergeClasses, parseMerge(mergeClasses) == nil {
+            throw ValidationError("--merge-classes must look like LABEL,LABEL=NEW")
+        }
+        if let checkpoint, URL(fileURLWithPath: checkpoint).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL {
+            throw ValidationError("--checkpoint and --output must be different files")
+        }
+    }
+
+    private func parseMerge(_ text: String) -> Batches.Merge? {
+        let parts = text.split(separator: "=", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        let labels = CommandSupport.classList(String(parts[0]))
+        let into = parts[1].trimmingCharacters(in: .whitespaces)
+        guard !labels.isEmpty, !into.isEmpty else { return nil }
+        return Batches.Merge(from: labels, into: into)
+    }
+
+    /// `<OUT stem>.validation.h5` beside OUT.
+    static func validationPath(for output: String) -> String {
+        let url = URL(fileURLWithPath: output)
+        let stem = url.deletingPathExtension().lastPathComponent
+        let name = stem + ".validation.h5"
+        let folder = (output as NSString).deletingLastPathComponent
+        return folder.isEmpty ? name : (folder as NSString).appendingPathComponent(name)
+    }
+
+    func run() throws {
+        var paths = [data, output]
+        if let model { paths.append(model) }
+        if let checkpoint { paths.append(checkpoint) }
+        try Diagnostics.reportingErrors(paths: paths) {
+            let dataset = try PeakDataset.read(URL(fileURLWithPath: data))
+            try dataset.checkFinite(file: data)
+            var random = PythonRandom(seed: seed)
+            let batches = try Batches(
+                dataset: dataset, validationSplit: validationSplit, normaliseClass: normaliseClass,
+                merge: mergeClasses.flatMap(parseMerge), random: &random)
+            if !dataset.invalidY.isEmpty {
+                Diagnostics.warning(
+                    "\(data): \(dataset.invalidY.count) labelled peak(s) have no valid matrix and are left out")
+            }
+            guard !batches.training.isEmpty else {
+                throw CommandError(
+                    file: data,
+                    problem: "no peaks left to train on (\(dataset.count) with matrices, "
+                        + "\(batches.test.count) test, \(batches.validation.count) validation)")
+            }
+            let network = try makeNetwork(dataset: dataset, classes: batches.classes)
+            let classCount = batches.classes.count
+            let trainingRows = noShuffle ? batches.training.sorted() : batches.training
+            let x = dataset.matrices(trainingRows)
+            let y = try Tensor.oneHot(trainingRows.map { batches.labels[$0] }, classes: classCount)
+            var validationData: (x: Tensor, y: Tensor)? = nil
+            if !batches.test.isEmpty {
+                validationData = (
+                    dataset.matrices(batches.test), try Tensor.oneHot(batches.test.map { batches.labels[$0] }, classes: classCount)
+                )
+            }
+            describe(network: network, batches: batches)
+
+            let progress = TrainingProgress(epochs: epochs)
+            let checkpointPath = checkpoint
+            var options = FitOptions(
+                epochs: epochs, batchSize: batchSize, shuffle: !noShuffle, validation: validationData)
+            if let patience = earlyStopping {
+                options.earlyStopping = EarlyStopping(
+                    monitor: validationData == nil ? "loss" : "val_loss", patience: patience, restoreBestWeights: true)
+            }
+            options.onBatchEnd = { progress.batchEnded($0) }
+            options.onEpochEnd = { logs in
+                progress.epochEnded(logs)
+                return .proceed
+            }
+            if let checkpointPath {
+                options.checkpoint = { _, model in
+                    try KerasModelFile.write(model, to: URL(fileURLWithPath: checkpointPath), format: .h5(.tfKeras2))
+                }
+            }
+            let history = try network.fit(x: x, y: y, options: options)
+            if let stopped = history.stoppedEpoch, let best = history.bestEpoch,
+                let monitor = options.earlyStopping?.monitor
+            {
+                let value = history.values(monitor)[best]
+                Diagnostics.note(
+                    "early stopping after epoch \(stopped + 1): \(monitor) did not improve for \(earlyStopping ?? 0) epoch(s); "
+                        + "restored the weights of epoch \(best + 1) (\(monitor) \(String(format: "%.4f", value)))")
+            }
+
+            try KerasModelFile.write(network.exportModel(), to: URL(fileURLWithPath: output), format: .h5(.tfKeras2))
+            printResult("wrote \(output) (\(history.epochs.count) epochs on \(trainingRows.count) peaks)\n")
+            if batches.validation.isEmpty {
+                printResult("no validation peaks held out (--validation-split \(validationSplit)): no validation file written\n")
+            } else {
+                let path = Self.validationPath(for: output)
+                try dataset.part(batches.validation, of: batches).write(to: URL(fileURLWithPath: path))
+                printResult("wrote \(path) (\(batches.validation.count) validation peaks for `neatms threshold`)\n")
+            }
+        }
+    }
+
+    /// The network to train: the NeatMS network for the data, or the `--model` file, frozen and
+    /// (re)compiled as asked.
+    private func makeNetwork(dataset: PeakDataset, classes: [String]) throws -> Network {
+        let network: Network
+        if let model {
+            network = try Network(model: try CommandSupport.loadModel(model), seed: seed)
+            let expected = [2, dataset.options.size, 1]
+            guard network.inputShape == expected else {
+                throw CommandError(
+                    file: model,
+                    problem: "the model expects inputs (N, \(network.inputShape.map(String.init).joined(separator: ", "))) "
+                        + "but \(data) holds matrices (N, 2, \(dataset.options.size), 1)")
+            }
+            let outputs = network.outputShape.reduce(1, *)
+            guard outputs == classes.count else {
+                throw CommandError(
+                    file: model,
+                    problem: "the model has \(outputs) output classes but \(data) has \(classes.count) "
+                        + "(\(classes.joined(separator: ", ")))")
+            }
+            if optimizer != nil || lr != nil {
+                let current = network.compileConfig.optimizer
+                let kind = optimizer?.kind ?? current.kind
+                let rate = lr ?? current.learningRate
+                try network.compile(optimizer: kind == .adam ? .adam(learningRate: rate) : .sgd(learningRate: rate))
+            }
+        } else {
+            let kind = optimizer?.kind ?? .adam
+            let rate = lr ?? 1e-5
+            network = try Network.neatms(
+                matrixSize: dataset.options.size, classes: classes.count,
+                optimizer: kind == .adam ? .adam(learningRate: rate) : .sgd(learningRate: rate), seed: seed)
+        }
+        if let freeze {
+            try network.freeze(layers: CommandSupport.classList(freeze))
+        } else if let n = freezeFirst {
+            try network.freeze(firstLayers: n)
+        }
+        return network
+    }
+
+    /// One stderr paragraph: what is trained on what.
+    private func describe(network: Network, batches: Batches) {
+        let o = network.compileConfig.optimizer
+        let counts = network.parameterCounts
+        let frozen = network.layerSummaries.filter { !$0.trainable }.map(\.name)
+        Diagnostics.note(
+            "training \(network.architecture.name) on \(batches.training.count) peaks, \(batches.test.count) test peaks as "
+                + "validation data, \(batches.validation.count) held out; classes \(batches.classes.joined(separator: ", "))")
+        Diagnostics.note(
+            "\(o.kind == .adam ? "Adam" : "SGD") lr \(o.learningRate), batch size \(batchSize), \(epochs) epochs; "
+                + "params \(counts.total) (trainable \(counts.trainable))"
+                + (frozen.isEmpty ? "" : "; frozen: \(frozen.joined(separator: ", "))"))
+    }
+}
+
+/// `--optimizer` values.
+enum OptimizerChoice: String, ExpressibleByArgument, CaseIterable {
+    case adam, sgd
+
+    var kind: OptimizerConfig.Kind { self == .adam ? .adam : .sgd }
+}
