@@ -10,6 +10,11 @@ public struct ClassMerge: Sendable, Equatable {
         self.labels = labels
         self.into = into
     }
+
+    /// Same as `init(labels:into:)`.
+    public init(from labels: [String], into: String) {
+        self.init(labels: labels, into: into)
+    }
 }
 
 /// How labelled peaks are split (NeatMS's `create_batches(validation_split, normalise_class,
@@ -57,6 +62,9 @@ public struct BatchError: Error, CustomStringConvertible, Equatable, Sendable {
 /// Training uses the test peaks as its validation data; the validation peaks are kept apart for threshold
 /// tuning. With the same labelled peaks in the same order and `random.seed(seed)`, the split is NeatMS's.
 public struct Batches: Sendable, Equatable {
+    /// Labels merged into one (NeatMS's `merge_classes`).
+    public typealias Merge = ClassMerge
+
     /// The classes in target order: the sorted (merged) labels.
     public var classes: [String]
     /// Class index (into `classes`) of every input peak.
@@ -73,6 +81,13 @@ public struct Batches: Sendable, Equatable {
     /// Draws the batches for peaks with `labels` and validity `valid`, taken in the order given (NeatMS's
     /// annotation order: classes in their order, labelling order within each).
     public init(labels: [String], valid: [Bool], options: BatchOptions) throws {
+        var random = PythonRandom(seed: options.seed)
+        try self.init(labels: labels, valid: valid, options: options, random: &random)
+    }
+
+    /// As `init(labels:valid:options:)`, shuffling with `random` (a generator already in use; the options'
+    /// seed is ignored).
+    public init(labels: [String], valid: [Bool], options: BatchOptions, random: inout PythonRandom) throws {
         guard labels.count == valid.count else {
             throw BatchError("\(labels.count) labels but \(valid.count) validity flags")
         }
@@ -92,10 +107,8 @@ public struct Batches: Sendable, Equatable {
         self.classes = classes
         self.labels = classOf
 
-        var random = PythonRandom(seed: options.seed)
-        func shuffle(_ items: inout [Int]) { if options.shuffle { random.shuffle(&items) } }
         var order = Array(labels.indices)
-        shuffle(&order)
+        if options.shuffle { random.shuffle(&order) }
         normalisedAway = 0
         if options.normaliseClass {
             // NeatMS: the minimum over the unmerged labels' sizes and the merged labels' total (starting
@@ -118,7 +131,7 @@ public struct Batches: Sendable, Equatable {
             }
             normalisedAway = before - order.count
         }
-        shuffle(&order)
+        if options.shuffle { random.shuffle(&order) }
         let validOrder = order.filter { valid[$0] }
         invalid = order.filter { !valid[$0] }
         let s = Int((split * Double(validOrder.count)).rounded(.toNearestOrEven))
@@ -131,9 +144,28 @@ public struct Batches: Sendable, Equatable {
     /// (its invalid labelled peaks included, as NeatMS shuffles them too). Indices refer to rows of the
     /// dataset's `X`; `invalid` is empty (invalid peaks have no row) and `labels` covers the rows.
     public init(dataset: PeakDataset, options: BatchOptions) throws {
+        var random = PythonRandom(seed: options.seed)
+        try self.init(dataset: dataset, options: options, random: &random)
+    }
+
+    /// NeatMS's `create_batches(validation_split, normalise_class, merge_classes)` on `dataset`, shuffling
+    /// with `random` (seed it with `PythonRandom(seed:)` to match `random.seed(seed)` in Python).
+    public init(
+        dataset: PeakDataset, validationSplit: Double = 0.1, normaliseClass: Bool = false, merge: ClassMerge? = nil,
+        random: inout PythonRandom
+    ) throws {
+        try self.init(
+            dataset: dataset,
+            options: BatchOptions(validationSplit: validationSplit, normaliseClass: normaliseClass, mergeClasses: merge),
+            random: &random)
+    }
+
+    /// `init(dataset:options:)` shuffling with `random`.
+    public init(dataset: PeakDataset, options: BatchOptions, random: inout PythonRandom) throws {
         let order = dataset.annotationOrder
         let all = try Batches(
-            labels: order.map { dataset.classes[$0.classIndex] }, valid: order.map { $0.row != nil }, options: options)
+            labels: order.map { dataset.classes[$0.classIndex] }, valid: order.map { $0.row != nil }, options: options,
+            random: &random)
         func rows(_ indices: [Int]) -> [Int] { indices.compactMap { order[$0].row } }
         classes = all.classes
         training = rows(all.training)
@@ -169,14 +201,6 @@ extension PeakDataset {
     /// n, the matrix width.
     public var matrixSize: Int { options.size }
 
-    /// The matrices of `rows` as a `(k, 2, n, 1)` tensor, in that order.
-    public func matrices(_ rows: [Int]) -> Tensor {
-        var values: [Float] = []
-        values.reserveCapacity(rows.count * 2 * options.size)
-        for row in rows { values.append(contentsOf: matrix(row)) }
-        return Tensor(shape: [rows.count, 2, options.size, 1], scalars: values)
-    }
-
     /// The rows `rows`, in that order, with their per-peak data (no invalid peaks).
     public func subset(_ rows: [Int]) -> PeakDataset {
         var copy = self
@@ -191,14 +215,5 @@ extension PeakDataset {
         copy.invalidY = []
         copy.invalidLabelOrder = []
         return copy
-    }
-
-    /// The rows `rows` relabelled with `batches`' classes (merged and sorted), e.g. the training part:
-    /// `dataset.part(batches.training, of: batches)`.
-    public func part(_ rows: [Int], of batches: Batches) -> PeakDataset {
-        var p = subset(rows)
-        p.classes = batches.classes
-        p.y = rows.map { batches.labels[$0] }
-        return p
     }
 }

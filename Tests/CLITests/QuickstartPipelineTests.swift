@@ -115,15 +115,17 @@ import Testing
                 + ["--threshold", String(format: "%.2f", threshold), "-o", results.path])
         let lines = try String(contentsOf: results, encoding: .utf8).split(separator: "\n").map(String.init)
         let header = try #require(lines.first).split(separator: ",").map(String.init)
-        #expect(Array(header.prefix(2)) == ["feature ID", "sample"])
+        // NeatMS's export_csv: pandas's unnamed index column, then feature ID and the sample (file name stem).
+        #expect(Array(header.prefix(3)) == ["", "feature ID", "sample"])
         let labelColumn = try #require(header.firstIndex(of: "label"), "\(header)")
-        let sampleColumn = 1
+        let sampleColumn = 2
         let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows.count == reference.valid_peaks)
         #expect(rows.allSatisfy { $0.count == header.count })
         #expect(Set(rows.map { $0[labelColumn] }).isSubset(of: ["High_quality", "Low_quality", "Noise"]))
         for (name, sample) in reference.samples {
-            #expect(rows.filter { $0[sampleColumn] == name }.count == sample.valid_peaks, "\(name)")
+            let stem = URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent
+            #expect(rows.filter { $0[sampleColumn] == stem }.count == sample.valid_peaks, "\(name)")
         }
     }
 }
