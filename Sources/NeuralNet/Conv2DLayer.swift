@@ -228,7 +228,7 @@ final class Conv2DLayer: EngineLayer {
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
         dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
-        parts: Int
+        parts: Int, update: FusedUpdate?
     ) {
         let wo = cols.output
         let f = filters
