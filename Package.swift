@@ -45,8 +45,10 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         // Float32 tensors and the one file that talks to BLAS.
         .target(name: "Tensor", dependencies: blasTargetDependencies),
+        // Vectorised element-wise optimiser kernels (C: AVX2 clone on x86-64 Linux). No GEMM here.
+        .target(name: "CKernels"),
         // Layers, models, losses, optimisers, training. Knows nothing about files.
-        .target(name: "NeuralNet", dependencies: ["Tensor"]),
+        .target(name: "NeuralNet", dependencies: ["Tensor", "CKernels"]),
         // Keras model files: legacy .h5 (Keras 2.2, tf.keras, Keras 3), weights files, .keras archives.
         .target(
             name: "KerasFormat",
@@ -74,7 +76,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor", "KerasFormat", "HDF5", "TestSupport"]),
         .testTarget(
             name: "KerasFormatTests",
             dependencies: ["KerasFormat", "NeuralNet", "HDF5", "Tensor", "TestSupport"]),

@@ -42,6 +42,15 @@ public struct MS1Scans: Sendable, Equatable {
     public init(rt fileRT: [Double], offsets fileOffsets: [Int], mz fileMZ: [Double], intensity fileIntensity: [Double]) {
         let pointCount = min(fileMZ.count, fileIntensity.count)
         let scanCount = max(0, min(fileRT.count, fileOffsets.count - 1))
+        // Fast path (the normal file): times strictly ascending, offsets consistent, each scan sorted by
+        // m/z — the arrays are used as they are, without copying.
+        if Self.isPrepared(rt: fileRT, offsets: fileOffsets, mz: fileMZ, intensity: fileIntensity) {
+            self.rt = fileRT
+            self.offsets = fileOffsets
+            self.mz = fileMZ
+            self.intensity = fileIntensity
+            return
+        }
         func range(_ i: Int) -> Range<Int> {
             let lower = min(max(fileOffsets[i], 0), pointCount)
             let upper = min(max(fileOffsets[i + 1], lower), pointCount)
@@ -93,6 +102,21 @@ public struct MS1Scans: Sendable, Equatable {
         self.offsets = offsets
         self.mz = mz
         self.intensity = intensity
+    }
+
+    /// True when the arrays already have the prepared form (see the type's documentation).
+    private static func isPrepared(rt: [Double], offsets: [Int], mz: [Double], intensity: [Double]) -> Bool {
+        guard offsets.count == rt.count + 1, offsets.first == 0, offsets.last == mz.count, mz.count == intensity.count
+        else { return false }
+        for i in 0..<rt.count {
+            if rt[i].isNaN || (i > 0 && !(rt[i - 1] < rt[i])) { return false }
+            let lower = offsets[i], upper = offsets[i + 1]
+            guard lower <= upper else { return false }
+            if upper - lower > 1 {
+                for p in (lower + 1)..<upper where !(mz[p - 1] <= mz[p]) { return false }
+            }
+        }
+        return true
     }
 
     /// Number of scans.

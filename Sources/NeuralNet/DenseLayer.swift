@@ -12,12 +12,19 @@ final class DenseLayer: EngineLayer {
     let kernelGradient: FloatBuffer
     let biasGradient: FloatBuffer?
     var outputActivation: Activation { activation }
+    var fusesUpdates: Bool { true }
     private var logitsBuffer = FloatBuffer(count: 0)
+    /// Per-part gradient blocks for fused updates (`blockRows` kernel rows each).
+    private var gradientBlocks: [FloatBuffer] = []
+    private var blockRows: Int { max(1, 16_384 / max(units, 1)) }
     var logits: UnsafePointer<Float>? { activation == .softmax ? UnsafePointer(logitsBuffer.pointer) : nil }
 
     func reserve(batch: Int, workers: Int, training: Bool) {
         if activation == .softmax && logitsBuffer.count < batch * units {
             logitsBuffer = FloatBuffer(count: batch * units)
+        }
+        if training && gradientBlocks.count < workers {
+            gradientBlocks = (0..<workers).map { _ in FloatBuffer(count: blockRows * units) }
         }
     }
     var variables: [FloatBuffer] { bias.map { [kernel, $0] } ?? [kernel] }
@@ -57,28 +64,59 @@ final class DenseLayer: EngineLayer {
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
         dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
-        parts: Int
+        parts: Int, update: FusedUpdate?
     ) {
         if !dyIsPreActivation { activation.backward(y: y, dy: dy, rows: batch, cols: units) }
-        if weightGradients {
-            // dW = xᵀ·dz, db = Σ_rows dz
-            parallelGemm(
-                parts: parts, transA: true, m: inputSize, n: units, k: batch, a: x, lda: inputSize, b: dy,
-                ldb: units, beta: 0, c: kernelGradient.pointer, ldc: units)
-            if let biasGradient {
-                let g = biasGradient.pointer
-                g.update(repeating: 0, count: units)
-                for r in 0..<batch {
-                    let row = dy + r * units
-                    for j in 0..<units { g[j] += row[j] }
-                }
-            }
-        }
         if let dx {
-            // dx = dz·Wᵀ
+            // dx = dz·Wᵀ, from the weights before any update.
             parallelGemm(
                 parts: parts, transB: true, m: batch, n: inputSize, k: units, a: dy, lda: units,
                 b: kernel.pointer, ldb: units, beta: 0, c: dx, ldc: inputSize)
+        }
+        guard weightGradients else { return }
+        if let biasGradient {
+            // db = Σ_rows dz
+            let g = biasGradient.pointer
+            g.update(repeating: 0, count: units)
+            for r in 0..<batch {
+                let row = dy + r * units
+                for j in 0..<units { g[j] += row[j] }
+            }
+        }
+        guard let update else {
+            // dW = xᵀ·dz
+            parallelGemm(
+                parts: parts, transA: true, m: inputSize, n: units, k: batch, a: x, lda: inputSize, b: dy,
+                ldb: units, beta: 0, c: kernelGradient.pointer, ldc: units)
+            return
+        }
+        // Fused: dW block by block (rows of W), each block applied while in cache.
+        let p = max(1, min(parts, gradientBlocks.count, inputSize / blockRows))
+        let rowsPerBlock = blockRows
+        let blocks = gradientBlocks
+        let kernel = self.kernel
+        let inputs = inputSize, n = units
+        let xs = SharedPointer(UnsafeMutablePointer(mutating: x)), dz = SharedPointer(dy)
+        parallelParts(p) { part in
+            let rows = partRange(part, of: p, count: inputs)
+            var r0 = rows.lowerBound
+            var sum = 0.0
+            while r0 < rows.upperBound {
+                let r1 = min(r0 + rowsPerBlock, rows.upperBound)
+                let block = blocks[part].pointer
+                BLAS.sgemm(
+                    transA: true, m: r1 - r0, n: n, k: batch, a: xs.base + r0, lda: inputs, b: dz.base, ldb: n,
+                    beta: 0, c: block, ldc: n)
+                sum += update.plan.apply(
+                    layer: update.layer, variable: 0, weights: kernel, offset: r0 * n, gradient: block,
+                    count: (r1 - r0) * n)
+                r0 = r1
+            }
+            update.sums.base[part] += sum
+        }
+        if let bias, let biasGradient {
+            update.sums.base[0] += update.plan.apply(
+                layer: update.layer, variable: 1, weights: bias, offset: 0, gradient: biasGradient.pointer, count: units)
         }
     }
 }

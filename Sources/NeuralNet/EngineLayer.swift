@@ -11,6 +11,8 @@ protocol EngineLayer: AnyObject {
     var gradients: [FloatBuffer] { get }
     /// True when the output is the input itself (no computation, shared buffer).
     var aliasesInput: Bool { get }
+    /// True when `backward` can apply the optimiser update itself (see `FusedUpdate`).
+    var fusesUpdates: Bool { get }
     /// The activation applied last by `forward` (its gradient may be fused into the loss).
     var outputActivation: Activation { get }
 
@@ -33,16 +35,20 @@ protocol EngineLayer: AnyObject {
     /// `dy` may be overwritten. With `dyIsPreActivation`, `dy` is already the gradient w.r.t. the
     /// input of the output activation (softmax fused with cross-entropy). Weight gradients are written
     /// (not accumulated) when `weightGradients`; `dx` is written when non-nil. Large GEMMs are split
-    /// into `parts` concurrent blocks (single-threaded BLAS each).
+    /// into `parts` concurrent blocks (single-threaded BLAS each). With `update` (only for layers whose
+    /// `fusesUpdates` is true, when training), the layer applies the optimiser to its variables itself,
+    /// slice by slice as their gradients are computed (after computing `dx` from the old weights).
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
-        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool, parts: Int)
+        dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool, parts: Int,
+        update: FusedUpdate?)
 }
 
 extension EngineLayer {
     var variables: [FloatBuffer] { [] }
     var gradients: [FloatBuffer] { [] }
     var aliasesInput: Bool { false }
+    var fusesUpdates: Bool { false }
     var outputActivation: Activation { .linear }
     var logits: UnsafePointer<Float>? { nil }
     func reserve(batch: Int, workers: Int, training: Bool) {}
@@ -71,7 +77,7 @@ final class PassThroughLayer: EngineLayer {
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
         dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
-        parts: Int
+        parts: Int, update: FusedUpdate?
     ) {}
 }
 
@@ -104,7 +110,7 @@ final class ActivationLayer: EngineLayer {
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
         dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
-        parts: Int
+        parts: Int, update: FusedUpdate?
     ) {
         guard let dx else { return }
         let n = batch * inputSize
@@ -160,7 +166,7 @@ final class DropoutLayer: EngineLayer {
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
         dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
-        parts: Int
+        parts: Int, update: FusedUpdate?
     ) {
         guard let dx else { return }
         let n = batch * inputSize
@@ -171,4 +177,14 @@ final class DropoutLayer: EngineLayer {
             dx.update(from: dy, count: n)
         }
     }
+}
+
+/// The optimiser step handed to a layer's backward pass, so that large gradients are applied slice by
+/// slice while still in cache instead of being written out whole and read back.
+struct FusedUpdate {
+    let plan: StepPlan
+    /// The layer's index in the network.
+    let layer: Int
+    /// Regulariser-loss sums of the updated weights, one slot per part (each part adds to its own).
+    let sums: SharedPointer64
 }

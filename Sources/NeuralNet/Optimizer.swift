@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Tensor
 
@@ -42,16 +43,12 @@ final class Optimizer {
         config.decay > 0 ? config.learningRate / (1 + config.decay * Float(iterations)) : config.learningRate
     }
 
-    /// Applies one update to the trainable layers' variables from their gradients, then counts the step.
-    ///
-    /// `regularizers[layer][variable]` are added to the gradient on the fly (`2·l2·w + l1·sign(w)`,
-    /// fused into the update pass). Work is split into `parts` concurrent element ranges. Returns the
-    /// regularisation loss of the *updated* trainable variables (the next batch's regulariser term).
-    @discardableResult
-    func step(layers: [EngineLayer], trainable: [Bool], regularizers: [[Regularizer?]], parts: Int) -> Double {
+    /// Prepares one update step: the step's coefficients and every trainable variable's slot pointers
+    /// (slots are created here, serially, so the update itself can run in parallel parts).
+    func plan(layers: [EngineLayer], trainable: [Bool], regularizers: [[Regularizer?]]) -> StepPlan {
         let lr = currentLearningRate
         let t = Float(iterations + 1)
-        var kernel: UpdateKernel
+        let kernel: UpdateKernel
         switch config.kind {
         case .adam:
             let b1 = config.beta1, b2 = config.beta2
@@ -62,39 +59,45 @@ final class Optimizer {
             kernel = config.momentum == 0
                 ? .sgd(lr: lr) : .momentum(lr: lr, mu: config.momentum, nesterov: config.nesterov)
         }
+        let names = slotNames
+        let slotPointers = layers.enumerated().map { li, layer in
+            layer.variables.enumerated().map { vi, w in
+                trainable[li]
+                    ? names.map { SharedPointer(slot($0, layer: li, variable: vi, count: w.count, layers: layers.count).pointer) }
+                    : []
+            }
+        }
+        return StepPlan(kernel: kernel, slots: slotPointers, regularizers: regularizers)
+    }
+
+    /// Counts a finished step.
+    func finishStep() { iterations += 1 }
+
+    /// Applies one whole update to the trainable layers not in `skip` (already updated during backward)
+    /// from their gradients, split into `parts` element ranges, then counts the step. Returns the
+    /// regulariser loss of the updated variables.
+    @discardableResult
+    func step(plan: StepPlan, layers: [EngineLayer], trainable: [Bool], skip: Set<Int> = [], parts: Int) -> Double {
         var regularization = 0.0
-        for (li, layer) in layers.enumerated() where trainable[li] {
+        for (li, layer) in layers.enumerated() where trainable[li] && !skip.contains(li) {
             for (vi, (w, g)) in zip(layer.variables, layer.gradients).enumerated() {
                 let n = w.count
-                var slotPointers: [SharedPointer] = []
-                switch kernel {
-                case .adam(_, _, _, _, let amsgrad):
-                    for name in amsgrad ? ["m", "v", "vhat"] : ["m", "v"] {
-                        slotPointers.append(SharedPointer(slot(name, layer: li, variable: vi, count: n, layers: layers.count).pointer))
-                    }
-                case .momentum:
-                    slotPointers.append(SharedPointer(slot("momentum", layer: li, variable: vi, count: n, layers: layers.count).pointer))
-                case .sgd:
-                    break
-                }
-                let reg = vi < regularizers[li].count ? regularizers[li][vi] : nil
                 let p = max(1, min(parts, n / 65_536))
                 var partial = [Double](repeating: 0, count: p)
-                let wp = SharedPointer(w.pointer), gp = SharedPointer(g.pointer)
+                let gp = SharedPointer(g.pointer)
                 partial.withUnsafeMutableBufferPointer { sums in
                     let out = SharedPointer64(sums.baseAddress!)
                     parallelParts(p) { part in
                         let r = partRange(part, of: p, count: n)
-                        out.base[part] = kernel.apply(
-                            w: wp.base + r.lowerBound, g: gp.base + r.lowerBound,
-                            slots: slotPointers.map { $0.base + r.lowerBound }, count: r.count,
-                            l1: reg?.l1 ?? 0, l2: reg?.l2 ?? 0)
+                        out.base[part] = plan.apply(
+                            layer: li, variable: vi, weights: w, offset: r.lowerBound, gradient: gp.base + r.lowerBound,
+                            count: r.count)
                     }
                 }
                 regularization += partial.reduce(0, +)
             }
         }
-        iterations += 1
+        finishStep()
         return regularization
     }
 
@@ -145,6 +148,24 @@ final class Optimizer {
     }
 }
 
+/// One step's update, ready to apply to any slice of any trainable variable (from any thread, each
+/// slice once).
+struct StepPlan: @unchecked Sendable {
+    let kernel: UpdateKernel
+    /// [layer][variable][slot] (empty for non-trainable layers).
+    let slots: [[[SharedPointer]]]
+    let regularizers: [[Regularizer?]]
+
+    /// Updates elements `offset ..< offset + count` of variable `variable` of layer `layer` from the
+    /// data-loss gradient at `gradient` (the slice's own gradient); returns the slice's regulariser loss.
+    func apply(layer: Int, variable: Int, weights: FloatBuffer, offset: Int, gradient: UnsafeMutablePointer<Float>, count: Int) -> Double {
+        let reg = variable < regularizers[layer].count ? regularizers[layer][variable] : nil
+        return kernel.apply(
+            w: weights.pointer + offset, g: gradient, slots: slots[layer][variable].map { $0.base + offset },
+            count: count, l1: reg?.l1 ?? 0, l2: reg?.l2 ?? 0)
+    }
+}
+
 /// A `Double` buffer pointer for per-part results of parallel loops.
 struct SharedPointer64: @unchecked Sendable {
     let base: UnsafeMutablePointer<Double>
@@ -158,129 +179,18 @@ enum UpdateKernel {
     case momentum(lr: Float, mu: Float, nesterov: Bool)
 
     /// Updates `count` weights in place from their data-loss gradients `g` plus the regularisers'
-    /// gradients; returns `Σ l1·|w'| + l2·w'²` of the updated weights (0 without regularisers).
-    /// Explicit 4-lane loops (SSE width, no closures in the hot loop) with a scalar tail.
+    /// gradients; returns `Σ l1·|w'| + l2·w'²` of the updated weights (CKernels does the work).
     func apply(
         w: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>, slots: [UnsafeMutablePointer<Float>],
         count: Int, l1: Float, l2: Float
     ) -> Double {
-        let twoL2 = 2 * l2
-        let vectorEnd = count - count % 4
-        var acc = SIMD4<Float>()
-        var total = 0.0
-        var i = 0
-        // Float partial sums over at most `block` elements; the total is a Double.
-        let block = 4096
-        func flush() {
-            total += Double(acc.sum())
-            acc = SIMD4()
-        }
         switch self {
         case .adam(let alpha, let c1, let c2, let eps, let amsgrad):
-            let m = slots[0], v = slots[1], vh = amsgrad ? slots[2] : slots[1]
-            while i < vectorEnd {
-                let blockEnd = min(i + block, vectorEnd)
-                while i < blockEnd {
-                    let wi = load4(w + i)
-                    let gi = load4(g + i) + regularizerGradient(wi, l1: l1, twoL2: twoL2)
-                    let mi = load4(m + i), vi = load4(v + i)
-                    let mn = mi + (gi - mi) * c1
-                    let vn = vi + (gi * gi - vi) * c2
-                    store4(mn, m + i)
-                    store4(vn, v + i)
-                    var d = vn
-                    if amsgrad {
-                        d = pointwiseMax(load4(vh + i), vn)
-                        store4(d, vh + i)
-                    }
-                    let nw = wi - (mn * alpha) / (d.squareRoot() + eps)
-                    store4(nw, w + i)
-                    acc += regularizerValue(nw, l1: l1, l2: l2)
-                    i += 4
-                }
-                flush()
-            }
-            while i < count {
-                let wi = w[i]
-                let gi = g[i] + regularizerGradient(SIMD4(repeating: wi), l1: l1, twoL2: twoL2)[0]
-                m[i] += (gi - m[i]) * c1
-                v[i] += (gi * gi - v[i]) * c2
-                var d = v[i]
-                if amsgrad {
-                    d = max(vh[i], v[i])
-                    vh[i] = d
-                }
-                w[i] = wi - (m[i] * alpha) / (d.squareRoot() + eps)
-                acc += regularizerValue(SIMD4(w[i], 0, 0, 0), l1: l1, l2: l2)
-                i += 1
-            }
+            return nmk_adam_update(w, g, slots[0], slots[1], amsgrad ? slots[2] : nil, count, alpha, c1, c2, eps, l1, l2)
         case .sgd(let lr):
-            while i < vectorEnd {
-                let blockEnd = min(i + block, vectorEnd)
-                while i < blockEnd {
-                    let wi = load4(w + i)
-                    let nw = wi - lr * (load4(g + i) + regularizerGradient(wi, l1: l1, twoL2: twoL2))
-                    store4(nw, w + i)
-                    acc += regularizerValue(nw, l1: l1, l2: l2)
-                    i += 4
-                }
-                flush()
-            }
-            while i < count {
-                let wi = w[i]
-                w[i] = wi - lr * (g[i] + regularizerGradient(SIMD4(repeating: wi), l1: l1, twoL2: twoL2)[0])
-                acc += regularizerValue(SIMD4(w[i], 0, 0, 0), l1: l1, l2: l2)
-                i += 1
-            }
+            return nmk_sgd_update(w, g, nil, count, lr, 0, 0, l1, l2)
         case .momentum(let lr, let mu, let nesterov):
-            let u = slots[0]
-            while i < vectorEnd {
-                let blockEnd = min(i + block, vectorEnd)
-                while i < blockEnd {
-                    let wi = load4(w + i)
-                    let gi = load4(g + i) + regularizerGradient(wi, l1: l1, twoL2: twoL2)
-                    let un = mu * load4(u + i) - lr * gi
-                    store4(un, u + i)
-                    let nw = nesterov ? wi + mu * un - lr * gi : wi + un
-                    store4(nw, w + i)
-                    acc += regularizerValue(nw, l1: l1, l2: l2)
-                    i += 4
-                }
-                flush()
-            }
-            while i < count {
-                let wi = w[i]
-                let gi = g[i] + regularizerGradient(SIMD4(repeating: wi), l1: l1, twoL2: twoL2)[0]
-                u[i] = mu * u[i] - lr * gi
-                w[i] = nesterov ? wi + mu * u[i] - lr * gi : wi + u[i]
-                acc += regularizerValue(SIMD4(w[i], 0, 0, 0), l1: l1, l2: l2)
-                i += 1
-            }
+            return nmk_sgd_update(w, g, slots[0], count, lr, mu, nesterov ? 1 : 0, l1, l2)
         }
-        flush()
-        return total
     }
-}
-
-@inline(__always)
-private func load4(_ p: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
-    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Float>.self)
-}
-
-@inline(__always)
-private func store4(_ v: SIMD4<Float>, _ p: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD4<Float>.self)
-}
-
-/// Gradient of `l1·|w| + l2·w²` at `w` (`twoL2` = 2·l2), lane-wise; TensorFlow's `sign(0) = 0`.
-@inline(__always)
-func regularizerGradient(_ w: SIMD4<Float>, l1: Float, twoL2: Float) -> SIMD4<Float> {
-    let sign = SIMD4<Float>().replacing(with: 1, where: w .> 0).replacing(with: -1, where: w .< 0)
-    return twoL2 * w + l1 * sign
-}
-
-/// `l1·|w| + l2·w²`, lane-wise.
-@inline(__always)
-func regularizerValue(_ w: SIMD4<Float>, l1: Float, l2: Float) -> SIMD4<Float> {
-    l2 * w * w + l1 * w.replacing(with: -w, where: w .< 0)
 }

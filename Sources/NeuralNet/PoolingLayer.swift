@@ -123,7 +123,7 @@ final class MaxPoolingLayer: EngineLayer {
     func backward(
         x: UnsafePointer<Float>, y: UnsafePointer<Float>, dy: UnsafeMutablePointer<Float>,
         dx: UnsafeMutablePointer<Float>?, batch: Int, weightGradients: Bool, dyIsPreActivation: Bool,
-        parts: Int
+        parts: Int, update: FusedUpdate?
     ) {
         guard let dx else { return }
         dx.update(repeating: 0, count: batch * inputSize)

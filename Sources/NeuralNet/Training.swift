@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 import Tensor
@@ -265,17 +266,29 @@ extension Network {
     /// `frozenRegularization` is the (constant) regulariser term of the non-trainable layers.
     func trainStep(targets: UnsafePointer<Float>, count: Int, frozenRegularization: Double) -> (loss: Double, batch: BatchTotals) {
         for layer in layers { layer.sampleNoise(batch: count, rng: &rng) }
-        let result = computeGradients(targets: targets, count: count)
-        let trainableRegularization = optimizer.step(
-            layers: layers, trainable: result.trainable, regularizers: variableRegularizers, parts: max(1, threads))
-        cachedRegularization = trainableRegularization + frozenRegularization
+        let trainable = trainableLayers()
+        let plan = optimizer.plan(layers: layers, trainable: trainable, regularizers: variableRegularizers)
+        let parts = max(1, threads)
+        var fusedSums = [Double](repeating: 0, count: parts)
+        let result = fusedSums.withUnsafeMutableBufferPointer { sums in
+            computeGradients(
+                targets: targets, count: count, fused: (plan, SharedPointer64(sums.baseAddress!)))
+        }
+        let fused = Set(layers.indices.filter { trainable[$0] && layers[$0].fusesUpdates })
+        let otherRegularization = optimizer.step(
+            plan: plan, layers: layers, trainable: trainable, skip: fused, parts: parts)
+        cachedRegularization = otherRegularization + fusedSums.reduce(0, +) + frozenRegularization
         return (result.loss, result.batch)
     }
 
     /// Forward and backward pass (training mode, current dropout masks) on the batch in the workspace
     /// input: fills the trainable layers' gradients of the data loss (the regularisers' gradients are
     /// added by the optimiser's update pass). Returns the loss including the regulariser term.
-    func computeGradients(targets: UnsafePointer<Float>, count: Int) -> (loss: Double, batch: BatchTotals, trainable: [Bool]) {
+    /// With `fused`, layers that can (`fusesUpdates`) apply that step plan to their variables during
+    /// backward, adding their regulariser sums to the per-part slots.
+    func computeGradients(
+        targets: UnsafePointer<Float>, count: Int, fused: (StepPlan, SharedPointer64)? = nil
+    ) -> (loss: Double, batch: BatchTotals, trainable: [Bool]) {
         let input = workspace.input.pointer
         let p = forward(input: input, count: count, training: true)
         let reg = cachedRegularization ?? regularizationLoss()
@@ -283,12 +296,12 @@ extension Network {
         let outs = workspace.outputPointers(input: input)
         let lastIndex = layers.count - 1
         let last = layers[lastIndex]
-        let fused = last.logits != nil
+        let fusedLoss = last.logits != nil
         let totals = crossEntropy(
             probabilities: p, logits: last.logits, targets: targets, count: count, classes: outputSize,
             gradient: grads[lastIndex]?.base, scale: 1 / Float(count))
         // Backward down to the lowest layer with trainable variables.
-        let trainable = layers.enumerated().map { i, l in architecture.layers[i].trainable && !l.variables.isEmpty }
+        let trainable = trainableLayers()
         if let lowest = trainable.firstIndex(of: true), grads[lastIndex] != nil {
             BLAS.setThreadCount(1)
             var i = lastIndex
@@ -298,8 +311,9 @@ extension Network {
                     let dx = i > lowest ? grads[i - 1]?.base : nil
                     layer.backward(
                         x: outs[i - 1].base, y: outs[i].base, dy: dy.base, dx: dx, batch: count,
-                        weightGradients: trainable[i], dyIsPreActivation: fused && i == lastIndex,
-                        parts: max(1, threads))
+                        weightGradients: trainable[i], dyIsPreActivation: fusedLoss && i == lastIndex,
+                        parts: max(1, threads),
+                        update: fused.flatMap { layer.fusesUpdates && trainable[i] ? FusedUpdate(plan: $0.0, layer: i, sums: $0.1) : nil })
                 }
                 i -= 1
             }
@@ -322,13 +336,17 @@ extension Network {
             return zip(layer.gradients, weightShapes[i]).enumerated().map { vi, pair in
                 var g = pair.0.array
                 if let r = regularizers[i][vi] {
-                    let w = layer.variables[vi].pointer
-                    for k in g.indices { g[k] += regularizerGradient(SIMD4(repeating: w[k]), l1: r.l1, twoL2: 2 * r.l2)[0] }
+                    nmk_add_regularizer_gradient(layer.variables[vi].pointer, &g, g.count, r.l1, r.l2)
                 }
                 return Tensor(shape: pair.1, scalars: g)
             }
         }
         return (result.loss, grads)
+    }
+
+    /// Which layers have variables and are trainable now.
+    func trainableLayers() -> [Bool] {
+        layers.enumerated().map { i, l in architecture.layers[i].trainable && !l.variables.isEmpty }
     }
 
     func checkTargets(_ y: Tensor, samples n: Int) throws {

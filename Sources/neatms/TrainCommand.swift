@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HDF5
 import KerasFormat
 import NeatMS
 import NeuralNet
@@ -69,10 +70,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop when val_loss (loss without test data) has not improved for this many epochs; restores the best weights.")
     var earlyStopping: Int?
 
-    @Option(help: "Write the model to this .h5 after every epoch.")
+    @Option(help: "Write the model to this file after every epoch (.h5, or .keras for a Keras 3 archive).")
     var checkpoint: String?
 
-    @Option(name: [.short, .long], help: "The trained model (.h5).")
+    @Option(name: [.short, .long], help: "The trained model: .h5 (Keras 2 full model), or .keras for a Keras 3 archive.")
     var output: String
 
     func validate() throws {
@@ -89,18 +90,26 @@ struct TrainCommand: ParsableCommand {
         if let mergeClasses, parseMerge(mergeClasses) == nil {
             throw ValidationError("--merge-classes must look like LABEL,LABEL=NEW")
         }
+        for path in [output] + (checkpoint.map { [$0] } ?? []) where path.lowercased().hasSuffix(".weights.h5") {
+            throw ValidationError("\(path): a trained model is written whole (.h5 or .keras), not as .weights.h5")
+        }
         if let checkpoint, URL(fileURLWithPath: checkpoint).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL {
             throw ValidationError("--checkpoint and --output must be different files")
         }
     }
 
-    private func parseMerge(_ text: String) -> Batches.Merge? {
+    private func parseMerge(_ text: String) -> ClassMerge? {
         let parts = text.split(separator: "=", omittingEmptySubsequences: false)
         guard parts.count == 2 else { return nil }
         let labels = CommandSupport.classList(String(parts[0]))
         let into = parts[1].trimmingCharacters(in: .whitespaces)
         guard !labels.isEmpty, !into.isEmpty else { return nil }
-        return Batches.Merge(from: labels, into: into)
+        return ClassMerge(labels: labels, into: into)
+    }
+
+    /// A `.keras` name gets a Keras 3 archive; anything else the Keras 2 full-model `.h5` (tf-keras layout).
+    private func modelFormat(_ path: String) -> KerasOutputFormat {
+        path.lowercased().hasSuffix(".keras") ? .keras : .h5(.tfKeras2)
     }
 
     /// `<OUT stem>.validation.h5` beside OUT.
@@ -117,12 +126,13 @@ struct TrainCommand: ParsableCommand {
         if let model { paths.append(model) }
         if let checkpoint { paths.append(checkpoint) }
         try Diagnostics.reportingErrors(paths: paths) {
-            let dataset = try PeakDataset.read(URL(fileURLWithPath: data))
+            let dataset = try readPeaks()
             try dataset.checkFinite(file: data)
-            var random = PythonRandom(seed: seed)
             let batches = try Batches(
-                dataset: dataset, validationSplit: validationSplit, normaliseClass: normaliseClass,
-                merge: mergeClasses.flatMap(parseMerge), random: &random)
+                dataset: dataset,
+                options: BatchOptions(
+                    validationSplit: validationSplit, normaliseClass: normaliseClass,
+                    mergeClasses: mergeClasses.flatMap(parseMerge), seed: seed))
             if !dataset.invalidY.isEmpty {
                 Diagnostics.warning(
                     "\(data): \(dataset.invalidY.count) labelled peak(s) have no valid matrix and are left out")
@@ -161,20 +171,19 @@ struct TrainCommand: ParsableCommand {
             }
             if let checkpointPath {
                 options.checkpoint = { _, model in
-                    try KerasModelFile.write(model, to: URL(fileURLWithPath: checkpointPath), format: .h5(.tfKeras2))
+                    try KerasModelFile.write(model, to: URL(fileURLWithPath: checkpointPath), format: modelFormat(checkpointPath))
                 }
             }
             let history = try network.fit(x: x, y: y, options: options)
             if let stopped = history.stoppedEpoch, let best = history.bestEpoch,
-                let monitor = options.earlyStopping?.monitor
+                let monitor = options.earlyStopping?.monitor, let value = history.epochs[best][monitor]
             {
-                let value = history.values(monitor)[best]
                 Diagnostics.note(
                     "early stopping after epoch \(stopped + 1): \(monitor) did not improve for \(earlyStopping ?? 0) epoch(s); "
                         + "restored the weights of epoch \(best + 1) (\(monitor) \(String(format: "%.4f", value)))")
             }
 
-            try KerasModelFile.write(network.exportModel(), to: URL(fileURLWithPath: output), format: .h5(.tfKeras2))
+            try KerasModelFile.write(network.exportModel(), to: URL(fileURLWithPath: output), format: modelFormat(output))
             printResult("wrote \(output) (\(history.epochs.count) epochs on \(trainingRows.count) peaks)\n")
             if batches.validation.isEmpty {
                 printResult("no validation peaks held out (--validation-split \(validationSplit)): no validation file written\n")
@@ -183,6 +192,20 @@ struct TrainCommand: ParsableCommand {
                 try dataset.part(batches.validation, of: batches).write(to: URL(fileURLWithPath: path))
                 printResult("wrote \(path) (\(batches.validation.count) validation peaks for `neatms threshold`)\n")
             }
+        }
+    }
+
+    /// Reads `--data`; errors name the file as the user typed it.
+    private func readPeaks() throws -> PeakDataset {
+        let url = URL(fileURLWithPath: data)
+        do {
+            return try PeakDataset.read(url)
+        } catch var error as MatrixFile.FormatError {
+            error.file = data
+            throw error
+        } catch var error as HDF5Error where error.file == url.path {
+            error.file = data
+            throw error
         }
     }
 
@@ -220,7 +243,13 @@ struct TrainCommand: ParsableCommand {
                 optimizer: kind == .adam ? .adam(learningRate: rate) : .sgd(learningRate: rate), seed: seed)
         }
         if let freeze {
-            try network.freeze(layers: CommandSupport.classList(freeze))
+            let names = CommandSupport.classList(freeze)
+            let layers = network.layerSummaries.map(\.name)
+            if let unknown = names.first(where: { !layers.contains($0) }) {
+                throw ValidationError(
+                    "--freeze: \(model ?? "the NeatMS network") has no layer '\(unknown)' (layers: \(layers.joined(separator: ", ")))")
+            }
+            try network.freeze(layers: names)
         } else if let n = freezeFirst {
             try network.freeze(firstLayers: n)
         }

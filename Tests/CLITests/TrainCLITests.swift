@@ -49,7 +49,8 @@ import Testing
 
     /// NeatMSKit's predictions of the reference inputs with `model`, written as X/P for the interop check.
     func recordForInterop(
-        _ model: URL, name: String, expect: InteropManifest.Expectation, test: String = #function
+        _ model: URL, name: String, kind: InteropManifest.Kind = .h5, expect: InteropManifest.Expectation,
+        test: String = #function
     ) throws {
         guard let dir = InteropManifest.directory else { return }
         let ref = try ReferenceForward("reference_forward_reduced.h5")
@@ -63,7 +64,7 @@ import Testing
         var e = expect
         e.predictionsFile = predictions.lastPathComponent
         e.classes = 3
-        try InteropManifest.record(file: model, source: nil, kind: .h5, expect: e, test: test)
+        try InteropManifest.record(file: model, source: nil, kind: kind, expect: e, test: test)
     }
 
     @Test func fromScratchWritesModelAndValidationFile() throws {
@@ -77,11 +78,12 @@ import Testing
         // 40 valid peaks, split 0.1: s = 4 → 4 test, 4 validation, 32 training = 1 batch per epoch.
         let lines = epochLines(r.stderr)
         #expect(lines.count == 3)
+        // Keras's layout: `Epoch 1/3 - 0s - loss: 1.0986 - accuracy: 0.3333 - mae: 0.4444 - val_loss: …`.
+        let number = #"\d+\.\d{4}(e[-+]\d+)?"#
+        let names = ["loss", "accuracy", "mae", "val_loss", "val_accuracy", "val_mae"]
         for (i, line) in lines.enumerated() {
-            #expect(line.hasPrefix("Epoch \(i + 1)/3 - "))
-            for name in ["loss", "accuracy", "mae", "val_loss", "val_accuracy", "val_mae"] {
-                #expect(line.contains(" - \(name): "), "\(line)")
-            }
+            let pattern = "^Epoch \(i + 1)/3 - \\d+s" + names.map { " - \($0): \(number)" }.joined() + "$"
+            #expect(line.range(of: pattern, options: .regularExpression) != nil, "\(line)")
         }
         let model = try KerasModelFile.read(out)
         #expect(model.architecture.layers.map(\.name) == [
@@ -177,17 +179,21 @@ import Testing
     @Test func validationSplitZeroTrainsOnEverything() throws {
         let dir = try TestPaths.temporaryDirectory()
         let (peaks, _) = try makePeaks(dir, invalid: 2)
-        let out = dir.appendingPathComponent("all.h5")
+        // A .keras name gets a Keras 3 archive.
+        let out = modelURL("train_split0_all.keras", in: dir)
         let r = try runNeatms([
             "train", "--data", peaks.path, "--validation-split", "0", "--epochs", "2", "-o", out.path,
         ])
         #expect(r.status == 0, "\(r.stderr)")
         // 40 peaks with matrices, all trained on: 2 batches (32 + 8) per epoch; no val_ metrics.
-        #expect(try KerasModelFile.read(out).optimizerState?.iterations == 4)
+        let loaded = try KerasModelFile.load(out)
+        #expect(loaded.format == .kerasArchive)
+        #expect(loaded.model.optimizerState?.iterations == 4)
         #expect(epochLines(r.stderr).allSatisfy { !$0.contains("val_") })
         #expect(r.stderr.contains("2 labelled peak(s) have no valid matrix"))
-        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("all.validation.h5").path))
+        #expect(!FileManager.default.fileExists(atPath: out.deletingPathExtension().path + ".validation.h5"))
         #expect(r.stdout.contains("no validation file written"))
+        try recordForInterop(out, name: "train_split0_all", kind: .keras, expect: .init())
     }
 
     @Test func sameSeedSameModelAndNoShuffleKeepsTheSplit() throws {
@@ -289,7 +295,8 @@ import Testing
 
     @Test(arguments: [
         ["--freeze", "conv2d_1", "--freeze-first", "2"], ["--validation-split", "0.5"], ["--lr", "-1"],
-        ["--batch-size", "0"], ["--optimizer", "rmsprop"], ["--merge-classes", "A,B"],
+        ["--batch-size", "0"], ["--optimizer", "rmsprop"], ["--merge-classes", "A,B"], ["--freeze", "conv2d_1,nosuch"],
+        ["--checkpoint", "x.weights.h5"],
     ])
     func usageErrorsExit64(extra: [String]) throws {
         let dir = try TestPaths.temporaryDirectory()

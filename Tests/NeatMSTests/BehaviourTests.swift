@@ -192,14 +192,15 @@ struct SharedDataBehaviourTests {
         #expect(dataset.classes == ["High_quality", "Low_quality", "Noise"])
 
         for case_ in fixture.batches {
-            var random = PythonRandom(seed: case_.seed)
-            var merge: Batches.Merge? = nil
+            var merge: ClassMerge? = nil
             if case_.merge.count == 2, case let .labels(from) = case_.merge[0], case let .label(into) = case_.merge[1] {
-                merge = Batches.Merge(from: from, into: into)
+                merge = ClassMerge(labels: from, into: into)
             }
             let batches = try Batches(
-                dataset: dataset, validationSplit: case_.validation_split, normaliseClass: case_.normalise_class,
-                merge: merge, random: &random)
+                dataset: dataset,
+                options: BatchOptions(
+                    validationSplit: case_.validation_split, normaliseClass: case_.normalise_class,
+                    mergeClasses: merge, seed: case_.seed))
             func positions(_ rows: [Int]) -> [[Int]] {
                 rows.map { [case_.samples.firstIndex(of: dataset.samples[dataset.sample[$0]]) ?? -1, dataset.peakIndexInSample[$0]] }
             }

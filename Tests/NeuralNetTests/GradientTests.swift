@@ -137,7 +137,7 @@ import Tensor
             y.withUnsafeBufferPointer { ys in
                 dy.withUnsafeMutableBufferPointer { d in
                     dx.withUnsafeMutableBufferPointer { g in
-                        layer.backward(x: xs.baseAddress!, y: ys.baseAddress!, dy: d.baseAddress!, dx: g.baseAddress!, batch: 2, weightGradients: false, dyIsPreActivation: false, parts: 1)
+                        layer.backward(x: xs.baseAddress!, y: ys.baseAddress!, dy: d.baseAddress!, dx: g.baseAddress!, batch: 2, weightGradients: false, dyIsPreActivation: false, parts: 1, update: nil)
                     }
                 }
             }
