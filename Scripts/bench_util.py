@@ -151,7 +151,7 @@ def report(folder):
     md = [f"# NeatMSKit benchmark ({meta.get('date', '?')})", "",
           f"Machine: {meta.get('machine', '?')}; threads per side: {meta.get('threads', '?')}; "
           f"load average at start: {meta.get('load', '?')}.",
-          f"Versions: {meta.get('versions', '?')}.",
+          f"Versions: {meta.get('versions', '?')}. Model (both sides): `{meta.get('model', '?')}`.",
           "Ratio: how many times faster NeatMSKit is (above 1 = NeatMSKit faster). Rates are wall-clock unless "
           "marked CPU-s (work per second of the process's CPU time, robust to other load on the machine).", ""]
     notes = meta.get("notes", [])

@@ -30,6 +30,8 @@ final class Conv2DLayer: EngineLayer {
     let bias: FloatBuffer?
     let kernelGradient: FloatBuffer
     let biasGradient: FloatBuffer?
+    /// Zeros standing in for the bias when the layer has none.
+    private let zeroBias: FloatBuffer
     let groups: [RowGroup]
     /// Output rows with no valid tap (output = activation(bias)).
     let emptyRows: [Int]
@@ -67,6 +69,7 @@ final class Conv2DLayer: EngineLayer {
         kernelGradient = FloatBuffer(count: kernelCount)
         bias = options.useBias ? FloatBuffer(count: filters) : nil
         biasGradient = options.useBias ? FloatBuffer(count: filters) : nil
+        zeroBias = FloatBuffer(count: filters)
 
         var groups: [RowGroup] = []
         var empty: [Int] = []
@@ -149,11 +152,9 @@ final class Conv2DLayer: EngineLayer {
                     let dst = row + r * segment
                     let src = xs + (group.firstInputRow + r) * w * c
                     if let taps = cols.validTaps(ow) {
-                        if taps.lowerBound > 0 { dst.update(repeating: 0, count: taps.lowerBound * c) }
-                        (dst + taps.lowerBound * c).update(
-                            from: src + (start + taps.lowerBound) * c, count: taps.count * c)
-                        let after = (kw - 1 - taps.upperBound) * c
-                        if after > 0 { (dst + (taps.upperBound + 1) * c).update(repeating: 0, count: after) }
+                        for q in 0..<(taps.lowerBound * c) { dst[q] = 0 }
+                        copyFloats(from: src + (start + taps.lowerBound) * c, to: dst + taps.lowerBound * c, count: taps.count * c)
+                        for q in ((taps.upperBound + 1) * c)..<segment { dst[q] = 0 }
                     } else {
                         dst.update(repeating: 0, count: segment)
                     }
@@ -170,37 +171,36 @@ final class Conv2DLayer: EngineLayer {
         let wo = cols.output
         let f = filters
         let tile = Self.tileSamples
+        let groups = self.groups
+        let columns = training ? trainingColumns : workerColumns[worker]
+        let t = workerProducts[worker].pointer
+        let bp = (bias ?? zeroBias).pointer
+        let relu = activation == .relu
+        let outputSize = self.outputSize
         var n0 = samples.lowerBound
         while n0 < samples.upperBound {
             let n1 = min(n0 + tile, samples.upperBound)
             let m = (n1 - n0) * wo
-            for (g, group) in groups.enumerated() {
+            for g in groups.indices {
+                let group = groups[g]
                 let k = depth(group)
-                let a = training ? trainingColumns[g].pointer + n0 * wo * k : workerColumns[worker][g].pointer
+                let a = training ? columns[g].pointer + n0 * wo * k : columns[g].pointer
                 im2col(x, group: group, n0: n0, n1: n1, into: a)
                 let (b, ldb) = operand(g)
                 let width = group.members.count * f
-                let t = workerProducts[worker].pointer
                 BLAS.sgemm(m: m, n: width, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0, c: t, ldc: width)
-                // Scatter to NHWC with the bias (and ReLU, fused).
-                for n in n0..<n1 {
-                    for (mi, member) in group.members.enumerated() {
+                // Scatter to NHWC, adding the bias (and ReLU, fused).
+                for (mi, member) in group.members.enumerated() {
+                    for n in n0..<n1 {
                         let out = y + n * outputSize + member.outputRow * wo * f
                         let src = t + (n - n0) * wo * width + mi * f
                         for ow in 0..<wo {
                             let o = out + ow * f
                             let s = src + ow * width
-                            if let bias {
-                                let bp = bias.pointer
-                                if activation == .relu {
-                                    for j in 0..<f { o[j] = max(s[j] + bp[j], 0) }
-                                } else {
-                                    for j in 0..<f { o[j] = s[j] + bp[j] }
-                                }
-                            } else if activation == .relu {
-                                for j in 0..<f { o[j] = max(s[j], 0) }
+                            if relu {
+                                for j in 0..<f { o[j] = max(s[j] + bp[j], 0) }
                             } else {
-                                o.update(from: s, count: f)
+                                for j in 0..<f { o[j] = s[j] + bp[j] }
                             }
                         }
                     }
@@ -210,10 +210,7 @@ final class Conv2DLayer: EngineLayer {
                 for n in n0..<n1 {
                     let out = y + n * outputSize + oh * wo * f
                     for ow in 0..<wo {
-                        if let bias { (out + ow * f).update(from: bias.pointer, count: f) } else {
-                            (out + ow * f).update(repeating: 0, count: f)
-                        }
-                        if activation == .relu { for j in 0..<f { out[ow * f + j] = max(out[ow * f + j], 0) } }
+                        for j in 0..<f { out[ow * f + j] = relu ? max(bp[j], 0) : bp[j] }
                     }
                 }
             }
@@ -301,5 +298,24 @@ final class Conv2DLayer: EngineLayer {
                 }
             }
         }
+    }
+}
+
+/// Copies `count` floats; short runs (im2col segments of narrow layers) without a libc call.
+@inline(__always)
+func copyFloats(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+    if count >= 32 {
+        dst.update(from: src, count: count)
+        return
+    }
+    var q = 0
+    while q + 4 <= count {
+        UnsafeMutableRawPointer(dst + q).storeBytes(
+            of: UnsafeRawPointer(src + q).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+        q += 4
+    }
+    while q < count {
+        dst[q] = src[q]
+        q += 1
     }
 }

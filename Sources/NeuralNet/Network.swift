@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// One layer as `Network.layers` lists it (the seed's `for layer in model.layers: print(layer, layer.trainable)`).
@@ -39,7 +40,8 @@ public final class Network {
     public let outputShape: [Int]
     /// Cores used for batch work: forward passes are split by sample, large backward GEMMs and the
     /// optimiser update by rows, each part running single-threaded BLAS. Results are reproducible for a
-    /// given value (BLAS results can depend on how work is split). Default 2; 1 for single-thread runs.
+    /// given value (BLAS results can depend on how work is split). Default: the active cores, at most 8;
+    /// 1 for single-thread runs.
     public var threads: Int
 
     let layers: [EngineLayer]
@@ -100,7 +102,7 @@ public final class Network {
         rng = SeededGenerator(seed: seed)
         compileConfig = model.compile ?? CompileConfig(optimizer: .adam(learningRate: 1e-5))
         optimizer = Optimizer(config: compileConfig.optimizer)
-        threads = 2
+        threads = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 8)
         try validate(compile: compileConfig)
         try setWeights(model.weights)
         if let state = model.optimizerState { try optimizer.load(state, shapes: shapes, layers: arch.layers) }

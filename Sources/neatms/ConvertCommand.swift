@@ -40,6 +40,9 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Replace OUT if it exists.")
     var force = false
 
+    @Flag(help: "Leave out the optimizer state (e.g. Adam's moments); the training config is kept, so training the file starts a fresh optimizer.")
+    var dropOptimizerState = false
+
     func validate() throws {
         if style != nil, (to ?? (output.lowercased().hasSuffix(".keras") ? .keras : .h5)) != .h5 {
             throw ValidationError("--style applies only to full-model .h5 output (--to h5)")
@@ -58,6 +61,8 @@ struct ConvertCommand: ParsableCommand {
             }
             let loaded = try KerasModelFile.load(inURL)
             for warning in loaded.warnings { Diagnostics.warning("\(input): \(warning)") }
+            var model = loaded.model
+            if dropOptimizerState { model.optimizerState = nil }
             let format: KerasOutputFormat
             switch to {
             case nil:
@@ -67,7 +72,7 @@ struct ConvertCommand: ParsableCommand {
             case .kerasWeightsH5?:
                 format = outURL.lastPathComponent.lowercased().hasSuffix(".weights.h5") ? .keras3WeightsH5 : .keras2WeightsH5
             }
-            try KerasModelFile.write(loaded.model, to: outURL, format: format)
+            try KerasModelFile.write(model, to: outURL, format: format)
             printResult("wrote \(output) (\(describe(format))) from \(input) (\(loaded.format))\n")
         }
     }

@@ -41,6 +41,42 @@ import Testing
             .flatMap { Double($0.dropFirst(prefix.count).split(separator: " ").first ?? "") }
     }
 
+    /// Fixtures/neatms_default_model.h5 (Scripts/train_default_model): NeatMS's network (REFERENCE §3: layer
+    /// names, 1,002,883 parameters) in the Keras 2.2-era layout, with its training config but no optimizer state.
+    @Test func bundledDefaultModelIsTheNeatMSNetworkInTheKeras22Layout() throws {
+        let loaded = try KerasModelFile.load(defaultModel)
+        #expect(loaded.format == .keras22H5)
+        #expect(loaded.warnings.isEmpty)
+        let layers = loaded.model.architecture.layers
+        #expect(layers.map(\.name) == [
+            "input_1", "conv2d_1", "max_pooling2d_1", "conv2d_2", "flatten_1", "dense_1", "dropout_1", "dense_prediction",
+        ])
+        #expect(layers == Architecture.neatms().layers)
+        #expect(try loaded.model.architecture.parameterCounts() == [0, 832, 0, 18_496, 0, 983_168, 0, 387])
+        #expect(loaded.model.compile?.optimizer.kind == .adam)
+        #expect(loaded.model.optimizerState == nil)
+        let summary = try neatms(["summary", defaultModel.path]).stdout
+        #expect(summary.contains("Total params: 1,002,883"))
+    }
+
+    /// `convert --drop-optimizer-state`, as Scripts/train_default_model uses it: same weights and training
+    /// config, no optimizer state.
+    @Test func convertCanDropTheOptimizerState() throws {
+        let folder = try TestPaths.temporaryDirectory("quickstart-convert")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = TestPaths.fixture("keras/reduced_tfkeras2_full.h5")
+        let original = try KerasModelFile.read(source)
+        try #require(original.optimizerState != nil, "the fixture should carry optimizer state")
+        let output = folder.appendingPathComponent("no_state.h5")
+        _ = try neatms(["convert", source.path, output.path, "--style", "keras22", "--drop-optimizer-state"])
+        let converted = try KerasModelFile.load(output)
+        #expect(converted.format == .keras22H5)
+        #expect(converted.model.optimizerState == nil)
+        #expect(converted.model.compile?.optimizer.kind == original.compile?.optimizer.kind)
+        #expect(converted.model.compile?.optimizer.learningRate == original.compile?.optimizer.learningRate)
+        #expect(converted.model.weights == original.weights)
+    }
+
     @Test func datasetTrainFrozenThresholdPredictOnTheDemo() throws {
         let folder = try TestPaths.temporaryDirectory("quickstart")
         defer { try? FileManager.default.removeItem(at: folder) }
