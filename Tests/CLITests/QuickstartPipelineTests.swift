@@ -150,7 +150,7 @@ import Testing
             ["predict", "--model", tuned.path] + experiment
                 + ["--threshold", String(format: "%.2f", threshold), "-o", results.path])
         let lines = try String(contentsOf: results, encoding: .utf8).split(separator: "\n").map(String.init)
-        let header = try #require(lines.first).split(separator: ",").map(String.init)
+        let header = try #require(lines.first).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         // NeatMS's export_csv: pandas's unnamed index column, then feature ID and the sample (file name stem).
         #expect(Array(header.prefix(3)) == ["", "feature ID", "sample"])
         let labelColumn = try #require(header.firstIndex(of: "label"), "\(header)")
