@@ -201,14 +201,6 @@ extension PeakDataset {
     /// n, the matrix width.
     public var matrixSize: Int { options.size }
 
-    /// The matrices of `rows` as a `(k, 2, n, 1)` tensor, in that order.
-    public func matrices(_ rows: [Int]) -> Tensor {
-        var values: [Float] = []
-        values.reserveCapacity(rows.count * 2 * options.size)
-        for row in rows { values.append(contentsOf: matrix(row)) }
-        return Tensor(shape: [rows.count, 2, options.size, 1], scalars: values)
-    }
-
     /// The rows `rows`, in that order, with their per-peak data (no invalid peaks).
     public func subset(_ rows: [Int]) -> PeakDataset {
         var copy = self
@@ -223,14 +215,5 @@ extension PeakDataset {
         copy.invalidY = []
         copy.invalidLabelOrder = []
         return copy
-    }
-
-    /// The rows `rows` relabelled with `batches`' classes (merged and sorted), every per-peak detail kept:
-    /// e.g. the validation part `neatms train` writes for `neatms threshold`.
-    public func part(_ rows: [Int], of batches: Batches) -> PeakDataset {
-        var p = subset(rows)
-        p.classes = batches.classes
-        p.y = rows.map { batches.labels[$0] }
-        return p
     }
 }
