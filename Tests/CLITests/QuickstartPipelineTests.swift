@@ -57,6 +57,13 @@ import Testing
         #expect(loaded.model.optimizerState == nil)
         let summary = try neatms(["summary", defaultModel.path]).stdout
         #expect(summary.contains("Total params: 1,002,883"))
+        // Real Keras must open the bundled file too (tf-keras compiles it from its training config).
+        if let copy = InteropManifest.outputURL("QuickstartPipeline_bundled_default_model.h5") {
+            try? FileManager.default.removeItem(at: copy)
+            try FileManager.default.copyItem(at: defaultModel, to: copy)
+            try InteropManifest.record(
+                file: copy, source: nil, kind: .h5, expect: .init(classes: 3, optimizer: "Adam", learningRate: 1e-3))
+        }
     }
 
     /// `convert --drop-optimizer-state`, as Scripts/train_default_model uses it: same weights and training
@@ -106,7 +113,8 @@ import Testing
         let before = try KerasModelFile.read(defaultModel)
         let after = try KerasModelFile.read(tuned)
         #expect(after.architecture.layers.map(\.name) == before.architecture.layers.map(\.name))
-        #expect(after.architecture.layers.map(\.trainable) == [false, false, false, false, true, true, true, true])
+        // Keras stores no trainable flag for an InputLayer, so only the other layers' flags are compared.
+        #expect(after.architecture.layers.dropFirst().map(\.trainable) == [false, false, false, true, true, true, true])
         for (i, layer) in before.architecture.layers.enumerated() {
             if ["conv2d_1", "conv2d_2"].contains(layer.name) {
                 #expect(after.weights[i] == before.weights[i], "frozen \(layer.name) changed")
@@ -150,8 +158,9 @@ import Testing
             ["predict", "--model", tuned.path] + experiment
                 + ["--threshold", String(format: "%.2f", threshold), "-o", results.path])
         let lines = try String(contentsOf: results, encoding: .utf8).split(separator: "\n").map(String.init)
+        // NeatMS's export is a pandas to_csv: an unnamed index column, then feature ID and sample (the raw
+        // file's name without its extension).
         let header = try #require(lines.first).split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        // NeatMS's export_csv: pandas's unnamed index column, then feature ID and the sample (file name stem).
         #expect(Array(header.prefix(3)) == ["", "feature ID", "sample"])
         let labelColumn = try #require(header.firstIndex(of: "label"), "\(header)")
         let sampleColumn = 2
