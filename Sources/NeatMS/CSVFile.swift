@@ -50,15 +50,16 @@ struct CSVFile {
                     // Quoted field: unescape "" into a fresh buffer only when needed.
                     let fieldLine = line
                     var j = i + 1
-                    var buffer: [UInt8]? = nil
+                    var buffer: [UInt8] = []
+                    var escaped = false
                     var segmentStart = j
                     var closed = false
                     while j < n {
                         let c = bytes[j]
                         if c == quote {
                             if j + 1 < n, bytes[j + 1] == quote {
-                                if buffer == nil { buffer = [] }
-                                buffer!.append(contentsOf: bytes[segmentStart...j])
+                                buffer.append(contentsOf: bytes[segmentStart...j])
+                                escaped = true
                                 j += 2
                                 segmentStart = j
                                 continue
@@ -73,7 +74,7 @@ struct CSVFile {
                         throw TableError(file: path, line: fieldLine, message: "a quoted field is never closed")
                     }
                     let field: ArraySlice<UInt8>
-                    if var buffer {
+                    if escaped {
                         buffer.append(contentsOf: bytes[segmentStart..<j])
                         field = buffer[...]
                     } else {

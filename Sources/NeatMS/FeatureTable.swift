@@ -143,7 +143,8 @@ public struct FeatureTable: Sendable, Equatable {
     /// The sample index of `name`, if the table has it.
     public func sampleIndex(_ name: String) -> Int? { samples.firstIndex(of: name) }
 
-    /// Pairs every table sample with a raw file of `rawFiles` by exact file name.
+    /// Pairs every table sample with a raw file of `rawFiles` by exact file name (`x.mzML` also matches a
+    /// compressed `x.mzML.gz`).
     /// - Returns: for each table sample, the matching raw file.
     /// - Throws: `TableError` listing the table's sample names that no raw file matches.
     public func matchRawFiles(_ rawFiles: [URL]) throws -> [URL] {
@@ -152,7 +153,7 @@ public struct FeatureTable: Sendable, Equatable {
         var matched: [URL] = []
         var unmatched: [String] = []
         for sample in samples {
-            if let url = byName[sample] { matched.append(url) } else { unmatched.append(sample) }
+            if let url = byName[sample] ?? byName[sample + ".gz"] { matched.append(url) } else { unmatched.append(sample) }
         }
         guard unmatched.isEmpty else {
             let available = rawFiles.map(\.lastPathComponent).sorted().joined(separator: ", ")

@@ -33,7 +33,9 @@ public struct Experiment: Sendable {
     /// Raw files of the folder that no table sample names (NeatMS gives them no peaks).
     public static func unusedRawFiles(rawFolder: URL, table: FeatureTable) -> [String] {
         let names = (try? listRawFiles(in: rawFolder).map(\.lastPathComponent)) ?? []
-        return names.filter { !table.samples.contains($0) }
+        return names.filter { name in
+            !table.samples.contains(name) && !(name.hasSuffix(".gz") && table.samples.contains(String(name.dropLast(3))))
+        }
     }
 
     /// Builds the matrices of every sample's peaks (or of `peakSubsets[s]`, positions in sample `s`'s

@@ -21,7 +21,7 @@ public struct LayerSummary: Sendable, Equatable {
 /// let net = try Network.neatms(matrixSize: 120, classes: 3, optimizer: .adam(learningRate: 1e-5), seed: 42)
 /// // or: let net = try Network(model: loadedModel)
 /// try net.freeze(layers: ["conv2d_1", "max_pooling2d_1", "conv2d_2"])   // or net.freeze(firstLayers: 4)
-/// net.compile(optimizer: .adam(learningRate: 1e-5))
+/// try net.compile(optimizer: .adam(learningRate: 1e-5))
 /// let history = try net.fit(x: x, y: y, options: FitOptions(epochs: 10, validation: (xv, yv)))
 /// let probabilities = try net.predict(x, batchSize: 1024)
 /// let trained = net.exportModel()   // write with KerasFormat

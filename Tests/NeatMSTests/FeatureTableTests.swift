@@ -125,6 +125,7 @@ import TestSupport
             #expect("\(error)".contains("1 sample name(s) match no raw file: a.mzML (raw files: b.mzML)"))
         }
         #expect(try table.matchRawFiles([URL(fileURLWithPath: "/raw/a.mzML")]).map(\.path) == ["/raw/a.mzML"])
+        #expect(try table.matchRawFiles([URL(fileURLWithPath: "/raw/a.mzML.gz")]).map(\.path) == ["/raw/a.mzML.gz"])
     }
 
     @Test func xcmsAlignedOrderUnalignedFirstThenSortedFeatureIDs() throws {

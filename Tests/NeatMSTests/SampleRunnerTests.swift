@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import NeatMS
+
+@Suite struct SampleRunnerTests {
+    struct LoadFailure: Error, CustomStringConvertible {
+        var description: String { "b.mzML: broken" }
+    }
+
+    /// Three samples with one peak each; scans made in memory.
+    private func experiment() throws -> Experiment {
+        let folder = try TestPaths.temporaryDirectory("runner")
+        var text = "row m/z,row retention time"
+        for name in ["a", "b", "c"] {
+            for suffix in ["Peak m/z", "Peak RT", "Peak RT start", "Peak RT end", "Peak height", "Peak area", "Peak m/z min", "Peak m/z max"] {
+                text += ",\(name).mzML \(suffix)"
+            }
+        }
+        text += "\n100,5" + String(repeating: ",100,5,4,6,10,20,99,101", count: 3) + "\n"
+        let table = folder.appendingPathComponent("t.csv")
+        try Data(text.utf8).write(to: table)
+        let parsed = try FeatureTable.read(table, format: .mzmine)
+        return Experiment(table: parsed, rawFiles: ["a", "b", "c"].map { folder.appendingPathComponent("\($0).mzML") })
+    }
+
+    private static func scans() -> MS1Scans {
+        let rt = (0...10).map(Double.init)
+        return MS1Scans(
+            rt: rt, offsets: Array(0...11), mz: Array(repeating: 100, count: 11),
+            intensity: rt.map { 100 - ($0 - 5) * ($0 - 5) })
+    }
+
+    @Test func firstLoaderErrorIsThrown() throws {
+        let run = try experiment()
+        #expect(throws: LoadFailure.self) {
+            try run.extractMatrices(concurrency: 2, loader: { url in
+                if url.lastPathComponent == "b.mzML" { throw LoadFailure() }
+                return Self.scans()
+            }) { _ in }
+        }
+    }
+
+    @Test func concurrencyIsBounded() throws {
+        let run = try experiment()
+        final class Counter: @unchecked Sendable {
+            let lock = NSLock()
+            var active = 0, peak = 0
+        }
+        let counter = Counter()
+        let results = Collected<SampleMatrices>()
+        try run.extractMatrices(options: MatrixOptions(minScans: 3), concurrency: 1, loader: { _ in
+            counter.lock.lock()
+            counter.active += 1
+            counter.peak = max(counter.peak, counter.active)
+            counter.lock.unlock()
+            Thread.sleep(forTimeInterval: 0.02)
+            counter.lock.lock()
+            counter.active -= 1
+            counter.lock.unlock()
+            return Self.scans()
+        }) { results.append($0) }
+        #expect(counter.peak == 1)
+        #expect(results.values.map(\.sampleName).sorted() == ["a.mzML", "b.mzML", "c.mzML"])
+        #expect(results.values.allSatisfy { $0.count == 1 && $0.scanNumbers == [3] })
+    }
+}
