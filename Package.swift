@@ -41,6 +41,8 @@ let package = Package(
             name: "CZlibShim", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
 
+        // Atomic file writes (temporary file + rename), shared by every writer.
+        .target(name: "FileSupport"),
         // The only code that calls the HDF5 C API.
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         // Float32 tensors and the one file that talks to BLAS.
@@ -52,16 +54,16 @@ let package = Package(
         // Keras model files: legacy .h5 (Keras 2.2, tf.keras, Keras 3), weights files, .keras archives.
         .target(
             name: "KerasFormat",
-            dependencies: ["HDF5", "NeuralNet", "Tensor", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["HDF5", "NeuralNet", "Tensor", "FileSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // mzML reading: streaming XML, base64, zlib, MS-Numpress.
         .target(name: "MassSpec", dependencies: ["CXML2", "CZlibShim"]),
         // The NeatMS data path: tables, peak matrices, batches, threshold, prediction, export.
-        .target(name: "NeatMS", dependencies: ["MassSpec", "NeuralNet", "Tensor", "HDF5"]),
+        .target(name: "NeatMS", dependencies: ["MassSpec", "NeuralNet", "Tensor", "HDF5", "FileSupport"]),
         // The thin command-line tool.
         .executableTarget(
             name: "neatms",
             dependencies: [
-                "HDF5", "Tensor", "NeuralNet", "KerasFormat", "MassSpec", "NeatMS",
+                "HDF5", "Tensor", "NeuralNet", "KerasFormat", "MassSpec", "NeatMS", "FileSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -74,6 +76,7 @@ let package = Package(
 
         // Test support: temporary folders, approximate equality, Fixtures/ and ../shared/data lookup.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "FileSupportTests", dependencies: ["FileSupport", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor", "KerasFormat", "HDF5", "TestSupport"]),

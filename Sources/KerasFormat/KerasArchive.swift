@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import HDF5
 import NeuralNet
@@ -69,7 +70,7 @@ public enum KerasArchive {
                 throw error
             }
             let weights = try Data(contentsOf: weightsURL)
-            try writeAtomically(to: url) { temporary in
+            try AtomicFile.write(to: url) { temporary in
                 let archive = try Archive(url: temporary, accessMode: .create)
                 let fixedDate = Date(timeIntervalSince1970: 315_532_800)  // 1980-01-01, as Keras's members
                 try add(archive, "metadata.json", Data(metadata.serialized().utf8), date: fixedDate)

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import HDF5
 
@@ -33,6 +34,8 @@ func attributing<T>(_ url: URL, _ body: () throws -> T) throws -> T {
         return try body()
     } catch let error as KerasFormatError {
         throw error.inFile(url.path)
+    } catch let error as FileWriteError {
+        throw KerasFormatError(error.problem, file: error.path)
     } catch let error as HDF5Error {
         // The HDF5 message already names a file (perhaps a temporary one): keep object and message.
         let object = error.object.map { $0 == "/" || $0.isEmpty ? "" : "\($0): " } ?? ""

@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import HDF5
 import NeuralNet
@@ -58,7 +59,7 @@ public enum KerasWeightsFile {
     private static func write(_ model: Model, to url: URL, _ body: (HDF5Group) throws -> Void) throws {
         try attributing(url) {
             try LegacyH5.checkShapes(model)
-            try writeAtomically(to: url) { temporary in
+            try AtomicFile.write(to: url) { temporary in
                 let file = try HDF5File.create(temporary)
                 do {
                     try body(file.root)

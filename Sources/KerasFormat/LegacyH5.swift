@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import HDF5
 import NeuralNet
@@ -86,7 +87,7 @@ public enum LegacyH5 {
             try checkShapes(model)
             let modelConfig = try ModelConfigWriter.modelConfig(model.architecture, style: style).serialized()
             let trainingConfig = try model.compile.map { try CompileConfigJSON.trainingConfig($0, style: style).serialized() }
-            try writeAtomically(to: url) { temporary in
+            try AtomicFile.write(to: url) { temporary in
                 let file = try HDF5File.create(temporary)
                 do {
                     try fill(file.root, model: model, style: style, modelConfig: modelConfig, trainingConfig: trainingConfig)

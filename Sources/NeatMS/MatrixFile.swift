@@ -1,3 +1,4 @@
+import FileSupport
 import Foundation
 import HDF5
 
@@ -158,8 +159,7 @@ public enum MatrixFile {
         /// Starts a file at `url` (replaced when complete); root attributes describe how it was made.
         public init(url: URL, options: MatrixOptions, tablePath: String, format: FeatureTableFormat) throws {
             self.url = url
-            temporary = url.deletingLastPathComponent()
-                .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+            temporary = AtomicFile.temporaryURL(for: url)
             let file = try HDF5File.create(temporary)
             self.file = file
             do {
@@ -256,25 +256,28 @@ extension FeatureTable {
 }
 
 /// Replaces `destination` with `source` in one rename (both in the same folder).
+/// - Throws: `TableError` naming `destination` when the rename fails.
 func moveIntoPlace(_ source: URL, _ destination: URL) throws {
-    guard rename(source.path, destination.path) == 0 else {
-        let reason = String(cString: strerror(errno))
-        throw TableError(file: destination.path, line: nil, message: "cannot move the written file into place: \(reason)")
-    }
+    try asTableError { try AtomicFile.moveIntoPlace(source, over: destination) }
 }
 
 /// Writes `data` to `url` atomically (temporary file in the same folder, then rename).
+/// - Throws: `TableError` naming `url`.
 func writeAtomically(_ data: Data, to url: URL) throws {
-    let temporary = url.deletingLastPathComponent()
-        .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+    try asTableError { try AtomicFile.write(data, to: url) }
+}
+
+/// Writes `url` atomically: `body` fills a temporary file beside it (see `AtomicFile.write(to:_:)`).
+/// - Throws: whatever `body` throws; `TableError` naming `url` for a missing folder or failed rename.
+func writeAtomically(to url: URL, _ body: (URL) throws -> Void) throws {
+    try asTableError { try AtomicFile.write(to: url, body) }
+}
+
+/// Runs `body`, reporting a `FileWriteError` as the data path's `TableError` (same file, same text).
+private func asTableError(_ body: () throws -> Void) throws {
     do {
-        try data.write(to: temporary)
-        try moveIntoPlace(temporary, url)
-    } catch let error as TableError {
-        try? FileManager.default.removeItem(at: temporary)
-        throw error
-    } catch {
-        try? FileManager.default.removeItem(at: temporary)
-        throw TableError(file: url.path, line: nil, message: "cannot write (\(error.localizedDescription))")
+        try body()
+    } catch let error as FileWriteError {
+        throw TableError(file: error.path, line: nil, message: error.problem)
     }
 }

@@ -4,9 +4,7 @@ import HDF5
 extension PeakDataset {
     /// Writes the dataset to `url` atomically (layout in `PeakDataset`'s documentation).
     public func write(to url: URL) throws {
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
+        try writeAtomically(to: url) { temporary in
             let file = try HDF5File.create(temporary)
             do {
                 let root = file.root
@@ -54,10 +52,6 @@ extension PeakDataset {
                 try? file.close()
                 throw error
             }
-            try moveIntoPlace(temporary, url)
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
         }
     }
 

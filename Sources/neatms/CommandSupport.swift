@@ -1,4 +1,5 @@
 import ArgumentParser
+import FileSupport
 import Foundation
 import KerasFormat
 import NeuralNet
@@ -47,22 +48,13 @@ enum CommandSupport {
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    /// Writes `data` atomically: a temporary file in the target folder, then a rename.
+    /// Writes `data` atomically (`AtomicFile`: a temporary file in the target folder, then a rename).
+    /// - Throws: `CommandError` naming `path`.
     static func writeAtomically(_ data: Data, to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
         do {
-            try data.write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw CommandError(file: path, problem: "cannot move the written file into place: \(String(cString: strerror(errno)))")
-            }
-        } catch let error as CommandError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw CommandError(file: path, problem: "cannot write: \(error.localizedDescription)")
+            try AtomicFile.write(data, to: URL(fileURLWithPath: path))
+        } catch let error as FileWriteError {
+            throw CommandError(file: path, problem: error.problem)
         }
     }
 }

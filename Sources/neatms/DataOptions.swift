@@ -17,13 +17,21 @@ struct ExperimentOptions: ParsableArguments {
 
     /// Loads the table and pairs it with the raw files; notes raw files without peaks on stderr.
     func load() throws -> Experiment {
+        try Self.load(raw: raw, features: features, format: format).experiment
+    }
+
+    /// Loads `features` and pairs it with the mzML files in `raw`; notes (on stderr) and returns the raw
+    /// files without peaks. Shared with `predict`'s raw-data form, whose options are optional.
+    static func load(raw: String, features: String, format: FeatureTableFormat) throws
+        -> (experiment: Experiment, unused: [String])
+    {
         let rawURL = URL(fileURLWithPath: raw)
         let experiment = try Experiment(rawFolder: rawURL, table: URL(fileURLWithPath: features), format: format)
         let unused = Experiment.unusedRawFiles(rawFolder: rawURL, table: experiment.table)
         if !unused.isEmpty {
             Diagnostics.warning("raw files without peaks in \(features): \(unused.joined(separator: ", "))")
         }
-        return experiment
+        return (experiment, unused)
     }
 }
 

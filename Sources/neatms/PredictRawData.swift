@@ -21,17 +21,8 @@ struct RawPredictionOptions: ParsableArguments {
     @Option(help: "Raw-data form: the class the threshold applies to.")
     var label: String = "High_quality"
 
-    @Option(help: "Matrix width n (NeatMS's matrice_size).")
-    var matrixSize: Int = 120
-
-    @Option(help: "Margin on each side of the peak, as a multiple of its width.")
-    var margin: Double = 1
-
-    @Option(help: "Minimum number of scans with signal between RT start and RT end.")
-    var minScans: Int = 5
-
-    @Option(help: "Samples processed at once (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// The matrix options shared with `extract` and `dataset` (ArgumentParser validates them).
+    @OptionGroup var matrix: MatrixOptionGroup
 
     @Option(help: "Export only peaks with these labels, comma-separated (default: every label).")
     var exportClasses: String?
@@ -52,8 +43,6 @@ struct RawPredictionOptions: ParsableArguments {
     var annotations: String?
 
     var isRequested: Bool { raw != nil || features != nil || format != nil || threshold != nil }
-
-    var matrixOptions: MatrixOptions { MatrixOptions(size: matrixSize, margin: margin, minScans: minScans) }
 
     func exportOptions() throws -> ExportOptions {
         var properties: [ExportOptions.Property] = []
@@ -78,8 +67,6 @@ struct RawPredictionOptions: ParsableArguments {
         guard let threshold else { throw ValidationError("the raw-data form needs --threshold (0.22 for NeatMS's default model)") }
         guard threshold.isFinite else { throw ValidationError("--threshold must be a number") }
         guard output != nil else { throw ValidationError("the raw-data form needs -o RESULTS.csv") }
-        do { try matrixOptions.validate() } catch { throw ValidationError("\(error)") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard minGroupSize >= 0 else { throw ValidationError("--min-group-size must be >= 0") }
         _ = try exportOptions()
     }
@@ -93,14 +80,9 @@ extension PredictCommand {
             let threshold = options.threshold
         else { throw ValidationError("the raw-data form needs --raw, --features, --format and --threshold") }
         try Diagnostics.reportingErrors(paths: [model, raw, features, output]) {
-            let rawURL = URL(fileURLWithPath: raw)
-            let experiment = try Experiment(rawFolder: rawURL, table: URL(fileURLWithPath: features), format: format)
-            let unused = Experiment.unusedRawFiles(rawFolder: rawURL, table: experiment.table)
-            if !unused.isEmpty {
-                Diagnostics.warning("raw files without peaks in \(features): \(unused.joined(separator: ", "))")
-            }
+            let (experiment, unused) = try ExperimentOptions.load(raw: raw, features: features, format: format)
             let network = try Network(model: try CommandSupport.loadModel(model))
-            let size = options.matrixSize
+            let size = options.matrix.matrixSize
             guard network.inputShape == [2, size, 1] else {
                 throw CommandError(
                     file: model,
@@ -123,8 +105,8 @@ extension PredictCommand {
             let batchSize = self.batchSize
             let start = Date()
             let predictions = try experiment.predictPeaks(
-                classes: classes, threshold: threshold, label: options.label, options: options.matrixOptions,
-                concurrency: options.jobs,
+                classes: classes, threshold: threshold, label: options.label, options: options.matrix.options,
+                concurrency: options.matrix.jobs,
                 predict: { matrices in
                     let input = Tensor(shape: [matrices.count, 2, size, 1], scalars: matrices.values)
                     let output = try guarded.predict(input, batchSize: batchSize)

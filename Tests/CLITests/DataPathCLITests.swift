@@ -18,8 +18,7 @@ import Testing
     }
 
     func reference() throws -> DemoReference {
-        try JSONDecoder().decode(
-            DemoReference.self, from: Data(contentsOf: demo.appendingPathComponent("neatms_reference.json")))
+        try TestPaths.loadJSON(DemoReference.self, from: demo.appendingPathComponent("neatms_reference.json"))
     }
 
     var experiment: [String] {

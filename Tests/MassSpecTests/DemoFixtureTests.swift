@@ -23,8 +23,7 @@ import TestSupport
     }
 
     static func reference() throws -> Reference {
-        let data = try Data(contentsOf: TestPaths.fixture("demo/neatms_reference.json"))
-        return try JSONDecoder().decode(Reference.self, from: data)
+        try TestPaths.loadJSON(Reference.self, from: TestPaths.fixture("demo/neatms_reference.json"))
     }
 
     @Test(arguments: ["sample_1.mzML", "sample_2.mzML", "sample_3.mzML", "sample_4.mzML"])

@@ -50,9 +50,7 @@ struct ExpectedValues: Decodable {
 
     /// Loads the fixture. - Throws: when it is missing or malformed.
     static func load() throws -> ExpectedValues {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(ExpectedValues.self, from: Data(contentsOf: TestPaths.fixture("mzml/expected.json")))
+        try TestPaths.loadJSON(ExpectedValues.self, from: TestPaths.fixture("mzml/expected.json"), snakeCaseKeys: true)
     }
 
     /// The fixture, or nil when unreadable (the test `fixtureIsComplete` then fails).

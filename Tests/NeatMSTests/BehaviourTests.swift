@@ -66,7 +66,7 @@ struct Behaviour: Decodable {
     var export: [String: ExportCase]
 
     static func load() throws -> Behaviour {
-        try JSONDecoder().decode(Behaviour.self, from: Data(contentsOf: TestPaths.fixture("neatms/behaviour.json")))
+        try TestPaths.loadJSON(Behaviour.self, from: TestPaths.fixture("neatms/behaviour.json"))
     }
 }
 

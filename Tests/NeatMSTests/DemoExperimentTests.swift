@@ -40,8 +40,7 @@ import TestSupport
         struct Reference: Decodable {
             var labels: [String: [String: Int]]
         }
-        let counts = try JSONDecoder().decode(
-            Reference.self, from: Data(contentsOf: Self.demo.appendingPathComponent("neatms_reference.json")))
+        let counts = try TestPaths.loadJSON(Reference.self, from: Self.demo.appendingPathComponent("neatms_reference.json"))
         let run = try Experiment(
             rawFolder: Self.demo.appendingPathComponent("raw"),
             table: Self.demo.appendingPathComponent("tables/mzmine_aligned.csv"), format: .mzmine)

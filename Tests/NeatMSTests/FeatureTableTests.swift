@@ -13,8 +13,7 @@ import TestSupport
     /// Every string of `Fixtures/neatms/pandas_floats.json` (real table values where pandas 1.5.3 is not
     /// correctly rounded, others, and edge cases) converts to exactly pandas's bits.
     @Test func matchesPandasBitForBit() throws {
-        let fixture = try JSONDecoder().decode(
-            PandasFloats.self, from: Data(contentsOf: TestPaths.fixture("neatms/pandas_floats.json")))
+        let fixture = try TestPaths.loadJSON(PandasFloats.self, from: TestPaths.fixture("neatms/pandas_floats.json"))
         #expect(fixture.values.count > 500)
         var mismatches: [String] = []
         for pair in fixture.values {
@@ -179,8 +178,8 @@ import TestSupport
         arguments: ["aligned_features.csv", "unaligned_features"])
     func neatmsTestData(name: String) throws {
         let url = try #require(TestPaths.sharedData("neatms-test-data/\(name)"))
-        let expectedAll = try JSONDecoder().decode(
-            [String: Expected].self, from: Data(contentsOf: TestPaths.fixture("neatms/neatms_test_data.json")))
+        let expectedAll = try TestPaths.loadJSON(
+            [String: Expected].self, from: TestPaths.fixture("neatms/neatms_test_data.json"))
         let expected = try #require(expectedAll[name])
         let table = try FeatureTable.read(url, format: .mzmine)
         #expect(table.features.count == expected.features)

@@ -63,9 +63,8 @@ struct ReferenceMatrixTests {
         let run = try Experiment(
             rawFolder: base.appendingPathComponent("mzML"), table: base.appendingPathComponent(table), format: format)
         let reference = try reference("tidyms-nist")
-        let orders = try JSONDecoder().decode(
-            [String: [String: LayoutOrder]].self,
-            from: Data(contentsOf: TestPaths.fixture("neatms/layout_orders.json")))
+        let orders = try TestPaths.loadJSON(
+            [String: [String: LayoutOrder]].self, from: TestPaths.fixture("neatms/layout_orders.json"))
         let expectedOrders = try #require(orders[layout])
         for matrices in try run.allMatrices(loader: ScanCache.shared.load) {
             let expected = try #require(reference[matrices.sampleName])

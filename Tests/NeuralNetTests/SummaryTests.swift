@@ -1,47 +1,11 @@
+import TestSupport
 import Testing
 
 @testable import NeuralNet
 
-/// The expected block is copied from the NeatMS documentation's model summary
-/// (`../shared/seed/neural-network-training.md`, "nn_handler.get_model_summary()"), the independent
-/// reference for Keras 2's summary format.
-private let documentedNeatMSSummary = """
-        Model: "NeatMS_Model"
-        _________________________________________________________________
-        Layer (type)                 Output Shape              Param #
-        =================================================================
-        input_1 (InputLayer)         (None, 2, 120, 1)         0
-        _________________________________________________________________
-        conv2d_1 (Conv2D)            (None, 2, 120, 32)        832
-        _________________________________________________________________
-        max_pooling2d_1 (MaxPooling2 (None, 2, 60, 32)         0
-        _________________________________________________________________
-        conv2d_2 (Conv2D)            (None, 2, 60, 64)         18496
-        _________________________________________________________________
-        flatten_1 (Flatten)          (None, 7680)              0
-        _________________________________________________________________
-        dense_1 (Dense)              (None, 128)               983168
-        _________________________________________________________________
-        dropout_1 (Dropout)          (None, 128)               0
-        _________________________________________________________________
-        dense_prediction (Dense)     (None, 3)                 387
-        =================================================================
-        Total params: 1,002,883
-        Trainable params: 1,002,883
-        Non-trainable params: 0
-        _________________________________________________________________
-        """
-
-/// Compares line by line, ignoring trailing spaces (the documentation strips them).
-private func trimmedLines(_ text: String) -> [String] {
-    text.split(separator: "\n", omittingEmptySubsequences: false)
-        .map { String($0.reversed().drop(while: { $0 == " " }).reversed()) }
-        .filter { !$0.isEmpty }
-}
-
 @Test func neatmsSummaryEqualsTheDocumentedBlock() throws {
     let summary = try Architecture.neatms().summary()
-    #expect(trimmedLines(summary) == trimmedLines(documentedNeatMSSummary))
+    #expect(trimmedLines(summary) == trimmedLines(NeatMSDocumentation.modelSummary))
 }
 
 @Test func summaryRowsKeepKerasColumnPadding() throws {

@@ -32,6 +32,15 @@ public enum TestPaths {
         return url
     }
 
+    /// Decodes the JSON file at `url` (a fixture or a shared-data reference) as `T`; with
+    /// `snakeCaseKeys`, `snake_case` keys fill `camelCase` properties.
+    /// - Throws: when the file is missing or does not decode as `T`.
+    public static func loadJSON<T: Decodable>(_ type: T.Type, from url: URL, snakeCaseKeys: Bool = false) throws -> T {
+        let decoder = JSONDecoder()
+        if snakeCaseKeys { decoder.keyDecodingStrategy = .convertFromSnakeCase }
+        return try decoder.decode(type, from: Data(contentsOf: url))
+    }
+
     /// Where tests leave model files for the Python interop check in `.ci/run`
     /// (`NEATMSKIT_INTEROP_DIR`), or nil when unset.
     public static var interopOutputDirectory: URL? {

@@ -1,0 +1,74 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file that could not be written: `<path>: <problem>` on one line.
+public struct FileWriteError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The destination's path.
+    public var path: String
+    /// What went wrong, e.g. `the folder /x does not exist`.
+    public var problem: String
+
+    public init(path: String, problem: String) {
+        self.path = path
+        self.problem = problem
+    }
+
+    public var description: String { "\(path): \(problem)" }
+}
+
+/// The one way NeatMSKit writes files: into a temporary file in the destination's folder, then one
+/// `rename(2)` over the destination, so readers see either the old file or the complete new one.
+public enum AtomicFile {
+    /// Writes `url` atomically: checks that its folder exists, lets `body` fill a temporary file
+    /// `.<name>.<uuid>.tmp` beside it, then renames that over `url`. On any error the temporary file is
+    /// removed, `url` is untouched and the error is rethrown.
+    /// - Throws: `FileWriteError` when the folder is missing or the rename fails; whatever `body` throws.
+    public static func write(to url: URL, _ body: (URL) throws -> Void) throws {
+        let folder = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            throw FileWriteError(path: url.path, problem: "the folder \(folder.path) does not exist")
+        }
+        let temporary = temporaryURL(for: url)
+        do {
+            try body(temporary)
+            try moveIntoPlace(temporary, over: url)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    /// Writes `data` to `url` atomically (see `write(to:_:)`).
+    /// - Throws: `FileWriteError` for every failure, naming `url`.
+    public static func write(_ data: Data, to url: URL) throws {
+        try write(to: url) { temporary in
+            do {
+                try data.write(to: temporary)
+            } catch {
+                throw FileWriteError(path: url.path, problem: "cannot write: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// A fresh temporary path beside `url`, `.<name>.<uuid>.tmp`, for writers that fill the file over
+    /// several calls; finish with `moveIntoPlace(_:over:)`, or remove it on error.
+    public static func temporaryURL(for url: URL) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+    }
+
+    /// Replaces `destination` with `temporary` in one rename (both must be in the same folder).
+    /// - Throws: `FileWriteError` naming `destination` when the rename fails.
+    public static func moveIntoPlace(_ temporary: URL, over destination: URL) throws {
+        guard rename(temporary.path, destination.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw FileWriteError(path: destination.path, problem: "cannot move the written file into place: \(reason)")
+        }
+    }
+}
