@@ -40,6 +40,9 @@ let package = Package(
         .systemLibrary(
             name: "CZlibShim", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(
+            name: "CDeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]),
 
         // Atomic file writes (temporary file + rename), shared by every writer.
         .target(name: "FileSupport"),
@@ -55,8 +58,8 @@ let package = Package(
         .target(
             name: "KerasFormat",
             dependencies: ["HDF5", "NeuralNet", "Tensor", "FileSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        // mzML reading: streaming XML, base64, zlib, MS-Numpress.
-        .target(name: "MassSpec", dependencies: ["CXML2", "CZlibShim"]),
+        // mzML reading: streaming XML, base64, zlib (libdeflate for arrays, zlib for gzip), MS-Numpress.
+        .target(name: "MassSpec", dependencies: ["CXML2", "CZlibShim", "CDeflate"]),
         // The NeatMS data path: tables, peak matrices, batches, threshold, prediction, export.
         .target(name: "NeatMS", dependencies: ["MassSpec", "NeuralNet", "Tensor", "HDF5", "FileSupport"]),
         // The thin command-line tool.

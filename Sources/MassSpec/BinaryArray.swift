@@ -50,6 +50,7 @@ struct BinaryArrayEncoding: Equatable, Sendable {
 /// buffers across arrays so that a run decodes with few allocations.
 struct BinaryArrayDecoder {
     private let inflated = ScratchBuffer()
+    private let decompressor = DeflateDecompressor()
 
     /// A failure, with a one-line reason.
     struct Failure: Error {
@@ -80,7 +81,7 @@ struct BinaryArrayDecoder {
                 }
                 let inflatedCount: Int
                 do {
-                    inflatedCount = try Zlib.inflate(bytes, expectedSize: expected, into: inflated)
+                    inflatedCount = try Zlib.inflate(bytes, expectedSize: expected, into: inflated, using: decompressor)
                 } catch let error as Zlib.InflateError {
                     throw Failure(reason: error.reason)
                 }

@@ -1,3 +1,4 @@
+import CDeflate
 import CZlibShim
 import Foundation
 
@@ -21,7 +22,17 @@ final class ScratchBuffer {
     }
 }
 
-/// zlib (RFC 1950) inflation through the system zlib.
+/// A reusable libdeflate decompressor: whole-buffer zlib inflation when the inflated size is known, about
+/// 2–3× faster than streaming zlib (including the adler32 check). One per decoder; not shared between threads.
+final class DeflateDecompressor {
+    fileprivate let handle: OpaquePointer?
+
+    init() { handle = libdeflate_alloc_decompressor() }
+
+    deinit { if let handle { libdeflate_free_decompressor(handle) } }
+}
+
+/// zlib (RFC 1950) inflation: libdeflate when the inflated size is known, the system zlib otherwise.
 enum Zlib {
     /// A zlib stream that cannot be inflated.
     struct InflateError: Error {
@@ -33,22 +44,42 @@ enum Zlib {
     private static let maximumRatio = 1032
 
     /// Inflates the complete zlib stream in `input` into `output`; returns the number of bytes produced.
-    /// - Parameter expectedSize: the inflated size when known (binary arrays: length × element size), used
-    ///   to size the buffer; it grows when the stream is longer.
-    static func inflate(_ input: UnsafeBufferPointer<UInt8>, expectedSize: Int?, into output: ScratchBuffer) throws -> Int {
+    /// - Parameters:
+    ///   - expectedSize: the inflated size when known (binary arrays: length × element size). With a
+    ///     `decompressor`, the stream is inflated in one call into a buffer of that size; a longer or
+    ///     damaged stream is retried with streaming zlib, which grows the buffer and names the problem.
+    ///   - decompressor: the libdeflate decompressor to use when `expectedSize` is known.
+    static func inflate(
+        _ input: UnsafeBufferPointer<UInt8>, expectedSize: Int?, into output: ScratchBuffer,
+        using decompressor: DeflateDecompressor? = nil
+    ) throws -> Int {
         guard let base = input.baseAddress, !input.isEmpty else {
             throw InflateError(reason: "zlib: no compressed data")
         }
+        let bound = input.count.multipliedReportingOverflow(by: maximumRatio)
+        let limit = bound.overflow ? Int.max : bound.partialValue
+        if let expectedSize, let handle = decompressor?.handle, expectedSize <= limit {
+            output.reserve(expectedSize, keeping: 0)
+            var produced = 0
+            let result = libdeflate_zlib_decompress(
+                handle, base, input.count, output.bytes.baseAddress, expectedSize, &produced)
+            if result == LIBDEFLATE_SUCCESS { return produced }
+        }
+        let guess = min(expectedSize ?? input.count * 4, limit)
+        return try inflateStreaming(base, count: input.count, initialCapacity: guess, into: output)
+    }
+
+    /// Streaming inflation with the system zlib, growing `output` from `initialCapacity` as needed.
+    private static func inflateStreaming(
+        _ base: UnsafePointer<UInt8>, count: Int, initialCapacity: Int, into output: ScratchBuffer
+    ) throws -> Int {
         var stream = z_stream()
         var status = inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw InflateError(reason: "zlib: inflateInit failed (\(status))") }
         defer { inflateEnd(&stream) }
         stream.next_in = UnsafeMutablePointer(mutating: base)
-        stream.avail_in = uInt(clamping: input.count)
-
-        let bound = input.count.multipliedReportingOverflow(by: maximumRatio)
-        let guess = min(expectedSize ?? input.count * 4, bound.overflow ? Int.max : bound.partialValue)
-        output.reserve(guess + 1, keeping: 0)  // one spare byte: a full buffer means "maybe more"
+        stream.avail_in = uInt(clamping: count)
+        output.reserve(initialCapacity + 1, keeping: 0)  // one spare byte: a full buffer means "maybe more"
         var produced = 0
         repeat {
             if produced == output.bytes.count { output.reserve(2 * produced, keeping: produced) }
