@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KerasFormat
+import NeuralNet
 
 /// `neatms convert IN OUT`: between Keras model-file formats.
 struct ConvertCommand: ParsableCommand {
@@ -14,6 +15,12 @@ struct ConvertCommand: ParsableCommand {
             --style keras2 (default) writes what tf-keras 2.x writes (loads in tf-keras and Keras 3); \
             keras22 writes the Keras 2.2-era layout of NeatMS's bundled model (Keras 3 loads it only with \
             compile=False). IN is never overwritten; an existing OUT is replaced only with --force.
+
+            A weights-only IN (Keras 2 `save_weights` .h5 or Keras 3 .weights.h5) needs --architecture \
+            MODEL, any model file: its weights are replaced by IN's with Keras's rules, matching layers by \
+            order (default) or by name (--by-name); weightless layers are skipped; a count or shape mismatch \
+            is an error naming the layer and both shapes, or, with --skip-mismatch, a warning on stderr \
+            and that layer keeps MODEL's weights.
             """)
 
     enum Target: String, ExpressibleByArgument, CaseIterable {
@@ -43,14 +50,26 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Leave out the optimizer state (e.g. Adam's moments); the training config is kept, so training the file starts a fresh optimizer.")
     var dropOptimizerState = false
 
+    @Option(help: "For a weights-only IN: the model file whose architecture (and compile settings) receive IN's weights.")
+    var architecture: String?
+
+    @Flag(help: "With --architecture: match layers by name instead of by order.")
+    var byName = false
+
+    @Flag(help: "With --architecture: skip layers whose weight count or shapes differ (a warning each) instead of failing.")
+    var skipMismatch = false
+
     func validate() throws {
+        if architecture == nil, byName || skipMismatch {
+            throw ValidationError("--by-name and --skip-mismatch apply only with --architecture")
+        }
         if style != nil, (to ?? (output.lowercased().hasSuffix(".keras") ? .keras : .h5)) != .h5 {
             throw ValidationError("--style applies only to full-model .h5 output (--to h5)")
         }
     }
 
     func run() throws {
-        try Diagnostics.reportingErrors(paths: [input, output]) {
+        try Diagnostics.reportingErrors(paths: [input, output] + (architecture.map { [$0] } ?? [])) {
             let inURL = URL(fileURLWithPath: input)
             let outURL = URL(fileURLWithPath: output)
             if sameFile(inURL, outURL) {
@@ -59,9 +78,23 @@ struct ConvertCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: outURL.path), !force {
                 throw KerasFormatError("already exists (use --force to replace it)", file: output)
             }
-            let loaded = try KerasModelFile.load(inURL)
-            for warning in loaded.warnings { Diagnostics.warning("\(input): \(warning)") }
-            var model = loaded.model
+            var model: Model
+            let source: String
+            if let architecture {
+                let base = try KerasModelFile.load(URL(fileURLWithPath: architecture))
+                for warning in base.warnings { Diagnostics.warning("\(architecture): \(warning)") }
+                let loaded = try KerasWeightsFile.load(
+                    inURL, into: base.model, matching: byName ? .byName : .byOrder, skipMismatch: skipMismatch)
+                for warning in loaded.warnings { Diagnostics.warning("\(input): \(warning)") }
+                model = loaded.model
+                model.optimizerState = nil  // the moments belonged to the old weights
+                source = "weights into the architecture of \(architecture)"
+            } else {
+                let loaded = try KerasModelFile.load(inURL)
+                for warning in loaded.warnings { Diagnostics.warning("\(input): \(warning)") }
+                model = loaded.model
+                source = "\(loaded.format)"
+            }
             if dropOptimizerState { model.optimizerState = nil }
             let format: KerasOutputFormat
             switch to {
@@ -73,7 +106,7 @@ struct ConvertCommand: ParsableCommand {
                 format = outURL.lastPathComponent.lowercased().hasSuffix(".weights.h5") ? .keras3WeightsH5 : .keras2WeightsH5
             }
             try KerasModelFile.write(model, to: outURL, format: format)
-            printResult("wrote \(output) (\(describe(format))) from \(input) (\(loaded.format))\n")
+            printResult("wrote \(output) (\(describe(format))) from \(input) (\(source))\n")
         }
     }
 
