@@ -25,7 +25,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
-        .package(url: "https://github.com/swift-extras/swift-extras-base64", from: "1.2.0"),
     ],
     targets: [
         // C shims: system libraries found through pkg-config.
@@ -60,9 +59,7 @@ let package = Package(
             name: "KerasFormat",
             dependencies: ["HDF5", "NeuralNet", "Tensor", "FileSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // mzML reading: streaming XML, base64, zlib (libdeflate for arrays, zlib for gzip), MS-Numpress.
-        .target(
-            name: "MassSpec",
-            dependencies: ["CXML2", "CZlibShim", "CDeflate", .product(name: "ExtrasBase64", package: "swift-extras-base64")]),
+        .target(name: "MassSpec", dependencies: ["CXML2", "CZlibShim", "CDeflate"]),
         // The NeatMS data path: tables, peak matrices, batches, threshold, prediction, export.
         .target(name: "NeatMS", dependencies: ["MassSpec", "NeuralNet", "Tensor", "HDF5", "FileSupport"]),
         // The thin command-line tool.

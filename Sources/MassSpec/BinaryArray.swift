@@ -1,4 +1,3 @@
-import ExtrasBase64
 import Foundation
 
 /// How one `<binaryDataArray>` is encoded, from its cvParams.
@@ -50,7 +49,6 @@ struct BinaryArrayEncoding: Equatable, Sendable {
 /// Decodes base64 → zlib → (Numpress | little-endian numbers) into `[Double]`, reusing its scratch
 /// buffers across arrays so that a run decodes with few allocations.
 struct BinaryArrayDecoder {
-    private let base64Decoded = ScratchBuffer()
     private let inflated = ScratchBuffer()
     private let decompressor = DeflateDecompressor()
 
@@ -69,12 +67,12 @@ struct BinaryArrayDecoder {
             throw Failure(reason: "unsupported compression \(unsupported)")
         }
         if count == 0 && text.allSatisfy(Self.isBase64Whitespace) { return }
-        guard let decodedCount = decodeBase64(text) else {
+        guard let decoded = Self.decodeBase64(text) else {
             throw Failure(reason: "invalid base64 text (\(text.count) characters)")
         }
         let start = output.count
-        do {
-            let bytes = UnsafeBufferPointer(rebasing: base64Decoded.bytes.bindMemory(to: UInt8.self)[..<decodedCount])
+        try decoded.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
             if encoding.zlib {
                 var expected: Int?
                 if encoding.numpress == nil, let size = encoding.valueType?.byteCount {
@@ -157,19 +155,11 @@ struct BinaryArrayDecoder {
         byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 
-    /// Decodes base64 `text` into `base64Decoded` and returns the number of bytes, nil when the text is
-    /// not base64. Strict (swift-extras-base64); the line breaks and spaces some writers insert are
-    /// removed on a second try.
-    private func decodeBase64(_ text: [UInt8]) -> Int? {
-        if let count = decodeStrictBase64(text) { return count }
-        let compact = text.filter { !Self.isBase64Whitespace($0) }
+    /// Strict base64 (Foundation); line breaks and spaces some writers insert are removed first.
+    private static func decodeBase64(_ text: [UInt8]) -> Data? {
+        if let data = Data(base64Encoded: Data(text)) { return data }
+        let compact = text.filter { !isBase64Whitespace($0) }
         guard compact.count != text.count else { return nil }
-        return decodeStrictBase64(compact)
-    }
-
-    private func decodeStrictBase64(_ text: [UInt8]) -> Int? {
-        base64Decoded.reserve(Base64.decodedLength(bytesCount: text.count), keeping: 0)
-        var output = base64Decoded.bytes.bindMemory(to: UInt8.self).mutableSpan
-        return try? Base64.decode(bytes: text.span, into: &output)
+        return Data(base64Encoded: Data(compact))
     }
 }
