@@ -36,7 +36,8 @@ public struct MzMLReader: Sendable {
         while let header = try parser.nextSpectrum(mz: &mz, intensity: &intensity) {
             try body(Spectrum(
                 index: header.index, id: header.id, scanNumber: header.scanNumber, msLevel: header.msLevel,
-                retentionTimeMinutes: header.retentionTimeMinutes, mz: mz, intensity: intensity))
+                retentionTimeMinutes: header.retentionTimeMinutes, mz: mz, intensity: intensity,
+                isProfile: header.isProfile))
             mz = []
             intensity = []
         }

@@ -7,6 +7,7 @@ struct SpectrumHeader {
     var scanNumber: Int?
     var msLevel: Int
     var retentionTimeMinutes: Double
+    var isProfile: Bool
 }
 
 /// One cvParam, as far as the reader needs it.
@@ -43,6 +44,8 @@ private struct SpectrumState {
     var defaultArrayLength: Int?
     var msLevel: Int?
     var isMS1Term = false
+    /// A "profile spectrum" cvParam (MS:1000128) written inside the spectrum (see `Spectrum.isProfile`).
+    var isProfile = false
     var scanStartTime: CVParam?
     var mzArray: (encoding: BinaryArrayEncoding, length: Int?)?
     var intensityArray: (encoding: BinaryArrayEncoding, length: Int?)?
@@ -188,7 +191,9 @@ final class MzMLStreamParser: XMLEventHandler {
             return
         }
         if named(name, "cvParam") {
-            apply(CVParam(attributes))
+            let param = CVParam(attributes)
+            if param.accession == "MS:1000128" { spectrum?.isProfile = true }
+            apply(param)
         } else if named(name, "referenceableParamGroupRef") {
             for param in paramGroups[attributes.value("ref") ?? ""] ?? [] { apply(param) }
         } else if named(name, "precursorList") || named(name, "productList") {
@@ -313,7 +318,7 @@ final class MzMLStreamParser: XMLEventHandler {
         }
         return SpectrumHeader(
             index: state.index, id: state.id, scanNumber: Spectrum.scanNumber(fromID: state.id), msLevel: level,
-            retentionTimeMinutes: rt)
+            retentionTimeMinutes: rt, isProfile: state.isProfile)
     }
 
     /// The scan start time in minutes; the unit by name or, failing that, by UO accession.

@@ -15,10 +15,14 @@ public struct Spectrum: Sendable, Equatable {
     public var mz: [Double]
     /// Intensities, one per m/z value.
     public var intensity: [Double]
+    /// True when the spectrum itself carries the "profile spectrum" term (MS:1000128) — the test pymzml, and
+    /// so NeatMS, uses to decide whether to centroid it (a term reached only through a
+    /// `referenceableParamGroupRef` does not count there, and does not here).
+    public var isProfile: Bool
 
     public init(
         index: Int, id: String, scanNumber: Int?, msLevel: Int, retentionTimeMinutes: Double,
-        mz: [Double], intensity: [Double]
+        mz: [Double], intensity: [Double], isProfile: Bool = false
     ) {
         self.index = index
         self.id = id
@@ -27,5 +31,6 @@ public struct Spectrum: Sendable, Equatable {
         self.retentionTimeMinutes = retentionTimeMinutes
         self.mz = mz
         self.intensity = intensity
+        self.isProfile = isProfile
     }
 }
