@@ -53,9 +53,38 @@ public struct MzMLReader: Sendable {
     /// Every MS1 spectrum as a compact column store, decoded straight into its flat arrays.
     /// - Throws: `MzMLError`, including `.noSpectraOfLevel` when the file has no MS1 spectrum.
     public func readMS1Run() throws -> MS1Run {
+        try readMS1Run(keeping: nil)
+    }
+
+    /// Every MS1 spectrum as a compact column store, keeping only the points whose m/z lies in `ranges`
+    /// (all points when nil).
+    ///
+    /// Every MS1 spectrum is still recorded (time, scan number, index, id, offsets), with the points it
+    /// keeps, in file order. Each spectrum's arrays are decoded and checked in full into buffers reused
+    /// from spectrum to spectrum, and only the selected pairs are appended to the run: when the ranges are
+    /// the windows of the peaks one will extract, the run holds only the points that can matter, never the
+    /// decoded arrays of all spectra.
+    /// - Throws: `MzMLError`, including `.noSpectraOfLevel` when the file has no MS1 spectrum.
+    public func readMS1Run(keeping ranges: MZRanges?) throws -> MS1Run {
         let parser = try MzMLStreamParser(url: url, msLevel: 1)
         var run = MS1Run(path: url.path)
-        while let header = try parser.nextSpectrum(mz: &run.mz, intensity: &run.intensity) {
+        var mz: [Double] = []
+        var intensity: [Double] = []
+        while true {
+            let header: SpectrumHeader?
+            if let ranges {
+                mz.removeAll(keepingCapacity: true)
+                intensity.removeAll(keepingCapacity: true)
+                header = try parser.nextSpectrum(mz: &mz, intensity: &intensity)
+                mz.withUnsafeBufferPointer { mz in
+                    intensity.withUnsafeBufferPointer { intensity in
+                        ranges.select(mz: mz, intensity: intensity, into: &run.mz, &run.intensity)
+                    }
+                }
+            } else {
+                header = try parser.nextSpectrum(mz: &run.mz, intensity: &run.intensity)
+            }
+            guard let header else { break }
             run.rt.append(header.retentionTimeMinutes)
             run.scanNumbers.append(header.scanNumber ?? header.index)
             run.spectrumIndices.append(header.index)

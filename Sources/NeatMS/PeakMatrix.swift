@@ -99,7 +99,8 @@ public enum PeakMatrixBuilder {
         rt.removeAll(keepingCapacity: true)
         intensity.removeAll(keepingCapacity: true)
         let (lo, hi) = marginWindow(window, margin: margin)
-        guard lo <= hi else { return }
+        // No m/z satisfies mz_min <= m/z <= mz_max when mz_min > mz_max or either bound is NaN.
+        guard lo <= hi, window.mzMin <= window.mzMax else { return }
         var scan = scans.firstScan(atOrAfter: lo)
         while scan < scans.count, scans.rt[scan] <= hi {
             var p = scans.firstPoint(inScan: scan, atOrAbove: window.mzMin)
