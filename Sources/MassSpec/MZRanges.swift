@@ -52,30 +52,81 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Appends the points of `mz` / `intensity` (same length) that lie inside the intervals to `keptMZ` /
-    /// `keptIntensity`, in their original order. Ascending m/z (the usual spectrum) is handled in one walk
-    /// that moves forward through the intervals; a point below its predecessor restarts the interval search.
+    /// `keptIntensity`, in their original order.
+    ///
+    /// Ascending m/z (the usual spectrum) is merged with the intervals: a galloping search skips to each
+    /// interval's first point and its points are copied as one block. Other spectra (unsorted, or with
+    /// NaN) are walked point by point.
     func select(
         mz: UnsafeBufferPointer<Double>, intensity: UnsafeBufferPointer<Double>,
         into keptMZ: inout [Double], _ keptIntensity: inout [Double]
     ) {
         let count = min(mz.count, intensity.count)
         guard count > 0, !intervals.isEmpty else { return }
-        intervals.withUnsafeBufferPointer { ranges in
-            var k = 0
-            var previous = -Double.infinity
-            for p in 0 ..< count {
-                let value = mz[p]
-                if value < previous {
-                    k = firstInterval(endingAtOrAbove: value, from: 0)
-                } else if k < ranges.count, ranges[k].upperBound < value {
-                    k = firstInterval(endingAtOrAbove: value, from: k + 1)
-                }
-                if !value.isNaN { previous = value }
-                if k < ranges.count, ranges[k].lowerBound <= value {
-                    keptMZ.append(value)
-                    keptIntensity.append(intensity[p])
+        func keep(_ range: Range<Int>) {
+            guard !range.isEmpty else { return }
+            keptMZ.append(contentsOf: UnsafeBufferPointer(rebasing: mz[range]))
+            keptIntensity.append(contentsOf: UnsafeBufferPointer(rebasing: intensity[range]))
+        }
+        if Self.isAscending(mz, count: count) {
+            intervals.withUnsafeBufferPointer { intervals in
+                var p = 0
+                for interval in intervals {
+                    // Gallop to the first point >= the lower bound, then take the points up to the upper one.
+                    var step = 1
+                    var low = p, high = p
+                    while high < count, mz[high] < interval.lowerBound {
+                        low = high + 1
+                        high = min(high + step, count)
+                        step &*= 2
+                    }
+                    while low < high {
+                        let mid = (low + high) / 2
+                        if mz[mid] < interval.lowerBound { low = mid + 1 } else { high = mid }
+                    }
+                    var end = low
+                    while end < count, mz[end] <= interval.upperBound { end += 1 }
+                    keep(low ..< end)
+                    p = end
+                    if p == count { break }
                 }
             }
+            return
         }
+        var k = 0
+        var previous = -Double.infinity
+        var blockStart = 0, blockEnd = 0
+        for p in 0 ..< count {
+            let value = mz[p]
+            if value < previous {
+                k = firstInterval(endingAtOrAbove: value, from: 0)
+            } else if k < intervals.count, intervals[k].upperBound < value {
+                k = firstInterval(endingAtOrAbove: value, from: k + 1)
+            }
+            if !value.isNaN { previous = value }
+            if k < intervals.count, intervals[k].lowerBound <= value {
+                if blockEnd != p {
+                    keep(blockStart ..< blockEnd)
+                    blockStart = p
+                }
+                blockEnd = p + 1
+            }
+        }
+        keep(blockStart ..< blockEnd)
+    }
+
+    /// Whether the first `count` values ascend (non-strictly) without NaN.
+    private static func isAscending(_ values: UnsafeBufferPointer<Double>, count: Int) -> Bool {
+        if values[0].isNaN { return false }
+        var unordered: UInt8 = 0
+        var p = 1
+        // Branch-free blocks, so the check costs little more than reading the values.
+        while p < count {
+            let blockEnd = min(p + 256, count)
+            for q in p ..< blockEnd { unordered |= values[q - 1] <= values[q] ? 0 : 1 }
+            if unordered != 0 { return false }
+            p = blockEnd
+        }
+        return true
     }
 }

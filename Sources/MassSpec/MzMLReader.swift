@@ -31,14 +31,11 @@ public struct MzMLReader: Sendable {
     ///   a corrupt array or invalid spectrum (naming the spectrum); or whatever `body` throws.
     public func forEachSpectrum(msLevel: Int? = 1, _ body: (Spectrum) throws -> Void) throws {
         let parser = try MzMLStreamParser(url: url, msLevel: msLevel)
-        var mz: [Double] = []
-        var intensity: [Double] = []
-        while let header = try parser.nextSpectrum(mz: &mz, intensity: &intensity) {
+        while let header = try parser.nextSpectrum() {
             try body(Spectrum(
                 index: header.index, id: header.id, scanNumber: header.scanNumber, msLevel: header.msLevel,
-                retentionTimeMinutes: header.retentionTimeMinutes, mz: mz, intensity: intensity))
-            mz = []
-            intensity = []
+                retentionTimeMinutes: header.retentionTimeMinutes, mz: Array(parser.mz),
+                intensity: Array(parser.intensity)))
         }
     }
 
@@ -50,7 +47,8 @@ public struct MzMLReader: Sendable {
         return spectra
     }
 
-    /// Every MS1 spectrum as a compact column store, decoded straight into its flat arrays.
+    /// Every MS1 spectrum as a compact column store: each spectrum's arrays are decoded into reused buffers
+    /// and appended to the run's flat arrays.
     /// - Throws: `MzMLError`, including `.noSpectraOfLevel` when the file has no MS1 spectrum.
     public func readMS1Run() throws -> MS1Run {
         try readMS1Run(keeping: nil)
@@ -68,23 +66,13 @@ public struct MzMLReader: Sendable {
     public func readMS1Run(keeping ranges: MZRanges?) throws -> MS1Run {
         let parser = try MzMLStreamParser(url: url, msLevel: 1)
         var run = MS1Run(path: url.path)
-        var mz: [Double] = []
-        var intensity: [Double] = []
-        while true {
-            let header: SpectrumHeader?
+        while let header = try parser.nextSpectrum() {
             if let ranges {
-                mz.removeAll(keepingCapacity: true)
-                intensity.removeAll(keepingCapacity: true)
-                header = try parser.nextSpectrum(mz: &mz, intensity: &intensity)
-                mz.withUnsafeBufferPointer { mz in
-                    intensity.withUnsafeBufferPointer { intensity in
-                        ranges.select(mz: mz, intensity: intensity, into: &run.mz, &run.intensity)
-                    }
-                }
+                ranges.select(mz: parser.mz, intensity: parser.intensity, into: &run.mz, &run.intensity)
             } else {
-                header = try parser.nextSpectrum(mz: &run.mz, intensity: &run.intensity)
+                run.mz.append(contentsOf: parser.mz)
+                run.intensity.append(contentsOf: parser.intensity)
             }
-            guard let header else { break }
             run.rt.append(header.retentionTimeMinutes)
             run.scanNumbers.append(header.scanNumber ?? header.index)
             run.spectrumIndices.append(header.index)
@@ -108,16 +96,19 @@ extension Spectrum {
     /// number. Nil when none of these is present.
     public static func scanNumber(fromID id: String) -> Int? {
         if let number = Int(id) { return number }
-        var found: [Substring: Int] = [:]
+        // The last number given for each key.
+        var scan: Int?, scanID: Int?, spectrum: Int?, index: Int?
         for token in id.split(separator: " ") {
-            guard let equals = token.firstIndex(of: "=") else { continue }
-            if let number = Int(token[token.index(after: equals)...]) {
-                found[token[..<equals]] = number
+            guard let equals = token.firstIndex(of: "="), let number = Int(token[token.index(after: equals)...])
+            else { continue }
+            switch token[..<equals] {
+            case "scan": scan = number
+            case "scanId": scanID = number
+            case "spectrum": spectrum = number
+            case "index": index = number
+            default: break
             }
         }
-        for key in ["scan", "scanId", "spectrum", "index"] as [Substring] {
-            if let number = found[key] { return number }
-        }
-        return nil
+        return scan ?? scanID ?? spectrum ?? index
     }
 }

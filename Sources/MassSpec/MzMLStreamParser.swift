@@ -9,31 +9,71 @@ struct SpectrumHeader {
     var retentionTimeMinutes: Double
 }
 
-/// One cvParam, as far as the reader needs it.
+/// One cvParam, as far as the reader needs it: the accession as a number, and only the strings the
+/// reader uses (the value and unit of the MS level and scan start time, the name of an unsupported
+/// compression), so that the many other cvParams of a file cost no string at all.
 private struct CVParam {
-    var accession: String
-    var name: String
-    var value: String
-    var unitAccession: String
-    var unitName: String
+    /// The number of a PSI-MS accession, `MS:` and seven digits (`MS:1000511` → 1000511); nil for any
+    /// other accession.
+    var msTerm: Int?
+    var name = ""
+    var value = ""
+    var unitAccession = ""
+    var unitName = ""
 
     init(_ attributes: XMLAttributes) {
-        (accession, name, value, unitAccession, unitName) = ("", "", "", "", "")
+        var name: UnsafeBufferPointer<UInt8>?
+        var value: UnsafeBufferPointer<UInt8>?
+        var unitAccession: UnsafeBufferPointer<UInt8>?
+        var unitName: UnsafeBufferPointer<UInt8>?
         attributes.forEach { attribute, text in
-            let string = { String(decoding: text, as: UTF8.self) }
             if strcmp(attribute, "accession") == 0 {
-                accession = string()
+                msTerm = Self.msTerm(text)
             } else if strcmp(attribute, "value") == 0 {
-                value = string()
+                value = text
             } else if strcmp(attribute, "name") == 0 {
-                name = string()
+                name = text
             } else if strcmp(attribute, "unitAccession") == 0 {
-                unitAccession = string()
+                unitAccession = text
             } else if strcmp(attribute, "unitName") == 0 {
-                unitName = string()
+                unitName = text
             }
         }
+        let string = { (text: UnsafeBufferPointer<UInt8>?) in text.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+        switch msTerm {
+        case SpectrumState.msLevelTerm:
+            self.value = string(value)
+        case SpectrumState.scanStartTimeTerm:
+            self.value = string(value)
+            self.unitAccession = string(unitAccession)
+            self.unitName = string(unitName)
+        case let term? where BinaryArrayEncoding.unsupportedCompressionTerms.contains(term):
+            self.name = string(name)
+        default: break
+        }
     }
+
+    /// 1000511 for the bytes `MS:1000511`; nil unless they are `MS:` and exactly seven digits.
+    private static func msTerm(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard text.count == 10, text[0] == UInt8(ascii: "M"), text[1] == UInt8(ascii: "S"), text[2] == UInt8(ascii: ":")
+        else { return nil }
+        var number = 0
+        for byte in text[3...] {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            number = number * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return number
+    }
+}
+
+/// `text` without leading and trailing `CharacterSet.whitespaces` (ASCII text is trimmed without Foundation).
+private func trimmingWhitespace(_ text: String) -> Substring {
+    let utf8 = text.utf8
+    guard utf8.allSatisfy({ $0 < 0x80 }) else { return Substring(text.trimmingCharacters(in: .whitespaces)) }
+    let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+    guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) })
+    else { return "" }
+    return text[first ... last]
 }
 
 /// What is collected inside one `<spectrum>` before deciding and decoding.
@@ -52,11 +92,14 @@ private struct SpectrumState {
 
     var level: Int? { msLevel ?? (isMS1Term ? 1 : nil) }
 
+    /// "ms level", "MS1 spectrum", "scan start time".
+    static let msLevelTerm = 1000511, ms1SpectrumTerm = 1000579, scanStartTimeTerm = 1000016
+
     mutating func apply(_ param: CVParam) {
-        switch param.accession {
-        case "MS:1000511": msLevel = Int(param.value.trimmingCharacters(in: .whitespaces))
-        case "MS:1000579": isMS1Term = true
-        case "MS:1000016": if scanStartTime == nil { scanStartTime = param }
+        switch param.msTerm {
+        case Self.msLevelTerm: msLevel = Int(trimmingWhitespace(param.value))
+        case Self.ms1SpectrumTerm: isMS1Term = true
+        case Self.scanStartTimeTerm: if scanStartTime == nil { scanStartTime = param }
         default: break
         }
     }
@@ -70,6 +113,8 @@ final class MzMLStreamParser: XMLEventHandler {
     private let wantedLevel: Int?
     private var xml: XMLPushParser?
     private var decoder = BinaryArrayDecoder()
+    private let decodedMZ = DecodedValues()
+    private let decodedIntensity = DecodedValues()
 
     // Document-level state.
     private var started = false
@@ -115,10 +160,15 @@ final class MzMLStreamParser: XMLEventHandler {
         self.xml = xml
     }
 
-    /// Reads up to the next spectrum of the wanted level, appends its m/z and intensity values to the
-    /// given arrays and returns its metadata; nil at the end of the file.
+    /// The m/z values of the spectrum `nextSpectrum` returned last; valid until the next call.
+    var mz: UnsafeBufferPointer<Double> { decodedMZ.values }
+    /// Its intensities (as many as m/z values); valid until the next call.
+    var intensity: UnsafeBufferPointer<Double> { decodedIntensity.values }
+
+    /// Reads up to the next spectrum of the wanted level, decodes its arrays (then in `mz` and
+    /// `intensity`) and returns its metadata; nil at the end of the file.
     /// - Throws: `MzMLError`; at the end, `.chromatogramsOnly` / `.noSpectraOfLevel` when nothing matched.
-    func nextSpectrum(mz: inout [Double], intensity: inout [Double]) throws -> SpectrumHeader? {
+    func nextSpectrum() throws -> SpectrumHeader? {
         while completedHead == completed.count {
             completed.removeAll(keepingCapacity: true)
             completedHead = 0
@@ -144,7 +194,7 @@ final class MzMLStreamParser: XMLEventHandler {
             spareBuffers.append(state.intensityText)
         }
         matchedCount += 1
-        return try finishSpectrum(&state, mz: &mz, intensity: &intensity)
+        return try finishSpectrum(&state)
     }
 
     /// At the end of the document: an error when nothing of the wanted level was found.
@@ -227,7 +277,7 @@ final class MzMLStreamParser: XMLEventHandler {
     /// A cvParam inside a spectrum: about the array being read, or about the spectrum.
     private func apply(_ param: CVParam) {
         if array != nil {
-            array?.encoding.apply(accession: param.accession, name: param.name)
+            if let term = param.msTerm { array?.encoding.apply(term: term, name: param.name) }
         } else {
             spectrum?.apply(param)
         }
@@ -279,7 +329,7 @@ final class MzMLStreamParser: XMLEventHandler {
     // MARK: - Decoding a completed spectrum
 
     /// Decides on, validates and decodes a completely read spectrum.
-    private func finishSpectrum(_ state: inout SpectrumState, mz: inout [Double], intensity: inout [Double]) throws -> SpectrumHeader? {
+    private func finishSpectrum(_ state: inout SpectrumState) throws -> SpectrumHeader? {
         guard let level = state.level else {
             // Unknown level: never the wanted one unless all levels were asked for.
             if wantedLevel != nil { return nil }
@@ -299,16 +349,16 @@ final class MzMLStreamParser: XMLEventHandler {
         guard mzCount == intensityCount else {
             throw spectrumError(.invalidSpectrum, state, "m/z array length \(mzCount) differs from intensity array length \(intensityCount)")
         }
-        let mzStart = mz.count
         do {
-            try decoder.decode(base64: state.mzText, encoding: mzArray.encoding, count: mzCount, into: &mz)
+            try decoder.decode(base64: state.mzText, encoding: mzArray.encoding, count: mzCount, into: decodedMZ)
         } catch let failure as BinaryArrayDecoder.Failure {
             throw spectrumError(.corruptArray, state, "m/z array: \(failure.reason)")
         }
         do {
-            try decoder.decode(base64: state.intensityText, encoding: intensityArray.encoding, count: intensityCount, into: &intensity)
+            try decoder.decode(
+                base64: state.intensityText, encoding: intensityArray.encoding, count: intensityCount,
+                into: decodedIntensity)
         } catch let failure as BinaryArrayDecoder.Failure {
-            mz.removeSubrange(mzStart...)
             throw spectrumError(.corruptArray, state, "intensity array: \(failure.reason)")
         }
         return SpectrumHeader(
@@ -321,7 +371,7 @@ final class MzMLStreamParser: XMLEventHandler {
         guard let param = state.scanStartTime else {
             throw spectrumError(.invalidSpectrum, state, "no scan start time (MS:1000016)")
         }
-        guard let value = Double(param.value.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+        guard let value = Double(trimmingWhitespace(param.value)), value.isFinite else {
             throw spectrumError(.invalidSpectrum, state, "scan start time \"\(param.value)\" is not a number")
         }
         switch (param.unitAccession, param.unitName.lowercased()) {
