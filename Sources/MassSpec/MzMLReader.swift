@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reads spectra from an mzML file (plain or indexedmzML, optionally gzip-compressed as `.mzML.gz`),
-/// streaming: libxml2's SAX2 push parser is fed 64 KiB at a time through zlib's `gzread`, so neither the
+/// streaming: libxml2's SAX2 push parser is fed 128 KiB at a time through zlib's `gzread`, so neither the
 /// file's text nor more than one spectrum's arrays are held in memory at once.
 ///
 /// Supported: binary arrays uncompressed or zlib, 32-/64-bit floats (and integers), MS-Numpress linear,

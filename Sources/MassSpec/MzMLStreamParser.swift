@@ -16,39 +16,52 @@ private struct CVParam {
     /// The number of a PSI-MS accession, `MS:` and seven digits (`MS:1000511` → 1000511); nil for any
     /// other accession.
     var msTerm: Int?
-    var name = ""
-    var value = ""
-    var unitAccession = ""
-    var unitName = ""
+    /// The strings, kept only for the terms that use them (a reference: copying a cvParam is cheap).
+    private var text: Text?
+
+    private final class Text {
+        let name: String, value: String, unitAccession: String, unitName: String
+
+        init(name: String, value: String, unitAccession: String, unitName: String) {
+            (self.name, self.value, self.unitAccession, self.unitName) = (name, value, unitAccession, unitName)
+        }
+    }
+
+    var name: String { text?.name ?? "" }
+    var value: String { text?.value ?? "" }
+    var unitAccession: String { text?.unitAccession ?? "" }
+    var unitName: String { text?.unitName ?? "" }
 
     init(_ attributes: XMLAttributes) {
         var name: UnsafeBufferPointer<UInt8>?
         var value: UnsafeBufferPointer<UInt8>?
         var unitAccession: UnsafeBufferPointer<UInt8>?
         var unitName: UnsafeBufferPointer<UInt8>?
+        var term: Int?
         attributes.forEach { attribute, text in
-            if strcmp(attribute, "accession") == 0 {
-                msTerm = Self.msTerm(text)
-            } else if strcmp(attribute, "value") == 0 {
-                value = text
-            } else if strcmp(attribute, "name") == 0 {
-                name = text
-            } else if strcmp(attribute, "unitAccession") == 0 {
-                unitAccession = text
-            } else if strcmp(attribute, "unitName") == 0 {
-                unitName = text
+            // Dispatch on the first letter: one string comparison per attribute.
+            switch UInt8(bitPattern: attribute[0]) {
+            case UInt8(ascii: "a"): if strcmp(attribute, "accession") == 0 { term = Self.msTerm(text) }
+            case UInt8(ascii: "v"): if strcmp(attribute, "value") == 0 { value = text }
+            case UInt8(ascii: "n"): if strcmp(attribute, "name") == 0 { name = text }
+            case UInt8(ascii: "u"):
+                if strcmp(attribute, "unitAccession") == 0 {
+                    unitAccession = text
+                } else if strcmp(attribute, "unitName") == 0 {
+                    unitName = text
+                }
+            default: break
             }
         }
+        msTerm = term
         let string = { (text: UnsafeBufferPointer<UInt8>?) in text.map { String(decoding: $0, as: UTF8.self) } ?? "" }
-        switch msTerm {
+        switch term {
         case SpectrumState.msLevelTerm:
-            self.value = string(value)
+            self.text = Text(name: "", value: string(value), unitAccession: "", unitName: "")
         case SpectrumState.scanStartTimeTerm:
-            self.value = string(value)
-            self.unitAccession = string(unitAccession)
-            self.unitName = string(unitName)
+            self.text = Text(name: "", value: string(value), unitAccession: string(unitAccession), unitName: string(unitName))
         case let term? where BinaryArrayEncoding.unsupportedCompressionTerms.contains(term):
-            self.name = string(name)
+            self.text = Text(name: string(name), value: "", unitAccession: "", unitName: "")
         default: break
         }
     }

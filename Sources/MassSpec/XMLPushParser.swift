@@ -47,47 +47,52 @@ private struct CapturedError {
     var line: Int?
 }
 
-/// A streaming XML parser: libxml2's SAX2 push parser fed in 64 KiB chunks read through zlib's `gzread`
+/// A streaming XML parser: libxml2's SAX2 push parser fed in 128 KiB chunks read through zlib's `gzread`
 /// (which reads gzip-compressed and plain files alike). Only one chunk of the file is in memory at a time.
 final class XMLPushParser {
     private let path: String
     private let file: gzFile
     private var context: xmlParserCtxtPtr?
     private var handlerTable = xmlSAXHandler()
-    private var chunk = [CChar](repeating: 0, count: 1 << 16)
+    /// Twice zlib's buffer: `gzread` then reads (or inflates) straight into it rather than copying.
+    private var chunk = [CChar](repeating: 0, count: 1 << 17)
     private var firstError: CapturedError?
     private var finished = false
     /// Elements opened and not yet closed (a document that ends with some open is truncated).
     private var openElements = 0
-    private unowned let handler: XMLEventHandler
+    /// The handler owns this parser, so it outlives it (unowned(unsafe): no reference counting per event).
+    private unowned(unsafe) let handler: XMLEventHandler
 
     /// Opens `path` (plain or gzip). Returns nil when the file cannot be opened.
     init?(path: String, handler: XMLEventHandler) {
         _ = libxml2Initialised
         guard let file = gzopen(path, "rb") else { return nil }
-        gzbuffer(file, 1 << 17)
+        gzbuffer(file, 1 << 16)
         self.file = file
         self.path = path
         self.handler = handler
         handlerTable.initialized = XML_SAX2_MAGIC
         handlerTable.startElementNs = { context, localName, _, _, _, _, attributeCount, _, attributes in
             guard let context, let localName else { return }
-            let parser = Unmanaged<XMLPushParser>.fromOpaque(context).takeUnretainedValue()
-            parser.openElements += 1
-            parser.handler.startElement(
-                UnsafeRawPointer(localName).assumingMemoryBound(to: CChar.self),
-                XMLAttributes(raw: attributes, count: Int(attributeCount)))
+            Unmanaged<XMLPushParser>.fromOpaque(context)._withUnsafeGuaranteedRef { parser in
+                parser.openElements += 1
+                parser.handler.startElement(
+                    UnsafeRawPointer(localName).assumingMemoryBound(to: CChar.self),
+                    XMLAttributes(raw: attributes, count: Int(attributeCount)))
+            }
         }
         handlerTable.endElementNs = { context, localName, _, _ in
             guard let context, let localName else { return }
-            let parser = Unmanaged<XMLPushParser>.fromOpaque(context).takeUnretainedValue()
-            parser.openElements -= 1
-            parser.handler.endElement(UnsafeRawPointer(localName).assumingMemoryBound(to: CChar.self))
+            Unmanaged<XMLPushParser>.fromOpaque(context)._withUnsafeGuaranteedRef { parser in
+                parser.openElements -= 1
+                parser.handler.endElement(UnsafeRawPointer(localName).assumingMemoryBound(to: CChar.self))
+            }
         }
         let characters: charactersSAXFunc = { context, bytes, length in
             guard let context, let bytes, length > 0 else { return }
-            let parser = Unmanaged<XMLPushParser>.fromOpaque(context).takeUnretainedValue()
-            parser.handler.characters(UnsafeBufferPointer(start: bytes, count: Int(length)))
+            Unmanaged<XMLPushParser>.fromOpaque(context)._withUnsafeGuaranteedRef { parser in
+                parser.handler.characters(UnsafeBufferPointer(start: bytes, count: Int(length)))
+            }
         }
         handlerTable.characters = characters
         handlerTable.cdataBlock = characters
