@@ -51,22 +51,23 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
         return low
     }
 
-    /// Appends the points of `mz` / `intensity` (same length) that lie inside the intervals to `keptMZ` /
-    /// `keptIntensity`, in their original order.
+    /// Writes the points of `mz` / `intensity` (same length) that lie inside the intervals to `keptMZ` /
+    /// `keptIntensity`, in their original order, and returns how many there are. The destinations must
+    /// have room for `mz.count` values.
     ///
     /// Ascending m/z (the usual spectrum) is merged with the intervals: a galloping search skips to each
-    /// interval's first point and its points are copied as one block. Other spectra (unsorted, or with
-    /// NaN) are walked point by point.
+    /// interval's first point. Other spectra (unsorted, or with NaN) are walked point by point.
     func select(
         mz: UnsafeBufferPointer<Double>, intensity: UnsafeBufferPointer<Double>,
-        into keptMZ: inout [Double], _ keptIntensity: inout [Double]
-    ) {
+        into keptMZ: UnsafeMutablePointer<Double>, _ keptIntensity: UnsafeMutablePointer<Double>
+    ) -> Int {
         let count = min(mz.count, intensity.count)
-        guard count > 0, !intervals.isEmpty else { return }
-        func keep(_ range: Range<Int>) {
-            guard !range.isEmpty else { return }
-            keptMZ.append(contentsOf: UnsafeBufferPointer(rebasing: mz[range]))
-            keptIntensity.append(contentsOf: UnsafeBufferPointer(rebasing: intensity[range]))
+        guard count > 0, !intervals.isEmpty else { return 0 }
+        var kept = 0
+        func keep(_ p: Int) {
+            keptMZ[kept] = mz[p]
+            keptIntensity[kept] = intensity[p]
+            kept += 1
         }
         if Self.isAscending(mz, count: count) {
             intervals.withUnsafeBufferPointer { intervals in
@@ -84,18 +85,18 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
                         let mid = (low + high) / 2
                         if mz[mid] < interval.lowerBound { low = mid + 1 } else { high = mid }
                     }
-                    var end = low
-                    while end < count, mz[end] <= interval.upperBound { end += 1 }
-                    keep(low ..< end)
-                    p = end
+                    p = low
+                    while p < count, mz[p] <= interval.upperBound {
+                        keep(p)
+                        p += 1
+                    }
                     if p == count { break }
                 }
             }
-            return
+            return kept
         }
         var k = 0
         var previous = -Double.infinity
-        var blockStart = 0, blockEnd = 0
         for p in 0 ..< count {
             let value = mz[p]
             if value < previous {
@@ -104,28 +105,29 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
                 k = firstInterval(endingAtOrAbove: value, from: k + 1)
             }
             if !value.isNaN { previous = value }
-            if k < intervals.count, intervals[k].lowerBound <= value {
-                if blockEnd != p {
-                    keep(blockStart ..< blockEnd)
-                    blockStart = p
-                }
-                blockEnd = p + 1
-            }
+            if k < intervals.count, intervals[k].lowerBound <= value { keep(p) }
         }
-        keep(blockStart ..< blockEnd)
+        return kept
     }
 
     /// Whether the first `count` values ascend (non-strictly) without NaN.
     private static func isAscending(_ values: UnsafeBufferPointer<Double>, count: Int) -> Bool {
-        if values[0].isNaN { return false }
-        var unordered: UInt8 = 0
+        guard let base = values.baseAddress, count > 0, !base[0].isNaN else { return false }
+        // Four comparisons at a time (NaN compares false, so it fails the check too).
+        let raw = UnsafeRawPointer(base)
+        var ordered = SIMDMask<SIMD4<Int64>>(repeating: true)
         var p = 1
-        // Branch-free blocks, so the check costs little more than reading the values.
+        while p + 4 <= count {
+            let previous = raw.loadUnaligned(fromByteOffset: (p - 1) * 8, as: SIMD4<Double>.self)
+            let current = raw.loadUnaligned(fromByteOffset: p * 8, as: SIMD4<Double>.self)
+            ordered .&= previous .<= current
+            p += 4
+            if p & 1023 == 1, !all(ordered) { return false }
+        }
+        guard all(ordered) else { return false }
         while p < count {
-            let blockEnd = min(p + 256, count)
-            for q in p ..< blockEnd { unordered |= values[q - 1] <= values[q] ? 0 : 1 }
-            if unordered != 0 { return false }
-            p = blockEnd
+            guard base[p - 1] <= base[p] else { return false }
+            p += 1
         }
         return true
     }

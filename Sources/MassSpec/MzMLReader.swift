@@ -66,10 +66,24 @@ public struct MzMLReader: Sendable {
     public func readMS1Run(keeping ranges: MZRanges?) throws -> MS1Run {
         let parser = try MzMLStreamParser(url: url, msLevel: 1)
         var run = MS1Run(path: url.path)
+        // The selected points of one spectrum, before they are appended to the run.
+        var keptMZ: [Double] = [], keptIntensity: [Double] = []
         while let header = try parser.nextSpectrum() {
-            if let ranges {
-                ranges.select(mz: parser.mz, intensity: parser.intensity, into: &run.mz, &run.intensity)
-            } else {
+            if let ranges, parser.mz.count > 0 {
+                let count = parser.mz.count
+                if keptMZ.count < count {
+                    keptMZ = Array(repeating: 0, count: count)
+                    keptIntensity = Array(repeating: 0, count: count)
+                }
+                let kept = keptMZ.withUnsafeMutableBufferPointer { keptMZ in
+                    keptIntensity.withUnsafeMutableBufferPointer { keptIntensity in
+                        guard let keptMZ = keptMZ.baseAddress, let keptIntensity = keptIntensity.baseAddress else { return 0 }
+                        return ranges.select(mz: parser.mz, intensity: parser.intensity, into: keptMZ, keptIntensity)
+                    }
+                }
+                run.mz.append(contentsOf: keptMZ[..<kept])
+                run.intensity.append(contentsOf: keptIntensity[..<kept])
+            } else if ranges == nil {
                 run.mz.append(contentsOf: parser.mz)
                 run.intensity.append(contentsOf: parser.intensity)
             }

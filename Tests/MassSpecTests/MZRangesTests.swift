@@ -40,13 +40,26 @@ struct MZRangesTests {
             [.nan, 2, .nan, 8, 1, .nan, 9],  // NaN never kept, and does not disturb the walk
             [10, 9, 8, 5, 3, 2],  // descending
             [], [4],
+            (0 ..< 3000).map { Double($0) / 250 },  // long and ascending (checked in blocks)
+            (0 ..< 3000).map { Double($0) / 250 } + [2.5],  // long, one value out of order at the end
+            (0 ..< 2000).map { $0 == 1500 ? .nan : Double($0) / 200 },  // long, one NaN
         ]
         for mz in cases {
             let intensity = mz.indices.map { Double($0) + 0.5 }
-            var keptMZ: [Double] = [], keptIntensity: [Double] = []
-            mz.withUnsafeBufferPointer { m in
-                intensity.withUnsafeBufferPointer { i in ranges.select(mz: m, intensity: i, into: &keptMZ, &keptIntensity) }
+            var keptMZ = [Double](repeating: -1, count: mz.count + 1)
+            var keptIntensity = keptMZ
+            let kept = mz.withUnsafeBufferPointer { m in
+                intensity.withUnsafeBufferPointer { i in
+                    keptMZ.withUnsafeMutableBufferPointer { keptMZ in
+                        keptIntensity.withUnsafeMutableBufferPointer { keptIntensity in
+                            ranges.select(mz: m, intensity: i, into: keptMZ.baseAddress!, keptIntensity.baseAddress!)
+                        }
+                    }
+                }
             }
+            #expect(keptMZ[kept...].allSatisfy { $0 == -1 }, "nothing written past the kept points")
+            keptMZ.removeSubrange(kept...)
+            keptIntensity.removeSubrange(kept...)
             let (expectedMZ, expectedIntensity) = Self.bruteForce(ranges, mz, intensity)
             #expect(keptMZ == expectedMZ && keptIntensity == expectedIntensity, "\(mz)")
         }
