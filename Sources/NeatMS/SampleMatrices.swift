@@ -54,7 +54,6 @@ public struct SampleMatrices: Sendable, Equatable {
         values.reserveCapacity(positions.count * 2 * options.size)
         var chromatogramRT: [Double] = []
         var chromatogramIntensity: [Double] = []
-        var buffer: [Double] = []
         for position in positions where position >= 0 && position < list.count {
             let peakIndex = list[position]
             guard let window = table.peaks[peakIndex].window else {
@@ -63,7 +62,7 @@ public struct SampleMatrices: Sendable, Equatable {
             }
             PeakMatrixBuilder.extractChromatogram(
                 window: window, scans: scans, margin: options.margin,
-                rt: &chromatogramRT, intensity: &chromatogramIntensity, buffer: &buffer)
+                rt: &chromatogramRT, intensity: &chromatogramIntensity)
             let result = PeakMatrixBuilder.matrix(
                 window: window, chromatogramRT: chromatogramRT, chromatogramIntensity: chromatogramIntensity,
                 options: options)
