@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reads spectra from an mzML file (plain or indexedmzML, optionally gzip-compressed as `.mzML.gz`),
-/// streaming: libxml2's SAX2 push parser is fed 128 KiB at a time through zlib's `gzread`, so neither the
+/// streaming: libxml2's SAX2 parser reads the file through zlib's `gzread` as it goes, so neither the
 /// file's text nor more than one spectrum's arrays are held in memory at once.
 ///
 /// Supported: binary arrays uncompressed or zlib, 32-/64-bit floats (and integers), MS-Numpress linear,
@@ -31,7 +31,7 @@ public struct MzMLReader: Sendable {
     ///   a corrupt array or invalid spectrum (naming the spectrum); or whatever `body` throws.
     public func forEachSpectrum(msLevel: Int? = 1, _ body: (Spectrum) throws -> Void) throws {
         let parser = try MzMLStreamParser(url: url, msLevel: msLevel)
-        while let header = try parser.nextSpectrum() {
+        try parser.forEachSpectrum { header in
             try body(Spectrum(
                 index: header.index, id: header.id, scanNumber: header.scanNumber, msLevel: header.msLevel,
                 retentionTimeMinutes: header.retentionTimeMinutes, mz: Array(parser.mz),
@@ -68,7 +68,7 @@ public struct MzMLReader: Sendable {
         var run = MS1Run(path: url.path)
         // The selected points of one spectrum, before they are appended to the run.
         var keptMZ: [Double] = [], keptIntensity: [Double] = []
-        while let header = try parser.nextSpectrum() {
+        try parser.forEachSpectrum { header in
             if let ranges, parser.mz.count > 0 {
                 let count = parser.mz.count
                 if keptMZ.count < count {

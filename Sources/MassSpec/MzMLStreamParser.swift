@@ -119,12 +119,14 @@ private struct SpectrumState {
 }
 
 /// The state machine over libxml2's SAX events that finds spectra, reads their metadata and keeps the
-/// array text of the wanted ones; `nextSpectrum` feeds the parser chunk by chunk and decodes.
+/// array text of the wanted ones, decoding each such spectrum as soon as its end tag is read.
 /// Used by every public entry point of `MzMLReader`.
 final class MzMLStreamParser: XMLEventHandler {
     private let path: String
     private let wantedLevel: Int?
-    private var xml: XMLPushParser?
+    private var xml: XMLSAXParser?
+    /// Whether `forEachSpectrum` ran (a file is parsed once).
+    private var parsed = false
     private var decoder = BinaryArrayDecoder()
     private let decodedMZ = DecodedValues()
     private let decodedIntensity = DecodedValues()
@@ -146,13 +148,13 @@ final class MzMLStreamParser: XMLEventHandler {
     private var array: (encoding: BinaryArrayEncoding, length: Int?)?
     private var inBinary = false
     private var arrayText: [UInt8] = []
-    /// Spectra of the wanted level completed by the last chunk, not yet decoded.
-    private var completed: [SpectrumState] = []
-    private var completedHead = 0
     /// Base64 buffers handed back after decoding, reused for the next spectra.
     private var spareBuffers: [[UInt8]] = []
-    /// A problem found while handling events; thrown once the spectra before it are delivered.
-    private var deferredError: MzMLError?
+    /// Receives each decoded spectrum during `forEachSpectrum`.
+    private var consumer: ((SpectrumHeader) throws -> Void)?
+    /// A problem found while handling events (or thrown by the consumer); parsing stops there, and it is
+    /// thrown once libxml2 returns.
+    private var handlerError: (any Error)?
 
     /// Opens `url`. - Throws: `MzMLError` when the file is missing, empty or unreadable.
     init(url: URL, msLevel: Int?) throws {
@@ -167,52 +169,51 @@ final class MzMLStreamParser: XMLEventHandler {
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         if size == 0 { throw MzMLError(.emptyFile, path: path) }
-        guard let xml = XMLPushParser(path: path, handler: self) else {
+        guard let xml = XMLSAXParser(path: path, handler: self) else {
             throw MzMLError(.fileNotFound, path: path, detail: "cannot open it")
         }
         self.xml = xml
     }
 
-    /// The m/z values of the spectrum `nextSpectrum` returned last; valid until the next call.
+    /// The m/z values of the spectrum being delivered; valid during the `forEachSpectrum` call.
     var mz: UnsafeBufferPointer<Double> { decodedMZ.values }
-    /// Its intensities (as many as m/z values); valid until the next call.
+    /// Its intensities (as many as m/z values).
     var intensity: UnsafeBufferPointer<Double> { decodedIntensity.values }
 
-    /// Reads up to the next spectrum of the wanted level, decodes its arrays (then in `mz` and
-    /// `intensity`) and returns its metadata; nil at the end of the file.
-    /// - Throws: `MzMLError`; at the end, `.chromatogramsOnly` / `.noSpectraOfLevel` when nothing matched.
-    func nextSpectrum() throws -> SpectrumHeader? {
-        while completedHead == completed.count {
-            completed.removeAll(keepingCapacity: true)
-            completedHead = 0
-            if let deferredError { throw deferredError }
-            guard let xml else { return nil }
-            do {
-                if try !xml.parseNextChunk() {
-                    self.xml = nil
-                    if deferredError == nil && completed.isEmpty { try checkEnd() }
-                }
-            } catch let error as MzMLError {
-                self.xml = nil
-                // Deliver the spectra completed before the error first.
-                if completed.isEmpty { throw error }
-                deferredError = error
-            }
+    /// Parses the whole file, calling `body` with the metadata of each spectrum of the wanted level, in
+    /// file order, once its arrays are decoded into `mz` and `intensity`. Spectra before a problem are
+    /// delivered; the problem is then thrown.
+    /// - Throws: `MzMLError` (or what `body` throws); at the end, `.chromatogramsOnly` /
+    ///   `.noSpectraOfLevel` when nothing matched.
+    func forEachSpectrum(_ body: (SpectrumHeader) throws -> Void) throws {
+        guard let xml, !parsed else { return }
+        parsed = true
+        try withoutActuallyEscaping(body) { body in
+            consumer = body
+            defer { consumer = nil }
+            try xml.parse()
         }
-        var state = completed[completedHead]
-        completed[completedHead] = SpectrumState(index: -1, id: "")  // drop the queue's reference to the buffers
-        completedHead += 1
-        defer {
-            spareBuffers.append(state.mzText)
-            spareBuffers.append(state.intensityText)
-        }
+        if let handlerError { throw handlerError }
+        try checkEnd()
+    }
+
+    /// Decodes a completed spectrum of the wanted level and hands it to the consumer; on a problem,
+    /// records it and stops the parser.
+    private func deliver(_ state: SpectrumState) {
+        guard handlerError == nil else { return }
+        var state = state
         matchedCount += 1
-        return try finishSpectrum(&state)
+        do {
+            if let header = try finishSpectrum(&state) { try consumer?(header) }
+        } catch {
+            handlerError = error
+            xml?.stop()
+        }
     }
 
     /// At the end of the document: an error when nothing of the wanted level was found.
     private func checkEnd() throws {
-        guard matchedCount == 0 && completed.isEmpty else { return }
+        guard matchedCount == 0 else { return }
         guard started else { throw MzMLError(.malformedXML, path: path, detail: "no root element") }
         if spectrumCount == 0 && chromatogramCount > 0 {
             throw MzMLError(.chromatogramsOnly, path: path, detail: "\(chromatogramCount) chromatograms")
@@ -240,8 +241,8 @@ final class MzMLStreamParser: XMLEventHandler {
         guard started else {
             started = true
             if !named(name, "mzML") && !named(name, "indexedmzML") {
-                deferredError = MzMLError(.notMzML, path: path, line: xml?.currentLine,
-                                          detail: "root element is <\(String(cString: name))>, not <mzML> or <indexedmzML>")
+                handlerError = MzMLError(.notMzML, path: path, line: xml?.currentLine,
+                                         detail: "root element is <\(String(cString: name))>, not <mzML> or <indexedmzML>")
                 xml?.stop()
             }
             return
@@ -319,12 +320,9 @@ final class MzMLStreamParser: XMLEventHandler {
         } else if named(name, "spectrum"), let state = spectrum {
             spectrum = nil
             // Only spectra of the wanted level are kept (an unknown level only when all are wanted).
-            if wantedLevel == nil || (state.level != nil && state.level == wantedLevel) {
-                completed.append(state)
-            } else {
-                spareBuffers.append(state.mzText)
-                spareBuffers.append(state.intensityText)
-            }
+            if wantedLevel == nil || (state.level != nil && state.level == wantedLevel) { deliver(state) }
+            spareBuffers.append(state.mzText)
+            spareBuffers.append(state.intensityText)
         } else if named(name, "referenceableParamGroup"), let group = currentGroup {
             paramGroups[group.id] = group.params
             currentGroup = nil
