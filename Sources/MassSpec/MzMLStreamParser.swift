@@ -303,6 +303,11 @@ final class MzMLStreamParser: XMLEventHandler {
             if depth == skipDepth { self.skipDepth = nil }
             return
         }
+        // Only <binary…>, <spectrum> and <referenceableParamGroup> end tags matter (most are </cvParam>).
+        switch UInt8(bitPattern: name[0]) {
+        case UInt8(ascii: "b"), UInt8(ascii: "s"), UInt8(ascii: "r"): break
+        default: return
+        }
         if named(name, "binary") {
             inBinary = false
         } else if named(name, "binaryDataArray"), let finished = array, var state = spectrum.take() {

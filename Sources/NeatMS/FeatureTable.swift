@@ -211,6 +211,10 @@ enum TableValues {
         var lower = field.startIndex, upper = field.endIndex
         while lower < upper, field[lower] == 0x20 || field[lower] == 0x09 { lower += 1 }
         while upper > lower, field[upper - 1] == 0x20 || field[upper - 1] == 0x09 { upper -= 1 }
+        // No marker starts with a digit, `.` or `+` (as every positive number does).
+        if lower < upper, case let first = field[lower], first == 0x2E || first == 0x2B || (0x30 ... 0x39).contains(first) {
+            return false
+        }
         return missingMarkers.contains(String(decoding: field[lower ..< upper], as: UTF8.self))
     }
 
