@@ -10,31 +10,84 @@ struct SpectrumHeader {
     var isProfile: Bool
 }
 
-/// One cvParam, as far as the reader needs it.
+/// One cvParam, as far as the reader needs it: the accession as a number, and only the strings the
+/// reader uses (the value and unit of the MS level and scan start time, the name of an unsupported
+/// compression), so that the many other cvParams of a file cost no string at all.
 private struct CVParam {
-    var accession: String
-    var name: String
-    var value: String
-    var unitAccession: String
-    var unitName: String
+    /// The number of a PSI-MS accession, `MS:` and seven digits (`MS:1000511` → 1000511); nil for any
+    /// other accession.
+    var msTerm: Int?
+    /// The strings, kept only for the terms that use them (a reference: copying a cvParam is cheap).
+    private var text: Text?
 
-    init(_ attributes: XMLAttributes) {
-        (accession, name, value, unitAccession, unitName) = ("", "", "", "", "")
-        attributes.forEach { attribute, text in
-            let string = { String(decoding: text, as: UTF8.self) }
-            if strcmp(attribute, "accession") == 0 {
-                accession = string()
-            } else if strcmp(attribute, "value") == 0 {
-                value = string()
-            } else if strcmp(attribute, "name") == 0 {
-                name = string()
-            } else if strcmp(attribute, "unitAccession") == 0 {
-                unitAccession = string()
-            } else if strcmp(attribute, "unitName") == 0 {
-                unitName = string()
-            }
+    private final class Text {
+        let name: String, value: String, unitAccession: String, unitName: String
+
+        init(name: String, value: String, unitAccession: String, unitName: String) {
+            (self.name, self.value, self.unitAccession, self.unitName) = (name, value, unitAccession, unitName)
         }
     }
+
+    var name: String { text?.name ?? "" }
+    var value: String { text?.value ?? "" }
+    var unitAccession: String { text?.unitAccession ?? "" }
+    var unitName: String { text?.unitName ?? "" }
+
+    init(_ attributes: XMLAttributes) {
+        var name: UnsafeBufferPointer<UInt8>?
+        var value: UnsafeBufferPointer<UInt8>?
+        var unitAccession: UnsafeBufferPointer<UInt8>?
+        var unitName: UnsafeBufferPointer<UInt8>?
+        var term: Int?
+        attributes.forEach { attribute, text in
+            // Dispatch on the first letter: one string comparison per attribute.
+            switch UInt8(bitPattern: attribute[0]) {
+            case UInt8(ascii: "a"): if strcmp(attribute, "accession") == 0 { term = Self.msTerm(text) }
+            case UInt8(ascii: "v"): if strcmp(attribute, "value") == 0 { value = text }
+            case UInt8(ascii: "n"): if strcmp(attribute, "name") == 0 { name = text }
+            case UInt8(ascii: "u"):
+                if strcmp(attribute, "unitAccession") == 0 {
+                    unitAccession = text
+                } else if strcmp(attribute, "unitName") == 0 {
+                    unitName = text
+                }
+            default: break
+            }
+        }
+        msTerm = term
+        let string = { (text: UnsafeBufferPointer<UInt8>?) in text.map { String(decoding: $0, as: UTF8.self) } ?? "" }
+        switch term {
+        case SpectrumState.msLevelTerm:
+            self.text = Text(name: "", value: string(value), unitAccession: "", unitName: "")
+        case SpectrumState.scanStartTimeTerm:
+            self.text = Text(name: "", value: string(value), unitAccession: string(unitAccession), unitName: string(unitName))
+        case let term? where BinaryArrayEncoding.unsupportedCompressionTerms.contains(term):
+            self.text = Text(name: string(name), value: "", unitAccession: "", unitName: "")
+        default: break
+        }
+    }
+
+    /// 1000511 for the bytes `MS:1000511`; nil unless they are `MS:` and exactly seven digits.
+    private static func msTerm(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard text.count == 10, text[0] == UInt8(ascii: "M"), text[1] == UInt8(ascii: "S"), text[2] == UInt8(ascii: ":")
+        else { return nil }
+        var number = 0
+        for byte in text[3...] {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            number = number * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return number
+    }
+}
+
+/// `text` without leading and trailing `CharacterSet.whitespaces` (ASCII text is trimmed without Foundation).
+private func trimmingWhitespace(_ text: String) -> Substring {
+    let utf8 = text.utf8
+    guard utf8.allSatisfy({ $0 < 0x80 }) else { return Substring(text.trimmingCharacters(in: .whitespaces)) }
+    let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
+    guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) })
+    else { return "" }
+    return text[first ... last]
 }
 
 /// What is collected inside one `<spectrum>` before deciding and decoding.
@@ -55,24 +108,32 @@ private struct SpectrumState {
 
     var level: Int? { msLevel ?? (isMS1Term ? 1 : nil) }
 
+    /// "ms level", "MS1 spectrum", "scan start time".
+    static let msLevelTerm = 1000511, ms1SpectrumTerm = 1000579, scanStartTimeTerm = 1000016
+    static let profileSpectrumTerm = 1000128
+
     mutating func apply(_ param: CVParam) {
-        switch param.accession {
-        case "MS:1000511": msLevel = Int(param.value.trimmingCharacters(in: .whitespaces))
-        case "MS:1000579": isMS1Term = true
-        case "MS:1000016": if scanStartTime == nil { scanStartTime = param }
+        switch param.msTerm {
+        case Self.msLevelTerm: msLevel = Int(trimmingWhitespace(param.value))
+        case Self.ms1SpectrumTerm: isMS1Term = true
+        case Self.scanStartTimeTerm: if scanStartTime == nil { scanStartTime = param }
         default: break
         }
     }
 }
 
 /// The state machine over libxml2's SAX events that finds spectra, reads their metadata and keeps the
-/// array text of the wanted ones; `nextSpectrum` feeds the parser chunk by chunk and decodes.
+/// array text of the wanted ones, decoding each such spectrum as soon as its end tag is read.
 /// Used by every public entry point of `MzMLReader`.
 final class MzMLStreamParser: XMLEventHandler {
     private let path: String
     private let wantedLevel: Int?
-    private var xml: XMLPushParser?
+    private var xml: XMLSAXParser?
+    /// Whether `forEachSpectrum` ran (a file is parsed once).
+    private var parsed = false
     private var decoder = BinaryArrayDecoder()
+    private let decodedMZ = DecodedValues()
+    private let decodedIntensity = DecodedValues()
 
     // Document-level state.
     private var started = false
@@ -91,13 +152,13 @@ final class MzMLStreamParser: XMLEventHandler {
     private var array: (encoding: BinaryArrayEncoding, length: Int?)?
     private var inBinary = false
     private var arrayText: [UInt8] = []
-    /// Spectra of the wanted level completed by the last chunk, not yet decoded.
-    private var completed: [SpectrumState] = []
-    private var completedHead = 0
     /// Base64 buffers handed back after decoding, reused for the next spectra.
     private var spareBuffers: [[UInt8]] = []
-    /// A problem found while handling events; thrown once the spectra before it are delivered.
-    private var deferredError: MzMLError?
+    /// Receives each decoded spectrum during `forEachSpectrum`.
+    private var consumer: ((SpectrumHeader) throws -> Void)?
+    /// A problem found while handling events (or thrown by the consumer); parsing stops there, and it is
+    /// thrown once libxml2 returns.
+    private var handlerError: (any Error)?
 
     /// Opens `url`. - Throws: `MzMLError` when the file is missing, empty or unreadable.
     init(url: URL, msLevel: Int?) throws {
@@ -112,47 +173,51 @@ final class MzMLStreamParser: XMLEventHandler {
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         if size == 0 { throw MzMLError(.emptyFile, path: path) }
-        guard let xml = XMLPushParser(path: path, handler: self) else {
+        guard let xml = XMLSAXParser(path: path, handler: self) else {
             throw MzMLError(.fileNotFound, path: path, detail: "cannot open it")
         }
         self.xml = xml
     }
 
-    /// Reads up to the next spectrum of the wanted level, appends its m/z and intensity values to the
-    /// given arrays and returns its metadata; nil at the end of the file.
-    /// - Throws: `MzMLError`; at the end, `.chromatogramsOnly` / `.noSpectraOfLevel` when nothing matched.
-    func nextSpectrum(mz: inout [Double], intensity: inout [Double]) throws -> SpectrumHeader? {
-        while completedHead == completed.count {
-            completed.removeAll(keepingCapacity: true)
-            completedHead = 0
-            if let deferredError { throw deferredError }
-            guard let xml else { return nil }
-            do {
-                if try !xml.parseNextChunk() {
-                    self.xml = nil
-                    if deferredError == nil && completed.isEmpty { try checkEnd() }
-                }
-            } catch let error as MzMLError {
-                self.xml = nil
-                // Deliver the spectra completed before the error first.
-                if completed.isEmpty { throw error }
-                deferredError = error
-            }
+    /// The m/z values of the spectrum being delivered; valid during the `forEachSpectrum` call.
+    var mz: UnsafeBufferPointer<Double> { decodedMZ.values }
+    /// Its intensities (as many as m/z values).
+    var intensity: UnsafeBufferPointer<Double> { decodedIntensity.values }
+
+    /// Parses the whole file, calling `body` with the metadata of each spectrum of the wanted level, in
+    /// file order, once its arrays are decoded into `mz` and `intensity`. Spectra before a problem are
+    /// delivered; the problem is then thrown.
+    /// - Throws: `MzMLError` (or what `body` throws); at the end, `.chromatogramsOnly` /
+    ///   `.noSpectraOfLevel` when nothing matched.
+    func forEachSpectrum(_ body: (SpectrumHeader) throws -> Void) throws {
+        guard let xml, !parsed else { return }
+        parsed = true
+        try withoutActuallyEscaping(body) { body in
+            consumer = body
+            defer { consumer = nil }
+            try xml.parse()
         }
-        var state = completed[completedHead]
-        completed[completedHead] = SpectrumState(index: -1, id: "")  // drop the queue's reference to the buffers
-        completedHead += 1
-        defer {
-            spareBuffers.append(state.mzText)
-            spareBuffers.append(state.intensityText)
-        }
+        if let handlerError { throw handlerError }
+        try checkEnd()
+    }
+
+    /// Decodes a completed spectrum of the wanted level and hands it to the consumer; on a problem,
+    /// records it and stops the parser.
+    private func deliver(_ state: SpectrumState) {
+        guard handlerError == nil else { return }
+        var state = state
         matchedCount += 1
-        return try finishSpectrum(&state, mz: &mz, intensity: &intensity)
+        do {
+            if let header = try finishSpectrum(&state) { try consumer?(header) }
+        } catch {
+            handlerError = error
+            xml?.stop()
+        }
     }
 
     /// At the end of the document: an error when nothing of the wanted level was found.
     private func checkEnd() throws {
-        guard matchedCount == 0 && completed.isEmpty else { return }
+        guard matchedCount == 0 else { return }
         guard started else { throw MzMLError(.malformedXML, path: path, detail: "no root element") }
         if spectrumCount == 0 && chromatogramCount > 0 {
             throw MzMLError(.chromatogramsOnly, path: path, detail: "\(chromatogramCount) chromatograms")
@@ -180,8 +245,8 @@ final class MzMLStreamParser: XMLEventHandler {
         guard started else {
             started = true
             if !named(name, "mzML") && !named(name, "indexedmzML") {
-                deferredError = MzMLError(.notMzML, path: path, line: xml?.currentLine,
-                                          detail: "root element is <\(String(cString: name))>, not <mzML> or <indexedmzML>")
+                handlerError = MzMLError(.notMzML, path: path, line: xml?.currentLine,
+                                         detail: "root element is <\(String(cString: name))>, not <mzML> or <indexedmzML>")
                 xml?.stop()
             }
             return
@@ -192,7 +257,7 @@ final class MzMLStreamParser: XMLEventHandler {
         }
         if named(name, "cvParam") {
             let param = CVParam(attributes)
-            if param.accession == "MS:1000128" { spectrum?.isProfile = true }
+            if param.msTerm == SpectrumState.profileSpectrumTerm { spectrum?.isProfile = true }
             apply(param)
         } else if named(name, "referenceableParamGroupRef") {
             for param in paramGroups[attributes.value("ref") ?? ""] ?? [] { apply(param) }
@@ -232,7 +297,7 @@ final class MzMLStreamParser: XMLEventHandler {
     /// A cvParam inside a spectrum: about the array being read, or about the spectrum.
     private func apply(_ param: CVParam) {
         if array != nil {
-            array?.encoding.apply(accession: param.accession, name: param.name)
+            if let term = param.msTerm { array?.encoding.apply(term: term, name: param.name) }
         } else {
             spectrum?.apply(param)
         }
@@ -243,6 +308,11 @@ final class MzMLStreamParser: XMLEventHandler {
         if let skipDepth {
             if depth == skipDepth { self.skipDepth = nil }
             return
+        }
+        // Only <binary…>, <spectrum> and <referenceableParamGroup> end tags matter (most are </cvParam>).
+        switch UInt8(bitPattern: name[0]) {
+        case UInt8(ascii: "b"), UInt8(ascii: "s"), UInt8(ascii: "r"): break
+        default: return
         }
         if named(name, "binary") {
             inBinary = false
@@ -261,12 +331,9 @@ final class MzMLStreamParser: XMLEventHandler {
         } else if named(name, "spectrum"), let state = spectrum {
             spectrum = nil
             // Only spectra of the wanted level are kept (an unknown level only when all are wanted).
-            if wantedLevel == nil || (state.level != nil && state.level == wantedLevel) {
-                completed.append(state)
-            } else {
-                spareBuffers.append(state.mzText)
-                spareBuffers.append(state.intensityText)
-            }
+            if wantedLevel == nil || (state.level != nil && state.level == wantedLevel) { deliver(state) }
+            spareBuffers.append(state.mzText)
+            spareBuffers.append(state.intensityText)
         } else if named(name, "referenceableParamGroup"), let group = currentGroup {
             paramGroups[group.id] = group.params
             currentGroup = nil
@@ -284,7 +351,7 @@ final class MzMLStreamParser: XMLEventHandler {
     // MARK: - Decoding a completed spectrum
 
     /// Decides on, validates and decodes a completely read spectrum.
-    private func finishSpectrum(_ state: inout SpectrumState, mz: inout [Double], intensity: inout [Double]) throws -> SpectrumHeader? {
+    private func finishSpectrum(_ state: inout SpectrumState) throws -> SpectrumHeader? {
         guard let level = state.level else {
             // Unknown level: never the wanted one unless all levels were asked for.
             if wantedLevel != nil { return nil }
@@ -304,16 +371,16 @@ final class MzMLStreamParser: XMLEventHandler {
         guard mzCount == intensityCount else {
             throw spectrumError(.invalidSpectrum, state, "m/z array length \(mzCount) differs from intensity array length \(intensityCount)")
         }
-        let mzStart = mz.count
         do {
-            try decoder.decode(base64: state.mzText, encoding: mzArray.encoding, count: mzCount, into: &mz)
+            try decoder.decode(base64: state.mzText, encoding: mzArray.encoding, count: mzCount, into: decodedMZ)
         } catch let failure as BinaryArrayDecoder.Failure {
             throw spectrumError(.corruptArray, state, "m/z array: \(failure.reason)")
         }
         do {
-            try decoder.decode(base64: state.intensityText, encoding: intensityArray.encoding, count: intensityCount, into: &intensity)
+            try decoder.decode(
+                base64: state.intensityText, encoding: intensityArray.encoding, count: intensityCount,
+                into: decodedIntensity)
         } catch let failure as BinaryArrayDecoder.Failure {
-            mz.removeSubrange(mzStart...)
             throw spectrumError(.corruptArray, state, "intensity array: \(failure.reason)")
         }
         return SpectrumHeader(
@@ -326,7 +393,7 @@ final class MzMLStreamParser: XMLEventHandler {
         guard let param = state.scanStartTime else {
             throw spectrumError(.invalidSpectrum, state, "no scan start time (MS:1000016)")
         }
-        guard let value = Double(param.value.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+        guard let value = Double(trimmingWhitespace(param.value)), value.isFinite else {
             throw spectrumError(.invalidSpectrum, state, "scan start time \"\(param.value)\" is not a number")
         }
         switch (param.unitAccession, param.unitName.lowercased()) {

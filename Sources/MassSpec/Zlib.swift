@@ -43,6 +43,27 @@ enum Zlib {
     /// for the first allocation.
     private static let maximumRatio = 1032
 
+    /// Whether a stream of `compressedSize` bytes can inflate to `expectedSize` bytes (deflate's ratio limit),
+    /// so that a buffer of that size may be allocated for it.
+    static func isPlausible(expectedSize: Int, compressedSize: Int) -> Bool {
+        let bound = compressedSize.multipliedReportingOverflow(by: maximumRatio)
+        return expectedSize >= 0 && (bound.overflow || expectedSize <= bound.partialValue)
+    }
+
+    /// Inflates the complete zlib stream in `input` with libdeflate into `destination`; true only when it
+    /// is valid and fills `destination` exactly (otherwise `destination` holds garbage; call `inflate` to
+    /// learn what is wrong).
+    static func inflateExactly(
+        _ input: UnsafeBufferPointer<UInt8>, into destination: UnsafeMutableRawBufferPointer,
+        using decompressor: DeflateDecompressor
+    ) -> Bool {
+        guard let base = input.baseAddress, !input.isEmpty, let handle = decompressor.handle else { return false }
+        var produced = 0
+        let result = libdeflate_zlib_decompress(
+            handle, base, input.count, destination.baseAddress, destination.count, &produced)
+        return result == LIBDEFLATE_SUCCESS && produced == destination.count
+    }
+
     /// Inflates the complete zlib stream in `input` into `output`; returns the number of bytes produced.
     /// - Parameters:
     ///   - expectedSize: the inflated size when known (binary arrays: length × element size). With a

@@ -204,10 +204,23 @@ enum TableValues {
     /// pandas's default missing-value markers that can appear in numeric columns.
     static func isMissingMarker(_ field: ArraySlice<UInt8>) -> Bool {
         guard field.count <= 6 else { return false }
-        let text = String(decoding: field, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-        return ["NA", "N/A", "NaN", "nan", "NULL", "null", "#N/A", "<NA>", "n/a", "-NaN", "-nan", "None", ""]
-            .contains(text)
+        guard field.allSatisfy({ $0 < 0x80 }) else {
+            return missingMarkers.contains(String(decoding: field, as: UTF8.self).trimmingCharacters(in: .whitespaces))
+        }
+        // ASCII (every number): trim spaces and tabs (`CharacterSet.whitespaces` in ASCII) without Foundation.
+        var lower = field.startIndex, upper = field.endIndex
+        while lower < upper, field[lower] == 0x20 || field[lower] == 0x09 { lower += 1 }
+        while upper > lower, field[upper - 1] == 0x20 || field[upper - 1] == 0x09 { upper -= 1 }
+        // No marker starts with a digit, `.` or `+` (as every positive number does).
+        if lower < upper, case let first = field[lower], first == 0x2E || first == 0x2B || (0x30 ... 0x39).contains(first) {
+            return false
+        }
+        return missingMarkers.contains(String(decoding: field[lower ..< upper], as: UTF8.self))
     }
+
+    private static let missingMarkers: Set<String> = [
+        "NA", "N/A", "NaN", "nan", "NULL", "null", "#N/A", "<NA>", "n/a", "-NaN", "-nan", "None", "",
+    ]
 
     /// Checks that every record has as many fields as the header (a trailing empty field is tolerated).
     static func checkFieldCounts(_ csv: CSVFile) throws {

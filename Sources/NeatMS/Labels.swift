@@ -1,4 +1,5 @@
 import Foundation
+import MassSpec
 
 /// Manual peak labels, the training input of NeatMSKit (what NeatMS's annotation tool records).
 ///
@@ -197,7 +198,7 @@ extension Experiment {
     public func labelledDataset(
         labels: PeakLabels, classes: [String]? = nil, options: MatrixOptions = .neatMSDefault,
         concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
-        loader: @escaping MS1Loader = { try MS1Scans.load($0) }
+        loader: @escaping MS1Loader = { try MS1Scans.load($0, keeping: $1) }
     ) throws -> (dataset: PeakDataset, invalid: [InvalidLabelledPeak]) {
         let classList = classes ?? labels.classes
         for entry in labels.entries where !classList.contains(entry.label) {

@@ -2,10 +2,18 @@ import Foundation
 import MassSpec
 
 extension MS1Scans {
-    /// Reads the MS1 spectra of an mzML (or `.mzML.gz`) file with `MassSpec`'s streaming reader.
+    /// Reads the MS1 spectra of an mzML (or `.mzML.gz`) file with `MassSpec`'s streaming reader, keeping
+    /// only the points with m/z in `ranges` (all points when nil).
+    ///
+    /// Spectra marked "profile spectrum" are centroided first, exactly as NeatMS's reader (pymzml's
+    /// `peaks("centroided")`) does; centroided spectra are used as stored.
+    ///
+    /// Extraction takes only points inside a peak's [mz_min, mz_max], so loading with the union of the
+    /// windows of the peaks to extract (`FeatureTable.mzRanges(sample:positions:)`) gives the same
+    /// matrices while holding a fraction of the run's points.
     /// - Throws: `MzMLError` naming the file (and spectrum) on any problem.
-    public static func load(_ url: URL) throws -> MS1Scans {
-        let run = try MzMLReader(url: url).readMS1Run()
+    public static func load(_ url: URL, keeping ranges: MZRanges? = nil) throws -> MS1Scans {
+        let run = try MzMLReader(url: url).readMS1Run(keeping: ranges, centroidingProfileSpectra: true)
         return MS1Scans(rt: run.rt, offsets: run.offsets, mz: run.mz, intensity: run.intensity)
     }
 }
@@ -41,15 +49,16 @@ public struct Experiment: Sendable {
     /// Builds the matrices of every sample's peaks (or of `peakSubsets[s]`, positions in sample `s`'s
     /// peak list, for the samples it names), samples in parallel on up to `concurrency` threads.
     ///
-    /// Each sample's scans are loaded once, its matrices made, and the result passed to `consume`
+    /// Each sample's scans are loaded once (by `loader`, given the m/z ranges of the peaks to extract: the
+    /// default keeps only the points inside them), its matrices made, and the result passed to `consume`
     /// (serially, in completion order) before the scans are released, so memory stays bounded by
-    /// `concurrency` runs plus what `consume` keeps.
+    /// `concurrency` filtered runs plus what `consume` keeps.
     /// - Throws: the first loader error (e.g. `MzMLError`) or error thrown by `consume`.
     public func extractMatrices(
         options: MatrixOptions = .neatMSDefault,
         peakSubsets: [Int: [Int]]? = nil,
         concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
-        loader: @escaping MS1Loader = { try MS1Scans.load($0) },
+        loader: @escaping MS1Loader = { try MS1Scans.load($0, keeping: $1) },
         consume: @escaping @Sendable (SampleMatrices) throws -> Void
     ) throws {
         try options.validate()
@@ -59,9 +68,9 @@ public struct Experiment: Sendable {
         try SampleRunner.run(
             samples: samples, concurrency: concurrency,
             work: { sample in
-                let scans = try loader(rawFiles[sample])
-                return SampleMatrices(
-                    table: table, sample: sample, scans: scans, options: options, subset: peakSubsets?[sample])
+                let subset = peakSubsets?[sample]
+                let scans = try loader(rawFiles[sample], table.mzRanges(sample: sample, positions: subset))
+                return SampleMatrices(table: table, sample: sample, scans: scans, options: options, subset: subset)
             },
             consume: { _, matrices in try consume(matrices) })
     }
@@ -70,7 +79,7 @@ public struct Experiment: Sendable {
     public func allMatrices(
         options: MatrixOptions = .neatMSDefault,
         concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
-        loader: @escaping MS1Loader = { try MS1Scans.load($0) }
+        loader: @escaping MS1Loader = { try MS1Scans.load($0, keeping: $1) }
     ) throws -> [SampleMatrices] {
         let collected = Collected<SampleMatrices>()
         try extractMatrices(options: options, concurrency: concurrency, loader: loader) { collected.append($0) }

@@ -74,10 +74,9 @@ public enum PeakMatrixBuilder {
         guard let window else { return .invalid(.missingWindow) }
         var chromatogramRT: [Double] = []
         var chromatogramIntensity: [Double] = []
-        var pointBuffer: [Double] = []
         extractChromatogram(
             window: window, scans: scans, margin: options.margin,
-            rt: &chromatogramRT, intensity: &chromatogramIntensity, buffer: &pointBuffer)
+            rt: &chromatogramRT, intensity: &chromatogramIntensity)
         return matrix(
             window: window, chromatogramRT: chromatogramRT, chromatogramIntensity: chromatogramIntensity,
             options: options)
@@ -94,24 +93,23 @@ public enum PeakMatrixBuilder {
     /// such points are left out.
     static func extractChromatogram(
         window: PeakWindow, scans: MS1Scans, margin: Double,
-        rt: inout [Double], intensity: inout [Double], buffer: inout [Double]
+        rt: inout [Double], intensity: inout [Double]
     ) {
         rt.removeAll(keepingCapacity: true)
         intensity.removeAll(keepingCapacity: true)
         let (lo, hi) = marginWindow(window, margin: margin)
-        guard lo <= hi else { return }
+        // No m/z satisfies mz_min <= m/z <= mz_max when mz_min > mz_max or either bound is NaN.
+        guard lo <= hi, window.mzMin <= window.mzMax else { return }
         var scan = scans.firstScan(atOrAfter: lo)
         while scan < scans.count, scans.rt[scan] <= hi {
-            var p = scans.firstPoint(inScan: scan, atOrAbove: window.mzMin)
+            // The scan's points in [mz_min, mz_max] are contiguous (ascending m/z): sum them in place.
+            let first = scans.firstPoint(inScan: scan, atOrAbove: window.mzMin)
             let end = scans.offsets[scan + 1]
-            buffer.removeAll(keepingCapacity: true)
-            while p < end, scans.mz[p] <= window.mzMax {
-                buffer.append(scans.intensity[p])
-                p += 1
-            }
-            if !buffer.isEmpty {
+            var p = first
+            while p < end, scans.mz[p] <= window.mzMax { p += 1 }
+            if p > first {
                 rt.append(scans.rt[scan])
-                intensity.append(pairwiseSum(buffer, 0, buffer.count))
+                intensity.append(pairwiseSum(scans.intensity, first, p - first))
             }
             scan += 1
         }

@@ -1,4 +1,5 @@
 import Foundation
+import MassSpec
 
 /// Labels from predicted probabilities (NeatMS's `predict_peaks`, REFERENCE §6).
 public enum PeakLabelling {
@@ -65,7 +66,7 @@ extension Experiment {
         classes: [String], threshold: Double, label: String = "High_quality",
         options: MatrixOptions = .neatMSDefault,
         concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
-        loader: @escaping MS1Loader = { try MS1Scans.load($0) },
+        loader: @escaping MS1Loader = { try MS1Scans.load($0, keeping: $1) },
         predict: @escaping @Sendable (_ matrices: SampleMatrices) throws -> [[Float]],
         progress: @escaping @Sendable (SampleMatrices) -> Void = { _ in }
     ) throws -> PeakPredictions {
@@ -77,8 +78,8 @@ extension Experiment {
         try SampleRunner.run(
             samples: Array(table.samples.indices), concurrency: concurrency,
             work: { sample -> (SampleMatrices, [[Float]]) in
-                let matrices = SampleMatrices(
-                    table: table, sample: sample, scans: try loader(rawFiles[sample]), options: options)
+                let scans = try loader(rawFiles[sample], table.mzRanges(sample: sample))
+                let matrices = SampleMatrices(table: table, sample: sample, scans: scans, options: options)
                 let output = matrices.count == 0 ? [] : try predict(matrices)
                 guard output.count == matrices.count else {
                     throw PredictionError(

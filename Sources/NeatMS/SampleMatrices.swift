@@ -1,4 +1,5 @@
 import Foundation
+import MassSpec
 
 /// The matrices of one sample's valid peaks, in NeatMS's order, with the invalid peaks and why.
 public struct SampleMatrices: Sendable, Equatable {
@@ -53,7 +54,6 @@ public struct SampleMatrices: Sendable, Equatable {
         values.reserveCapacity(positions.count * 2 * options.size)
         var chromatogramRT: [Double] = []
         var chromatogramIntensity: [Double] = []
-        var buffer: [Double] = []
         for position in positions where position >= 0 && position < list.count {
             let peakIndex = list[position]
             guard let window = table.peaks[peakIndex].window else {
@@ -62,7 +62,7 @@ public struct SampleMatrices: Sendable, Equatable {
             }
             PeakMatrixBuilder.extractChromatogram(
                 window: window, scans: scans, margin: options.margin,
-                rt: &chromatogramRT, intensity: &chromatogramIntensity, buffer: &buffer)
+                rt: &chromatogramRT, intensity: &chromatogramIntensity)
             let result = PeakMatrixBuilder.matrix(
                 window: window, chromatogramRT: chromatogramRT, chromatogramIntensity: chromatogramIntensity,
                 options: options)
@@ -79,8 +79,24 @@ public struct SampleMatrices: Sendable, Equatable {
     }
 }
 
-/// Reads a raw file's MS1 scans. The default reads mzML with `MassSpec`; tests may substitute their own.
-public typealias MS1Loader = @Sendable (URL) throws -> MS1Scans
+/// Reads a raw file's MS1 scans. The second argument holds the m/z ranges of the peaks that will be
+/// extracted from them: points outside cannot change any matrix, so a loader may drop them (the default,
+/// `MS1Scans.load(_:keeping:)`, does) or keep everything (a test's cache of whole runs). The default reads
+/// mzML with `MassSpec`; tests may substitute their own.
+public typealias MS1Loader = @Sendable (URL, MZRanges) throws -> MS1Scans
+
+extension FeatureTable {
+    /// The union of the closed [mz_min, mz_max] windows of sample `sample`'s peaks (or of `positions`,
+    /// positions in its peak list as `SampleMatrices` takes them; out-of-range positions and peaks without
+    /// a window are left out): the only m/z values their matrices can use.
+    public func mzRanges(sample: Int, positions: [Int]? = nil) -> MZRanges {
+        let list = sample >= 0 && sample < peaksBySample.count ? peaksBySample[sample] : []
+        let chosen = positions ?? Array(list.indices)
+        return MZRanges(chosen.lazy.filter { $0 >= 0 && $0 < list.count }.compactMap { position in
+            peaks[list[position]].window.map { (min: $0.mzMin, max: $0.mzMax) }
+        })
+    }
+}
 
 /// Runs per-sample work over the samples of a table, in parallel across cores with bounded memory: at
 /// most `concurrency` samples' scans are in memory at once, and each result is handed to `consume` (called

@@ -86,6 +86,29 @@ struct SyntheticFileTests {
         #expect(Spectrum.scanNumber(fromID: "DECOY_peptide/2") == nil)
         #expect(Spectrum.scanNumber(fromID: "scan=abc") == nil)
     }
+
+    /// The byte-level reading of ASCII ids agrees with the rule applied to Swift strings (split on spaces,
+    /// `Int` of the text after `=`, the last value of each key, then scan > scanId > spectrum > index).
+    @Test func scanNumbersAgreeWithTheStringRule() {
+        func rule(_ id: String) -> Int? {
+            if let number = Int(id) { return number }
+            var found: [Substring: Int] = [:]
+            for token in id.split(separator: " ") {
+                guard let equals = token.firstIndex(of: "="),
+                      let number = Int(token[token.index(after: equals)...]) else { continue }
+                found[token[..<equals]] = number
+            }
+            return ["scan", "scanId", "spectrum", "index"].lazy.compactMap { found[Substring($0)] }.first
+        }
+        let ids = [
+            "", " ", "+5", "-3", "+", "-", "007", "12 ", " 12", "scan=+7", "scan=-2", "scan=1 scan=2",
+            "scan=9223372036854775807", "scan=9223372036854775808 index=4", "scan=-9223372036854775808",
+            "scan=-9223372036854775809 spectrum=5", "scan= index=1", "=5", "scan==5", "scan=5=6 index=2",
+            "index=1  scanId=3", "scan=1\tindex=2", "controllerType=0 controllerNumber=1 scan=12",
+            "naïve scan=5", "scan=５", "spectrum=3 índex=4",
+        ]
+        for id in ids { #expect(Spectrum.scanNumber(fromID: id) == rule(id), "\(id)") }
+    }
 }
 
 /// Each MS-Numpress codec against the reference implementation's encodings (pynumpress).

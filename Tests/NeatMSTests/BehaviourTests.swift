@@ -158,7 +158,7 @@ struct SharedDataBehaviourTests {
             let run = try experiment(case_.experiment)
             let sample = try #require(run.table.sampleIndex(case_.sample))
             let options = MatrixOptions(size: case_.size, margin: case_.margin, minScans: case_.min_scans)
-            let scans = try ScanCache.shared.load(run.rawFiles[sample])
+            let scans = try ScanCache.shared.load(run.rawFiles[sample], run.table.mzRanges(sample: sample))
             let matrices = SampleMatrices(table: run.table, sample: sample, scans: scans, options: options)
             #expect(run.table.peaksBySample[sample].count == case_.peaks)
             #expect(matrices.positionsInSample == case_.valid_positions, "\(options)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MassSpec
 import TestSupport
 
 @testable import NeatMS
@@ -160,19 +161,25 @@ struct ReferenceMatrixTests {
     }
 }
 
-/// Loads each raw file once for all tests (debug-build mzML decoding is slow; the files do not change).
+/// Loads each raw file once per set of m/z ranges for all tests (debug-build mzML decoding is slow; the files
+/// do not change), through the same filtered reader as the default loader.
 final class ScanCache: @unchecked Sendable {
     static let shared = ScanCache()
     private let lock = NSLock()
-    private var scans: [String: MS1Scans] = [:]
+    private var scans: [Key: MS1Scans] = [:]
+
+    private struct Key: Hashable {
+        var path: String
+        var ranges: MZRanges
+    }
 
     var load: MS1Loader {
-        { [self] url in
-            let key = url.resolvingSymlinksInPath().path
+        { [self] url, ranges in
+            let key = Key(path: url.resolvingSymlinksInPath().path, ranges: ranges)
             lock.lock()
             defer { lock.unlock() }
             if let cached = scans[key] { return cached }
-            let loaded = try MS1Scans.load(url)
+            let loaded = try MS1Scans.load(url, keeping: ranges)
             scans[key] = loaded
             return loaded
         }

@@ -35,7 +35,7 @@ import TestSupport
     @Test func firstLoaderErrorIsThrown() throws {
         let run = try experiment()
         #expect(throws: LoadFailure.self) {
-            try run.extractMatrices(concurrency: 2, loader: { url in
+            try run.extractMatrices(concurrency: 2, loader: { url, _ in
                 if url.lastPathComponent == "b.mzML" { throw LoadFailure() }
                 return Self.scans()
             }) { _ in }
@@ -50,7 +50,7 @@ import TestSupport
         }
         let counter = Counter()
         let results = Collected<SampleMatrices>()
-        try run.extractMatrices(options: MatrixOptions(minScans: 3), concurrency: 1, loader: { _ in
+        try run.extractMatrices(options: MatrixOptions(minScans: 3), concurrency: 1, loader: { _, _ in
             counter.lock.lock()
             counter.active += 1
             counter.peak = max(counter.peak, counter.active)

@@ -5,7 +5,7 @@ import Foundation
 /// libxml2 must be initialised once, on one thread, before parsers run concurrently.
 private let libxml2Initialised: Void = { xmlInitParser() }()
 
-/// Receives the SAX events of an `XMLPushParser`. Names are local names (namespace prefixes dropped);
+/// Receives the SAX events of an `XMLSAXParser`. Names are local names (namespace prefixes dropped);
 /// all pointers are valid only during the call.
 protocol XMLEventHandler: AnyObject {
     func startElement(_ name: UnsafePointer<CChar>, _ attributes: XMLAttributes)
@@ -47,19 +47,24 @@ private struct CapturedError {
     var line: Int?
 }
 
-/// A streaming XML parser: libxml2's SAX2 push parser fed in 64 KiB chunks read through zlib's `gzread`
-/// (which reads gzip-compressed and plain files alike). Only one chunk of the file is in memory at a time.
-final class XMLPushParser {
+/// A streaming XML parser: libxml2's SAX2 parser reading the file through zlib's `gzread` (which reads
+/// gzip-compressed and plain files alike) as it goes. Only libxml2's input window of the file is in
+/// memory at a time.
+final class XMLSAXParser {
     private let path: String
     private let file: gzFile
     private var context: xmlParserCtxtPtr?
     private var handlerTable = xmlSAXHandler()
-    private var chunk = [CChar](repeating: 0, count: 1 << 16)
     private var firstError: CapturedError?
+    /// A read (or gzip) error, reported instead of what libxml2 makes of the missing input.
+    private var readFailure: MzMLError?
+    /// Whether the whole file was read.
+    private var reachedEnd = false
     private var finished = false
     /// Elements opened and not yet closed (a document that ends with some open is truncated).
     private var openElements = 0
-    private unowned let handler: XMLEventHandler
+    /// The handler owns this parser, so it outlives it (unowned(unsafe): no reference counting per event).
+    private unowned(unsafe) let handler: XMLEventHandler
 
     /// Opens `path` (plain or gzip). Returns nil when the file cannot be opened.
     init?(path: String, handler: XMLEventHandler) {
@@ -72,22 +77,25 @@ final class XMLPushParser {
         handlerTable.initialized = XML_SAX2_MAGIC
         handlerTable.startElementNs = { context, localName, _, _, _, _, attributeCount, _, attributes in
             guard let context, let localName else { return }
-            let parser = Unmanaged<XMLPushParser>.fromOpaque(context).takeUnretainedValue()
-            parser.openElements += 1
-            parser.handler.startElement(
-                UnsafeRawPointer(localName).assumingMemoryBound(to: CChar.self),
-                XMLAttributes(raw: attributes, count: Int(attributeCount)))
+            Unmanaged<XMLSAXParser>.fromOpaque(context)._withUnsafeGuaranteedRef { parser in
+                parser.openElements += 1
+                parser.handler.startElement(
+                    UnsafeRawPointer(localName).assumingMemoryBound(to: CChar.self),
+                    XMLAttributes(raw: attributes, count: Int(attributeCount)))
+            }
         }
         handlerTable.endElementNs = { context, localName, _, _ in
             guard let context, let localName else { return }
-            let parser = Unmanaged<XMLPushParser>.fromOpaque(context).takeUnretainedValue()
-            parser.openElements -= 1
-            parser.handler.endElement(UnsafeRawPointer(localName).assumingMemoryBound(to: CChar.self))
+            Unmanaged<XMLSAXParser>.fromOpaque(context)._withUnsafeGuaranteedRef { parser in
+                parser.openElements -= 1
+                parser.handler.endElement(UnsafeRawPointer(localName).assumingMemoryBound(to: CChar.self))
+            }
         }
         let characters: charactersSAXFunc = { context, bytes, length in
             guard let context, let bytes, length > 0 else { return }
-            let parser = Unmanaged<XMLPushParser>.fromOpaque(context).takeUnretainedValue()
-            parser.handler.characters(UnsafeBufferPointer(start: bytes, count: Int(length)))
+            Unmanaged<XMLSAXParser>.fromOpaque(context)._withUnsafeGuaranteedRef { parser in
+                parser.handler.characters(UnsafeBufferPointer(start: bytes, count: Int(length)))
+            }
         }
         handlerTable.characters = characters
         handlerTable.cdataBlock = characters
@@ -95,7 +103,7 @@ final class XMLPushParser {
         // function to whichever `xmlStructuredErrorFunc` this libxml2 declares.
         let errorHandler: @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?) -> Void = { context, error in
             guard let context, let error else { return }
-            let parser = Unmanaged<XMLPushParser>.fromOpaque(context).takeUnretainedValue()
+            let parser = Unmanaged<XMLSAXParser>.fromOpaque(context).takeUnretainedValue()
             parser.record(error.assumingMemoryBound(to: xmlError.self).pointee)
         }
         handlerTable.serror = unsafeBitCast(errorHandler, to: xmlStructuredErrorFunc.self)
@@ -129,7 +137,6 @@ final class XMLPushParser {
 
     /// zlib's last error (it prefixes the path, which `MzMLError` already names).
     private func readError(defaultMessage: String) -> MzMLError {
-        finished = true
         var code: Int32 = 0
         var message = gzerror(file, &code).map { String(cString: $0) } ?? defaultMessage
         if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }
@@ -137,46 +144,55 @@ final class XMLPushParser {
                          detail: "cannot read the file (\(message); truncated or corrupt gzip data?)")
     }
 
-    /// Reads and parses the next chunk, delivering its events to the handler.
-    /// Returns false once the whole document has been parsed (or `stop()` was called).
-    /// - Throws: `MzMLError.malformedXML` (libxml2's message and line), or a read error.
-    func parseNextChunk() throws -> Bool {
-        guard !finished else { return false }
-        let count = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
+    /// libxml2's input callback: up to `length` bytes of the file into `buffer`; 0 at the end, -1 on an error.
+    private func read(into buffer: UnsafeMutablePointer<CChar>, length: Int32) -> Int32 {
+        guard readFailure == nil, !reachedEnd, length > 0 else { return readFailure == nil ? 0 : -1 }
+        let count = gzread(file, buffer, UInt32(length))
         guard count >= 0 else {
-            throw readError(defaultMessage: "read error")
+            readFailure = readError(defaultMessage: "read error")
+            return -1
         }
-        let atEnd = count == 0
-        if atEnd {
+        if count == 0 {
+            reachedEnd = true
             var code: Int32 = 0
             _ = gzerror(file, &code)
-            if code != Z_OK, code != Z_STREAM_END { throw readError(defaultMessage: "zlib error \(code)") }
-        }
-        let status: Int32 = chunk.withUnsafeBufferPointer { buffer in
-            if let context {
-                return xmlParseChunk(context, buffer.baseAddress, count, atEnd ? 1 : 0)
+            if code != Z_OK, code != Z_STREAM_END {
+                readFailure = readError(defaultMessage: "zlib error \(code)")
+                return -1
             }
-            // The first chunk creates the parser (it needs the first bytes to detect the encoding).
-            let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_NOBLANKS.rawValue)
-            context = xmlCreatePushParserCtxt(&handlerTable, Unmanaged.passUnretained(self).toOpaque(),
-                                              buffer.baseAddress, count, path)
-            guard let context else { return -1 }
-            xmlCtxtUseOptions(context, options)
-            return atEnd ? xmlParseChunk(context, nil, 0, 1) : 0
         }
+        return count
+    }
+
+    /// Parses the whole document, delivering its events to the handler, unless `stop()` ends it early.
+    /// - Throws: `MzMLError.malformedXML` (libxml2's message and line), or a read error.
+    func parse() throws {
+        guard !finished, context == nil else { return }
+        let input: xmlInputReadCallback = { context, buffer, length in
+            guard let context, let buffer else { return -1 }
+            return Unmanaged<XMLSAXParser>.fromOpaque(context)._withUnsafeGuaranteedRef {
+                $0.read(into: buffer, length: length)
+            }
+        }
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        guard let context = xmlCreateIOParserCtxt(&handlerTable, me, input, nil, me, XML_CHAR_ENCODING_NONE) else {
+            throw readFailure ?? MzMLError(.malformedXML, path: path, detail: "libxml2 cannot start parsing the file")
+        }
+        self.context = context
+        xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_NOBLANKS.rawValue))
+        let status = xmlParseDocument(context)
+        if finished { return }  // stopped by the handler, which reports its own problem
+        finished = true
+        if let readFailure { throw readFailure }
         if let firstError {
-            finished = true
-            // At the end, libxml2 reports an unterminated document as "Extra content at the end ...".
-            let detail = atEnd && openElements > 0
+            // At the end of the input, an unterminated document is a truncated file.
+            let detail = reachedEnd && openElements > 0
                 ? "the file ends inside an unclosed element (truncated?); libxml2: \(firstError.message)"
                 : firstError.message
             throw MzMLError(.malformedXML, path: path, line: firstError.line, detail: detail)
         }
-        if status != 0 && !finished {
-            finished = true
+        if status != 0 {
             throw MzMLError(.malformedXML, path: path, line: currentLine, detail: "libxml2 error \(status)")
         }
-        if atEnd { finished = true }
-        return !finished
     }
 }

@@ -1,0 +1,124 @@
+import Foundation
+@testable import MassSpec
+import Testing
+import TestSupport
+
+/// `MZRanges` and `MzMLReader.readMS1Run(keeping:)`: the filtered run must be exactly the full run with
+/// the points outside the ranges removed afterwards.
+struct MZRangesTests {
+    @Test func pairsAreSortedMergedAndInvalidOnesDropped() {
+        let ranges = MZRanges([
+            (min: 5, max: 6), (min: 1, max: 2), (min: 1.5, max: 3), (min: 3, max: 4),  // overlap, then touch
+            (min: 7, max: .nan), (min: .nan, max: 8), (min: 9, max: 8),  // NaN bound, min > max: nothing
+            (min: 10, max: 10), (min: 2, max: 2.5),  // one value; one inside another
+        ])
+        #expect(ranges.intervals == [1 ... 4, 5 ... 6, 10 ... 10])
+        #expect(MZRanges([(min: .nan, max: .nan)]).isEmpty)
+        #expect(MZRanges.empty.intervals == [])
+    }
+
+    @Test func boundsAreClosed() {
+        let ranges = MZRanges([(min: 100.25, max: 100.5), (min: 200, max: 200)])
+        for inside in [100.25, 100.3, 100.5, 200] { #expect(ranges.contains(inside), "\(inside)") }
+        for outside in [(100.25).nextDown, (100.5).nextUp, 199.999, (200.0).nextUp, -.infinity, .infinity, .nan] {
+            #expect(!ranges.contains(outside), "\(outside)")
+        }
+        #expect(MZRanges([(min: -.infinity, max: .infinity)]).contains(-.infinity))
+    }
+
+    /// The points of `mz`/`intensity` in `ranges`, by testing every point against every interval.
+    private static func bruteForce(_ ranges: MZRanges, _ mz: [Double], _ intensity: [Double]) -> ([Double], [Double]) {
+        let kept = mz.indices.filter { i in ranges.intervals.contains { $0.contains(mz[i]) } }
+        return (kept.map { mz[$0] }, kept.map { intensity[$0] })
+    }
+
+    @Test func selectKeepsOrderForSortedUnsortedAndNaN() {
+        let ranges = MZRanges([(min: 2, max: 3), (min: 5, max: 5), (min: 8, max: 9)])
+        let cases: [[Double]] = [
+            [1, 2, 2.5, 3, 3.5, 5, 6, 8, 9, 10],  // ascending
+            [9, 1, 5, 2, 8.5, 3, 10, 2, 5],  // unsorted, with repeats
+            [.nan, 2, .nan, 8, 1, .nan, 9],  // NaN never kept, and does not disturb the walk
+            [10, 9, 8, 5, 3, 2],  // descending
+            [], [4],
+            (0 ..< 3000).map { Double($0) / 250 },  // long and ascending (checked in blocks)
+            (0 ..< 3000).map { Double($0) / 250 } + [2.5],  // long, one value out of order at the end
+            (0 ..< 2000).map { $0 == 1500 ? .nan : Double($0) / 200 },  // long, one NaN
+        ]
+        for mz in cases {
+            let intensity = mz.indices.map { Double($0) + 0.5 }
+            var keptMZ = [Double](repeating: -1, count: mz.count + 1)
+            var keptIntensity = keptMZ
+            let kept = mz.withUnsafeBufferPointer { m in
+                intensity.withUnsafeBufferPointer { i in
+                    keptMZ.withUnsafeMutableBufferPointer { keptMZ in
+                        keptIntensity.withUnsafeMutableBufferPointer { keptIntensity in
+                            ranges.select(mz: m, intensity: i, into: keptMZ.baseAddress!, keptIntensity.baseAddress!)
+                        }
+                    }
+                }
+            }
+            #expect(keptMZ[kept...].allSatisfy { $0 == -1 }, "nothing written past the kept points")
+            keptMZ.removeSubrange(kept...)
+            keptIntensity.removeSubrange(kept...)
+            let (expectedMZ, expectedIntensity) = Self.bruteForce(ranges, mz, intensity)
+            #expect(keptMZ == expectedMZ && keptIntensity == expectedIntensity, "\(mz)")
+        }
+    }
+
+    /// Ranges built from a run's own m/z values (so that bounds coincide with points), overlapping.
+    private static func ranges(for run: MS1Run) -> MZRanges {
+        let values = Array(Set(run.mz.filter { !$0.isNaN })).sorted()
+        guard values.count > 8 else { return MZRanges([(min: values.first ?? 0, max: values.first ?? 0)]) }
+        let n = values.count
+        return MZRanges([
+            (min: values[n / 8], max: values[n / 4]), (min: values[n / 5], max: values[n / 3]),
+            (min: values[n / 2], max: values[n / 2]), (min: values[3 * n / 4], max: values[7 * n / 8]),
+            (min: .nan, max: values[n - 1]),
+        ])
+    }
+
+    /// Checks the filtered read of `url` against the full read filtered afterwards.
+    private func checkFilteredRead(_ url: URL) throws {
+        let full = try MzMLReader(url: url).readMS1Run()
+        let ranges = Self.ranges(for: full)
+        let filtered = try MzMLReader(url: url).readMS1Run(keeping: ranges)
+        #expect(filtered.rt == full.rt && filtered.scanNumbers == full.scanNumbers)
+        #expect(filtered.spectrumIndices == full.spectrumIndices && filtered.ids == full.ids)
+        var offsets = [0], mz: [Double] = [], intensity: [Double] = []
+        for i in 0 ..< full.count {
+            let range = full.pointRange(i)
+            let (m, y) = Self.bruteForce(ranges, Array(full.mz[range]), Array(full.intensity[range]))
+            mz += m
+            intensity += y
+            offsets.append(mz.count)
+        }
+        #expect(filtered.offsets == offsets, "\(url.lastPathComponent)")
+        #expect(filtered.mz == mz && filtered.intensity == intensity, "\(url.lastPathComponent)")
+        #expect(full.mz.isEmpty || filtered.mz.count < full.mz.count, "the ranges leave points out")
+        // With all values kept, the run is the full run.
+        #expect(try MzMLReader(url: url).readMS1Run(keeping: MZRanges([(min: -.infinity, max: .infinity)])) == full)
+    }
+
+    @Test(arguments: ["encodings.mzML", "encodings.mzML.gz"])
+    func filteredReadEqualsFullReadFiltered(_ name: String) throws {
+        try checkFilteredRead(ExpectedValues.synthetic(name))
+    }
+
+    @Test(.enabled(if: TestPaths.sharedData("mzml-variants") != nil, "\(TestPaths.sharedDataMissing("mzml-variants"))"),
+          arguments: ExpectedValues.readableSharedFiles)
+    func filteredSharedReadEqualsFullReadFiltered(_ relative: String) throws {
+        try checkFilteredRead(try #require(TestPaths.sharedData(relative)))
+    }
+
+    @Test func filteredReadKeepsErrors() throws {
+        // A corrupt array is still an error (naming the spectrum) when none of its points would be kept.
+        for name in SyntheticFileTests.errorFiles {
+            let url = ExpectedValues.synthetic(name)
+            let full = try #require(throws: MzMLError.self) { try MS1Run(contentsOf: url) }
+            let filtered = try #require(throws: MzMLError.self) {
+                try MzMLReader(url: url).readMS1Run(keeping: .empty)
+            }
+            #expect(filtered.description == full.description)
+        }
+    }
+}
