@@ -133,6 +133,9 @@ def report(folder):
         n_total = nm.get("total_s") if nm else None
         section = f"Data path vs NeatMS 0.9: {name} ({ds['samples']} runs, {mb:.1f} MB, {peaks} peaks)"
         rows.append((section, "whole predict (s)", fmt(s_total), fmt(n_total), ratio(s_total, n_total, False), "≥ 20×"))
+        runs = (nm or {}).get("samples") or ds.get("samples")
+        rows.append((section, "per run (s/run)", fmt(s_total / runs if s_total and runs else None),
+                     fmt(n_total / runs if n_total and runs else None), ratio(s_total, n_total, False), ""))
         rows.append((section, "per MB of mzML (s/MB)", fmt(s_total / mb if s_total and mb else None),
                      fmt(n_total / mb if n_total and mb else None), ratio(s_total, n_total, False), ""))
         rows.append((section, "per peak (ms/peak)", fmt(1e3 * s_total / peaks if s_total and peaks else None),
