@@ -8,7 +8,7 @@ The defaults write the committed demo. Another --seed and --samples (with --out 
 experiment from the same generator, e.g. the training data of Scripts/train_default_model. --features,
 --run-end (time of the last scan, s: a longer gradient), --cycle (MS1 cycle time, s) and --noise
 (chemical-noise centroids per MS1 scan: bigger spectra) scale the runs up, e.g. Scripts/bench's
-issue-sized run (one ~12.5 MB run with ~1,150 spectra and ~5,600 peaks).
+issue-sized run (one ~13 MB run with ~1,150 spectra and 5,600 peaks).
 
 Needs only numpy and the standard library (versions pinned in Scripts/requirements-demo.txt:
 numpy 1.26.4 on CPython 3.11; zlib's compressed bytes may differ with another zlib build, the decoded
