@@ -1,5 +1,14 @@
 import Foundation
 
+/// The folder holding this test process's temporary directories (see `TestPaths.temporaryDirectory`).
+private let temporaryRootPath = FileManager.default.temporaryDirectory
+    .appendingPathComponent("neatmskit-tests-\(UUID().uuidString)", isDirectory: true).path
+
+/// Removes `temporaryRootPath` when the test process exits (registered on first use).
+private let temporaryRootCleanup: Void = {
+    atexit { try? FileManager.default.removeItem(atPath: temporaryRootPath) }
+}()
+
 /// Locations of test inputs and scratch space shared by every test target.
 public enum TestPaths {
     /// The package root (found from this source file's location: Tests/TestSupport/TestSupport.swift).
@@ -25,8 +34,10 @@ public enum TestPaths {
     }
 
     /// A fresh, unique temporary directory (tests run in parallel: never share fixed temp names).
+    /// Every one lives under one folder per test process, removed when the process exits.
     public static func temporaryDirectory(_ label: String = "neatmskit") throws -> URL {
-        let url = FileManager.default.temporaryDirectory
+        _ = temporaryRootCleanup
+        let url = URL(fileURLWithPath: temporaryRootPath, isDirectory: true)
             .appendingPathComponent("\(label)-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
