@@ -86,9 +86,9 @@ public enum BLAS {
 
     /// Limits the BLAS backend to the calling thread and ends the worker threads it may already have.
     ///
-    /// OpenBLAS's pthread build starts its worker threads when the library is loaded, and each one
-    /// busy-waits for about 0.1 s before it sleeps: in a short process pinned to one core that spinning
-    /// takes CPU from the real work (~35 ms on a 0.2 s `neatms predict`) unless `OPENBLAS_NUM_THREADS=1`
+    /// OpenBLAS's pthread build starts a worker thread per further core when the library is loaded, and
+    /// each one busy-waits for about 0.1 s before it sleeps, taking CPU from the real work of a short
+    /// process (up to ~30 ms of a 0.2 s `neatms predict` on two cores) unless `OPENBLAS_NUM_THREADS=1`
     /// was set. The engine never uses BLAS threading (it parallelises over samples itself), so the CLI
     /// calls this first thing. OpenBLAS starts its threads again if a later `setThreadCount` asks for
     /// more than one. Call it before any other thread uses BLAS; a no-op on Accelerate.
