@@ -2,9 +2,13 @@
 """Generate NeatMSKit's small synthetic LC-MS demo experiment into Fixtures/demo/.
 
 Usage:  python3 Scripts/make_demo_data.py [--out Fixtures/demo] [--seed 20261128] [--samples 4]
+                                         [--features 120] [--run-end 270] [--cycle 0.8] [--noise 35]
 
 The defaults write the committed demo. Another --seed and --samples (with --out elsewhere) write a separate
-experiment from the same generator, e.g. the training data of Scripts/train_default_model.
+experiment from the same generator, e.g. the training data of Scripts/train_default_model. --features,
+--run-end (time of the last scan, s: a longer gradient), --cycle (MS1 cycle time, s) and --noise
+(chemical-noise centroids per MS1 scan: bigger spectra) scale the runs up, e.g. Scripts/bench's
+issue-sized run (one ~13 MB run with ~1,150 spectra and 5,600 peaks).
 
 Needs only numpy and the standard library (versions pinned in Scripts/requirements-demo.txt:
 numpy 1.26.4 on CPython 3.11; zlib's compressed bytes may differ with another zlib build, the decoded
@@ -638,15 +642,29 @@ def make_background(rng, ms1_times, background_mz):
 
 
 def main():
-    global SEED, N_SAMPLES  # the module constants are the defaults; --seed and --samples replace them for this run
+    global SEED, N_SAMPLES, N_FEATURES, RUN_END_S, CYCLE_S, N_CHEMICAL_NOISE  # the module constants are the defaults; options replace them for this run
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "demo"))
     parser.add_argument("--seed", type=int, default=SEED, help=f"generator seed (default {SEED}, the committed demo)")
     parser.add_argument("--samples", type=int, default=N_SAMPLES, help=f"number of runs (default {N_SAMPLES})")
+    parser.add_argument("--features", type=int, default=N_FEATURES, help=f"feature table rows (default {N_FEATURES})")
+    parser.add_argument("--run-end", type=float, default=RUN_END_S, help=f"time of the last scan in seconds (default {RUN_END_S:g})")
+    parser.add_argument("--cycle", type=float, default=CYCLE_S, help=f"MS1 cycle time in seconds (default {CYCLE_S})")
+    parser.add_argument("--noise", type=float, default=N_CHEMICAL_NOISE,
+                        help=f"mean chemical-noise centroids per MS1 scan (default {N_CHEMICAL_NOISE})")
     args = parser.parse_args()
     if args.samples < 1:
         parser.error("--samples must be at least 1")
+    if args.features < 40:
+        parser.error("--features must be at least 40 (the neighbour pairs and background features need them)")
+    if not 120 <= args.run_end <= 36000:
+        parser.error("--run-end must be between 120 and 36000 seconds")
+    if not 0.15 <= args.cycle <= 5.0:
+        parser.error("--cycle must be between 0.15 and 5 seconds")
+    if not 0 <= args.noise <= 1e5:
+        parser.error("--noise must be between 0 and 100000")
     SEED, N_SAMPLES = args.seed, args.samples
+    N_FEATURES, RUN_END_S, CYCLE_S, N_CHEMICAL_NOISE = args.features, args.run_end, args.cycle, args.noise
     out = os.path.normpath(args.out)
     rng = np.random.default_rng(SEED)
     print(f"numpy {np.__version__}, python {sys.version.split()[0]}, zlib {zlib.ZLIB_RUNTIME_VERSION}, seed {SEED}")

@@ -84,6 +84,21 @@ public enum BLAS {
         #endif
     }
 
+    /// Limits the BLAS backend to the calling thread and ends the worker threads it may already have.
+    ///
+    /// OpenBLAS's pthread build starts a worker thread per further core when the library is loaded, and
+    /// each one busy-waits for about 0.1 s before it sleeps, taking CPU from the real work of a short
+    /// process (up to ~30 ms of a 0.2 s `neatms predict` on two cores) unless `OPENBLAS_NUM_THREADS=1`
+    /// was set. The engine never uses BLAS threading (it parallelises over samples itself), so the CLI
+    /// calls this first thing. OpenBLAS starts its threads again if a later `setThreadCount` asks for
+    /// more than one. Call it before any other thread uses BLAS; a no-op on Accelerate.
+    public static func stopIdleThreads() {
+        #if !canImport(Accelerate)
+        openblas_set_num_threads(1)
+        _ = neatmskit_openblas_stop_threads()
+        #endif
+    }
+
     /// Sets how many threads the BLAS backend may use (OpenBLAS `openblas_set_num_threads`; a no-op
     /// on Accelerate). Values below 1 are treated as 1. Benchmarks use 1 for single-thread figures.
     public static func setThreadCount(_ count: Int) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 
 struct Neatms: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,4 +10,6 @@ struct Neatms: ParsableCommand {
             DatasetCommand.self, TrainCommand.self, ThresholdCommand.self, PredictCommand.self,
         ])
 }
+// The engine never uses BLAS threading: end the threads OpenBLAS started (and spins) at load time.
+BLAS.stopIdleThreads()
 Neatms.main()
