@@ -6,6 +6,12 @@
 public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
     /// The merged intervals, ascending, disjoint (each upper bound below the next lower bound).
     public let intervals: [ClosedRange<Double>]
+    /// For many intervals (tables with thousands of peaks): a uniform grid over the intervals' span whose
+    /// bucket `b` holds the index of the first interval ending at or above the bucket's lower edge, so a
+    /// point finds its interval in a step or two. Empty for few intervals or an infinite span.
+    private let bucketStart: [Int32]
+    private let bucketLow: Double
+    private let bucketScale: Double
 
     /// The union of the closed intervals [min, max] of `pairs`.
     public init<Pairs: Sequence>(_ pairs: Pairs) where Pairs.Element == (min: Double, max: Double) {
@@ -21,6 +27,37 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
             }
         }
         intervals = merged
+        if merged.count >= 64, let low = merged.first?.lowerBound, let high = merged.last?.upperBound,
+            low.isFinite, high.isFinite, high > low
+        {
+            let buckets = min(1 << 16, merged.count * 4)
+            let scale = Double(buckets) / (high - low)
+            var starts = [Int32](repeating: 0, count: buckets)
+            var k = 0
+            for b in 0 ..< buckets {
+                let edge = low + Double(b) / scale
+                while k < merged.count, merged[k].upperBound < edge { k += 1 }
+                starts[b] = Int32(k)
+            }
+            (bucketStart, bucketLow, bucketScale) = (starts, low, scale)
+        } else {
+            (bucketStart, bucketLow, bucketScale) = ([], 0, 0)
+        }
+    }
+
+    public static func == (lhs: MZRanges, rhs: MZRanges) -> Bool { lhs.intervals == rhs.intervals }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(intervals) }
+
+    /// Index of the first interval whose upper bound is >= `value` (not NaN), through the bucket grid
+    /// (which must exist); the grid's guess is corrected both ways, so rounding never misplaces a value.
+    private func bucketedInterval(endingAtOrAbove value: Double, _ intervals: UnsafeBufferPointer<ClosedRange<Double>>) -> Int {
+        let position = (value - bucketLow) * bucketScale
+        let b = position <= 0 ? 0 : min(bucketStart.count - 1, Int(min(position, Double(bucketStart.count))))
+        var k = Int(bucketStart[b])
+        while k > 0, intervals[k - 1].upperBound >= value { k -= 1 }
+        while k < intervals.count, intervals[k].upperBound < value { k += 1 }
+        return k
     }
 
     /// No interval: keeps nothing.
@@ -55,8 +92,10 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
     /// `keptIntensity`, in their original order, and returns how many there are. The destinations must
     /// have room for `mz.count` values.
     ///
-    /// Ascending m/z (the usual spectrum) is merged with the intervals: a galloping search skips to each
-    /// interval's first point. Other spectra (unsorted, or with NaN) are walked point by point.
+    /// Ascending m/z (the usual spectrum) is merged with the intervals: with fewer intervals than points,
+    /// a galloping search skips to each interval's first point; with more (and at least 64), the points
+    /// are walked and the bucket grid finds each point's interval. Other spectra (unsorted, or with NaN)
+    /// are walked point by point.
     func select(
         mz: UnsafeBufferPointer<Double>, intensity: UnsafeBufferPointer<Double>,
         into keptMZ: UnsafeMutablePointer<Double>, _ keptIntensity: UnsafeMutablePointer<Double>
@@ -69,7 +108,24 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
             keptIntensity[kept] = intensity[p]
             kept += 1
         }
-        if Self.isAscending(mz, count: count) {
+        let ascending = Self.isAscending(mz, count: count)
+        if ascending && !bucketStart.isEmpty && intervals.count > count {
+            // More intervals than points: walk the points; each one that passed its interval finds the
+            // next through the bucket grid.
+            intervals.withUnsafeBufferPointer { intervals in
+                var k = 0
+                for p in 0 ..< count {
+                    let value = mz[p]
+                    if intervals[k].upperBound < value {
+                        k = bucketedInterval(endingAtOrAbove: value, intervals)
+                        if k == intervals.count { break }
+                    }
+                    if intervals[k].lowerBound <= value { keep(p) }
+                }
+            }
+            return kept
+        }
+        if ascending {
             intervals.withUnsafeBufferPointer { intervals in
                 var p = 0
                 for interval in intervals {

@@ -289,14 +289,30 @@ public final class Network {
         let parts = forwardParts(count)
         BLAS.setThreadCount(1)
         let layers = self.layers
+        // In inference, the layers before the first Dense run tile by tile, so that each tile's
+        // activations stay in cache from layer to layer; Dense layers (whose weights are the large
+        // operand) run once over the whole part. Every sample's arithmetic is the same either way.
+        let tiled = training ? 1 : (layers.firstIndex { $0 is DenseLayer } ?? 1)
+        let tile = Self.inferenceTile
         parallelParts(parts) { part in
             let range = partRange(part, of: parts, count: count)
-            for i in 1..<layers.count where !layers[i].aliasesInput {
+            var start = range.lowerBound
+            while start < range.upperBound {
+                let end = min(start + tile, range.upperBound)
+                for i in 1..<tiled where !layers[i].aliasesInput {
+                    layers[i].forward(pointers[i - 1].base, pointers[i].base, samples: start..<end, worker: part, training: training)
+                }
+                start = end
+            }
+            for i in max(1, tiled)..<layers.count where !layers[i].aliasesInput {
                 layers[i].forward(pointers[i - 1].base, pointers[i].base, samples: range, worker: part, training: training)
             }
         }
         return UnsafePointer(pointers[layers.count - 1].base)
     }
+
+    /// Samples per tile of the convolutional part of an inference pass (see `forward`).
+    static let inferenceTile = 8
 
     /// How many concurrent parts a forward pass over `count` samples uses.
     func forwardParts(_ count: Int) -> Int {

@@ -65,6 +65,33 @@ struct MZRangesTests {
         }
     }
 
+    /// Thousands of narrow windows and fewer points (a large peak table): the bucket-grid walk keeps
+    /// exactly the points brute force keeps, including points on the bounds and between buckets.
+    @Test func manyIntervalsFewPoints() {
+        var generator = SystemRandomNumberGenerator()
+        let centres = (0 ..< 4000).map { _ in Double.random(in: 100 ... 1000, using: &generator) }
+        let ranges = MZRanges(centres.map { (min: $0 - 0.005, max: $0 + 0.005) })
+        #expect(ranges.intervals.count > 3000)
+        var mz = (0 ..< 900).map { _ in Double.random(in: 90 ... 1010, using: &generator) }
+        mz += ranges.intervals.prefix(200).flatMap { [$0.lowerBound, $0.upperBound, $0.lowerBound.nextDown, $0.upperBound.nextUp] }
+        mz.sort()
+        let intensity = mz.indices.map { Double($0) }
+        var keptMZ = [Double](repeating: -1, count: mz.count)
+        var keptIntensity = keptMZ
+        let kept = mz.withUnsafeBufferPointer { m in
+            intensity.withUnsafeBufferPointer { i in
+                keptMZ.withUnsafeMutableBufferPointer { keptMZ in
+                    keptIntensity.withUnsafeMutableBufferPointer { keptIntensity in
+                        ranges.select(mz: m, intensity: i, into: keptMZ.baseAddress!, keptIntensity.baseAddress!)
+                    }
+                }
+            }
+        }
+        let (expectedMZ, expectedIntensity) = Self.bruteForce(ranges, mz, intensity)
+        #expect(kept >= 400)
+        #expect(Array(keptMZ[..<kept]) == expectedMZ && Array(keptIntensity[..<kept]) == expectedIntensity)
+    }
+
     /// Ranges built from a run's own m/z values (so that bounds coincide with points), overlapping.
     private static func ranges(for run: MS1Run) -> MZRanges {
         let values = Array(Set(run.mz.filter { !$0.isNaN })).sorted()
