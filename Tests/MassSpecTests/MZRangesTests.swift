@@ -32,6 +32,23 @@ struct MZRangesTests {
         return (kept.map { mz[$0] }, kept.map { intensity[$0] })
     }
 
+    /// `ranges.select` into destinations one longer than the input, filled with -1 beforehand: the
+    /// destinations and the number of points kept.
+    private static func select(_ ranges: MZRanges, _ mz: [Double], _ intensity: [Double]) -> ([Double], [Double], Int) {
+        var keptMZ = [Double](repeating: -1, count: mz.count + 1)
+        var keptIntensity = keptMZ
+        let kept = mz.withUnsafeBufferPointer { m in
+            intensity.withUnsafeBufferPointer { i in
+                keptMZ.withUnsafeMutableBufferPointer { keptMZ in
+                    keptIntensity.withUnsafeMutableBufferPointer { keptIntensity in
+                        ranges.select(mz: m, intensity: i, into: keptMZ.baseAddress!, keptIntensity.baseAddress!)
+                    }
+                }
+            }
+        }
+        return (keptMZ, keptIntensity, kept)
+    }
+
     @Test func selectKeepsOrderForSortedUnsortedAndNaN() {
         let ranges = MZRanges([(min: 2, max: 3), (min: 5, max: 5), (min: 8, max: 9)])
         let cases: [[Double]] = [
@@ -46,17 +63,9 @@ struct MZRangesTests {
         ]
         for mz in cases {
             let intensity = mz.indices.map { Double($0) + 0.5 }
-            var keptMZ = [Double](repeating: -1, count: mz.count + 1)
-            var keptIntensity = keptMZ
-            let kept = mz.withUnsafeBufferPointer { m in
-                intensity.withUnsafeBufferPointer { i in
-                    keptMZ.withUnsafeMutableBufferPointer { keptMZ in
-                        keptIntensity.withUnsafeMutableBufferPointer { keptIntensity in
-                            ranges.select(mz: m, intensity: i, into: keptMZ.baseAddress!, keptIntensity.baseAddress!)
-                        }
-                    }
-                }
-            }
+            let selected = Self.select(ranges, mz, intensity)
+            var (keptMZ, keptIntensity) = (selected.0, selected.1)
+            let kept = selected.2
             #expect(keptMZ[kept...].allSatisfy { $0 == -1 }, "nothing written past the kept points")
             keptMZ.removeSubrange(kept...)
             keptIntensity.removeSubrange(kept...)
@@ -76,17 +85,7 @@ struct MZRangesTests {
         mz += ranges.intervals.prefix(200).flatMap { [$0.lowerBound, $0.upperBound, $0.lowerBound.nextDown, $0.upperBound.nextUp] }
         mz.sort()
         let intensity = mz.indices.map { Double($0) }
-        var keptMZ = [Double](repeating: -1, count: mz.count)
-        var keptIntensity = keptMZ
-        let kept = mz.withUnsafeBufferPointer { m in
-            intensity.withUnsafeBufferPointer { i in
-                keptMZ.withUnsafeMutableBufferPointer { keptMZ in
-                    keptIntensity.withUnsafeMutableBufferPointer { keptIntensity in
-                        ranges.select(mz: m, intensity: i, into: keptMZ.baseAddress!, keptIntensity.baseAddress!)
-                    }
-                }
-            }
-        }
+        let (keptMZ, keptIntensity, kept) = Self.select(ranges, mz, intensity)
         let (expectedMZ, expectedIntensity) = Self.bruteForce(ranges, mz, intensity)
         #expect(kept >= 400)
         #expect(Array(keptMZ[..<kept]) == expectedMZ && Array(keptIntensity[..<kept]) == expectedIntensity)
