@@ -153,7 +153,7 @@ extension HDF5Object {
 
     private func readNumbers<T: HDF5Scalar>(_ attribute: hid_t, count: Int, name: String) throws -> [T] {
         guard let memType = T.hdf5ElementType.nativeTypeID else { return [] }
-        var values = [T](repeating: T.zero, count: count)
+        var values = [T](hdf5Zeros: count)
         guard count > 0 else { return values }
         let status = values.withUnsafeMutableBytes { H5Aread(attribute, memType, $0.baseAddress) }
         guard status >= 0 else { throw attributeFailure(.library, name, "cannot read attribute") }

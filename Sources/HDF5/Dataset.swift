@@ -97,7 +97,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         _ type: T.Type, selection: (offset: [Int], count: [Int])?, _ call: Transfer
     ) throws -> [T] {
         let count = try selectionCount(selection)
-        var values = [T](repeating: T.zero, count: count)
+        var values = [T](hdf5Zeros: count)
         try transfer(T.self, selection: selection, values: &values, call)
         return values
     }

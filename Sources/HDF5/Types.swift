@@ -90,9 +90,24 @@ public enum HDF5ElementType: Hashable, Sendable, CustomStringConvertible {
 
 /// Numeric Swift types that read and write HDF5 data directly (HDF5 converts from the stored type).
 /// `Int` is stored and read as int64.
-public protocol HDF5Scalar: Numeric, Sendable {
+public protocol HDF5Scalar: Numeric, Sendable, BitwiseCopyable {
     /// The numeric element type whose native memory layout this Swift type has.
     static var hdf5ElementType: HDF5ElementType { get }
+}
+
+extension Array where Element: HDF5Scalar {
+    /// `count` zeros, written as zero bytes (every `HDF5Scalar` is a plain number whose all-zero bit
+    /// pattern is 0). Unlike `init(repeating:count:)` this stays fast where the element type is generic
+    /// (the HDF5 layer reads into such arrays without being specialised for each type).
+    init(hdf5Zeros count: Int) {
+        self.init(unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let base = buffer.baseAddress {
+                UnsafeMutableRawPointer(base).initializeMemory(
+                    as: UInt8.self, repeating: 0, count: count * MemoryLayout<Element>.stride)
+            }
+            initialized = count
+        }
+    }
 }
 
 extension Float: HDF5Scalar { public static var hdf5ElementType: HDF5ElementType { .float32 } }
