@@ -7,19 +7,7 @@ import Testing
 @Suite struct DataPathCLITests {
     let demo = TestPaths.fixture("demo")
 
-    struct DemoReference: Decodable {
-        struct Sample: Decodable {
-            var peaks: Int
-            var valid_peaks: Int
-        }
-        var peaks: Int
-        var valid_peaks: Int
-        var samples: [String: Sample]
-    }
-
-    func reference() throws -> DemoReference {
-        try TestPaths.loadJSON(DemoReference.self, from: demo.appendingPathComponent("neatms_reference.json"))
-    }
+    func reference() throws -> DemoReference { try DemoReference.load() }
 
     var experiment: [String] {
         [

@@ -9,24 +9,11 @@ import Testing
 /// Independent references: Fixtures/demo/neatms_reference.json (what real NeatMS 0.9 computes from the demo:
 /// peaks and valid peaks per sample) and REFERENCE §4's split arithmetic.
 @Suite(.serialized) struct QuickstartPipeline {
-    /// What NeatMS 0.9 found in Fixtures/demo (Scripts/check_demo_with_neatms.py).
-    struct DemoReference: Decodable {
-        struct Sample: Decodable {
-            var peaks: Int
-            var valid_peaks: Int
-        }
-        var peaks: Int
-        var valid_peaks: Int
-        var samples: [String: Sample]
-    }
-
     let demo = TestPaths.fixture("demo")
     let defaultModel = TestPaths.fixture("neatms_default_model.h5")
 
-    func reference() throws -> DemoReference {
-        try JSONDecoder().decode(
-            DemoReference.self, from: Data(contentsOf: demo.appendingPathComponent("neatms_reference.json")))
-    }
+    /// What NeatMS 0.9 found in Fixtures/demo (Scripts/check_demo_with_neatms.py).
+    func reference() throws -> DemoReference { try DemoReference.load() }
 
     /// `neatms …`, failing the test with the command's stderr when it does not exit 0.
     func neatms(_ arguments: [String]) throws -> CommandResult {

@@ -7,24 +7,7 @@ import TestSupport
 /// gives what pymzml — NeatMS's own reader — read from the same files, as recorded by
 /// Scripts/check_demo_with_neatms.py in Fixtures/demo/neatms_reference.json.
 @Suite struct DemoFixtureTests {
-    struct SampleReference: Decodable {
-        var ms1_spectra: Int
-        var ms1_centroids: Int
-        var first_rt_min: Double
-        var last_rt_min: Double
-        var first_ms1_scan: Int
-        var last_ms1_scan: Int
-        var first_ms1_mz: [Double]
-        var first_ms1_intensity: [Double]
-    }
-
-    struct Reference: Decodable {
-        var samples: [String: SampleReference]
-    }
-
-    static func reference() throws -> Reference {
-        try TestPaths.loadJSON(Reference.self, from: TestPaths.fixture("demo/neatms_reference.json"))
-    }
+    static func reference() throws -> DemoReference { try DemoReference.load() }
 
     @Test(arguments: ["sample_1.mzML", "sample_2.mzML", "sample_3.mzML", "sample_4.mzML"])
     func readsLikePymzml(sample: String) throws {
