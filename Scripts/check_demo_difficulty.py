@@ -17,19 +17,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import h5py
 import numpy as np
 import tf_keras as keras
-from tf_keras import layers, regularizers
+
+from bench_keras import neatms_network
 
 
 def network():
-    i = keras.Input((2, 120, 1))
-    h = layers.Conv2D(32, 5, padding="same", activation="relu", name="conv2d_1")(i)
-    h = layers.MaxPooling2D((1, 2), name="max_pooling2d_1")(h)
-    h = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2d_2")(h)
-    h = layers.Flatten(name="flatten_1")(h)
-    h = layers.Dense(128, activation="relu", kernel_regularizer=regularizers.l2(0.001), name="dense_1")(h)
-    h = layers.Dropout(0.5, name="dropout_1")(h)
-    o = layers.Dense(3, activation="softmax", name="dense_prediction")(h)
-    m = keras.Model(i, o)
+    """The NeatMS network (REFERENCE §3), recompiled with Adam lr 1e-3 and accuracy only."""
+    m = neatms_network(keras)
     m.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy", ["accuracy"])
     return m
 
