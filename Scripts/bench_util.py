@@ -8,6 +8,9 @@
       after the first result; a non-zero exit is an error (its stderr is shown).
   bench_util.py timed --runs R --out F.json -- CMD ARGS...
       Same, recording only the time to exit (for commands that write their results to a file).
+  bench_util.py median-run OUT.json RUN.json...
+      Of several runs of Scripts/bench_neatms.py (one JSON object each), writes the run with the median
+      total_s to OUT.json, with "runs" and every run's total added.
   bench_util.py report DIR
       Reads DIR/*.json written by Scripts/bench and prints the side-by-side table; writes the same table
       as Markdown to DIR/results.md.
@@ -180,6 +183,13 @@ def report(folder):
     print(f"\n(written to {os.path.join(folder, 'results.md')})")
 
 
+def median_run(out, paths):
+    runs = sorted((json.load(open(path)) for path in paths), key=lambda run: run["total_s"])
+    median = dict(runs[len(runs) // 2], runs=len(runs), totals=[run["total_s"] for run in runs])
+    with open(out, "w") as handle:
+        json.dump(median, handle)
+
+
 def main():
     if len(sys.argv) < 2:
         raise SystemExit(__doc__)
@@ -188,6 +198,8 @@ def main():
         timing(args, True)
     elif command == "timed":
         timing(args, False)
+    elif command == "median-run":
+        median_run(args[0], args[1:])
     elif command == "report":
         report(args[0])
     else:
