@@ -66,7 +66,8 @@ public enum MatrixInput {
     }
 }
 
-/// A matrices file that cannot be read; one line `<file>: <problem>`.
+/// A matrices or peaks file (`predict --matrices`, `extract` output, PEAKS.h5) that cannot be read or
+/// whose contents do not fit together; one line `<file>: <problem>`.
 public struct MatrixInputError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file as the user named it.
     public var file: String

@@ -57,12 +57,12 @@ extension PeakDataset {
 
     /// Reads a dataset written by `write(to:)`. Only `X`, `y` and `classes` are required; the per-peak
     /// details default to empty/unknown when absent.
-    /// - Throws: `HDF5Error`, or `MatrixFile.FormatError` for datasets that do not fit together.
+    /// - Throws: `HDF5Error`, or `MatrixInputError` for datasets that do not fit together.
     public static func read(_ url: URL) throws -> PeakDataset {
         let file = try HDF5File.open(url)
         defer { try? file.close() }
         let root = file.root
-        func fail(_ message: String) -> MatrixFile.FormatError { MatrixFile.FormatError(file: url.path, message: message) }
+        func fail(_ problem: String) -> MatrixInputError { MatrixInputError(file: url.path, problem: problem) }
         let xSet = try root.dataset("X")
         let shape = xSet.shape
         guard shape.count == 4, shape[1] == 2, shape[3] == 1 else {

@@ -10,9 +10,9 @@ extension PeakDataset {
         let size = 2 * options.size
         guard let bad = x.firstIndex(where: { !$0.isFinite }) else { return }
         let within = bad % size
-        throw MatrixFile.FormatError(
+        throw MatrixInputError(
             file: file,
-            message: "X: matrix \(bad / size) holds \(x[bad]) at (\(within / options.size), \(within % options.size)) "
+            problem: "X: matrix \(bad / size) holds \(x[bad]) at (\(within / options.size), \(within % options.size)) "
                 + "(matrices must be finite)")
     }
 

@@ -200,7 +200,7 @@ struct TrainCommand: ParsableCommand {
         let url = URL(fileURLWithPath: data)
         do {
             return try PeakDataset.read(url)
-        } catch var error as MatrixFile.FormatError {
+        } catch var error as MatrixInputError {
             error.file = data
             throw error
         } catch var error as HDF5Error where error.file == url.path {

@@ -25,10 +25,10 @@ import Testing
         try dataset().checkFinite(file: "p.h5")
         var x = (0..<24).map(Float.init)
         x[6 + 4] = -.infinity  // matrix 1, row 1, column 1
-        #expect(throws: MatrixFile.FormatError.self) { try dataset(x).checkFinite(file: "p.h5") }
+        #expect(throws: MatrixInputError.self) { try dataset(x).checkFinite(file: "p.h5") }
         do {
             try dataset(x).checkFinite(file: "p.h5")
-        } catch let e as MatrixFile.FormatError {
+        } catch let e as MatrixInputError {
             #expect(e.description == "p.h5: X: matrix 1 holds -inf at (1, 1) (matrices must be finite)")
         }
     }
