@@ -43,8 +43,10 @@ public enum LegacyH5 {
             throw KerasFormatError("no model_weights group: the file holds a model config but no weights")
         }
         let stored = try LegacyWeights.read(try root.group("model_weights"))
+        // By order without skipping, every layer with weights is assigned from the file (or this throws),
+        // so the container starts with empty lists instead of zeros that would be thrown away.
         let (weights, _) = try LegacyWeights.assign(
-            stored, to: try Model.zeros(architecture), matching: .byOrder, skipMismatch: false)
+            stored, to: try Model.unfilled(architecture), matching: .byOrder, skipMismatch: false)
         var model = Model(architecture: architecture, weights: weights)
         var warnings: [String] = []
         if let trainingText = try root.stringAttribute("training_config") {

@@ -178,4 +178,12 @@ extension Model {
         let shapes = try architecture.weightShapes()
         return Model(architecture: architecture, weights: shapes.map { $0.map { Tensor(zeros: $0) } })
     }
+
+    /// A container whose weight lists are empty: for `LegacyWeights.assign` by order without skipping,
+    /// which fills every layer that has weights (and throws otherwise), so no zeros are allocated only to
+    /// be replaced.
+    static func unfilled(_ architecture: Architecture) throws -> Model {
+        _ = try architecture.weightShapes()
+        return Model(architecture: architecture, weights: architecture.layers.map { _ in [] })
+    }
 }

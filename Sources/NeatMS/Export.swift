@@ -146,7 +146,7 @@ public enum ResultsExport {
         guard let value, !value.isNaN else { return "" }
         if value.isInfinite { return value > 0 ? "inf" : "-inf" }
         let digits = "\(value)"
-        if digits.contains("e"), abs(value) >= 1e-4, abs(value) < 1e16 { return plainDecimal(value) }
+        if digits.utf8.contains(UInt8(ascii: "e")), abs(value) >= 1e-4, abs(value) < 1e16 { return plainDecimal(value) }
         return digits
     }
 
@@ -175,7 +175,7 @@ public enum ResultsExport {
 
     /// A text field, quoted when it needs to be.
     static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        guard text.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

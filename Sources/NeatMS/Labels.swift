@@ -1,5 +1,6 @@
 import Foundation
 import MassSpec
+import NeuralNet
 
 /// Manual peak labels, the training input of NeatMSKit (what NeatMS's annotation tool records).
 ///
@@ -197,7 +198,7 @@ extension Experiment {
     ///   an error.
     public func labelledDataset(
         labels: PeakLabels, classes: [String]? = nil, options: MatrixOptions = .neatMSDefault,
-        concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        concurrency: Int = Cores.available,
         loader: @escaping MS1Loader = { try MS1Scans.load($0, keeping: $1) }
     ) throws -> (dataset: PeakDataset, invalid: [InvalidLabelledPeak]) {
         let classList = classes ?? labels.classes

@@ -1,5 +1,6 @@
 import Foundation
 import MassSpec
+import NeuralNet
 
 extension MS1Scans {
     /// Reads the MS1 spectra of an mzML (or `.mzML.gz`) file with `MassSpec`'s streaming reader, keeping
@@ -57,7 +58,7 @@ public struct Experiment: Sendable {
     public func extractMatrices(
         options: MatrixOptions = .neatMSDefault,
         peakSubsets: [Int: [Int]]? = nil,
-        concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        concurrency: Int = Cores.available,
         loader: @escaping MS1Loader = { try MS1Scans.load($0, keeping: $1) },
         consume: @escaping @Sendable (SampleMatrices) throws -> Void
     ) throws {
@@ -78,7 +79,7 @@ public struct Experiment: Sendable {
     /// The matrices of every sample, in sample order (convenience for small experiments and tests).
     public func allMatrices(
         options: MatrixOptions = .neatMSDefault,
-        concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        concurrency: Int = Cores.available,
         loader: @escaping MS1Loader = { try MS1Scans.load($0, keeping: $1) }
     ) throws -> [SampleMatrices] {
         let collected = Collected<SampleMatrices>()

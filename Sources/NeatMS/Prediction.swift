@@ -1,5 +1,6 @@
 import Foundation
 import MassSpec
+import NeuralNet
 
 /// Labels from predicted probabilities (NeatMS's `predict_peaks`, REFERENCE §6).
 public enum PeakLabelling {
@@ -65,7 +66,7 @@ extension Experiment {
     public func predictPeaks(
         classes: [String], threshold: Double, label: String = "High_quality",
         options: MatrixOptions = .neatMSDefault,
-        concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        concurrency: Int = Cores.available,
         loader: @escaping MS1Loader = { try MS1Scans.load($0, keeping: $1) },
         predict: @escaping @Sendable (_ matrices: SampleMatrices) throws -> [[Float]],
         progress: @escaping @Sendable (SampleMatrices) -> Void = { _ in }

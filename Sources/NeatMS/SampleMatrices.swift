@@ -1,5 +1,6 @@
 import Foundation
 import MassSpec
+import NeuralNet
 
 /// The matrices of one sample's valid peaks, in NeatMS's order, with the invalid peaks and why.
 public struct SampleMatrices: Sendable, Equatable {
@@ -106,7 +107,7 @@ public enum SampleRunner {
     /// result to `consume` under a lock. Stops starting new samples after the first error, which is
     /// rethrown.
     public static func run<Result: Sendable>(
-        samples: [Int], concurrency: Int = ProcessInfo.processInfo.activeProcessorCount,
+        samples: [Int], concurrency: Int = Cores.available,
         work: @Sendable (Int) throws -> Result,
         consume: @Sendable (Int, Result) throws -> Void
     ) throws {

@@ -1,16 +1,28 @@
 import Dispatch
 import Tensor
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A fixed-size, zero-initialised float buffer owned by the engine (workspaces, weights, gradients).
 /// Raw storage so that hot loops and BLAS calls work on stable pointers without copy-on-write.
+///
+/// The memory comes from `calloc`: large buffers are fresh zero pages from the kernel that cost nothing
+/// until touched, so a buffer that a run never uses (gradients in inference, the unused part of a
+/// workspace) is never faulted in.
 final class FloatBuffer {
     let count: Int
     let pointer: UnsafeMutablePointer<Float>
 
     init(count: Int) {
         self.count = count
-        pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        guard let raw = calloc(max(count, 1), MemoryLayout<Float>.stride) else {
+            fatalError("FloatBuffer: out of memory allocating \(count) floats")
+        }
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
     convenience init(_ values: [Float]) {
@@ -20,7 +32,7 @@ final class FloatBuffer {
         }
     }
 
-    deinit { pointer.deallocate() }
+    deinit { free(pointer) }
 
     var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
 

@@ -102,7 +102,7 @@ public final class Network {
         rng = SeededGenerator(seed: seed)
         compileConfig = model.compile ?? CompileConfig(optimizer: .adam(learningRate: 1e-5))
         optimizer = Optimizer(config: compileConfig.optimizer)
-        threads = min(max(ProcessInfo.processInfo.activeProcessorCount, 1), 8)
+        threads = min(max(Cores.available, 1), 8)
         try validate(compile: compileConfig)
         try setWeights(model.weights)
         if let state = model.optimizerState { try optimizer.load(state, shapes: shapes, layers: arch.layers) }
@@ -291,16 +291,32 @@ public final class Network {
         let layers = self.layers
         // In inference, the layers before the first Dense run tile by tile, so that each tile's
         // activations stay in cache from layer to layer; Dense layers (whose weights are the large
-        // operand) run once over the whole part. Every sample's arithmetic is the same either way.
+        // operand) run once over the whole part. Within a tile, every layer but the last writes to the
+        // worker's two small scratch buffers in turn (never to the batch-sized buffers, which are then
+        // not even paged in); the last writes where the Dense layer reads. Every sample's arithmetic is
+        // the same either way.
         let tiled = training ? 1 : (layers.firstIndex { $0 is DenseLayer } ?? 1)
+        let lastTiled = (1..<max(tiled, 1)).last { !layers[$0].aliasesInput }
         let tile = Self.inferenceTile
+        let scratch = workspace.scratchPointers
         parallelParts(parts) { part in
             let range = partRange(part, of: parts, count: count)
             var start = range.lowerBound
             while start < range.upperBound {
                 let end = min(start + tile, range.upperBound)
+                var source: UnsafePointer<Float>?
+                var slot = 0
                 for i in 1..<tiled where !layers[i].aliasesInput {
-                    layers[i].forward(pointers[i - 1].base, pointers[i].base, samples: start..<end, worker: part, training: training)
+                    let x = source ?? UnsafePointer(pointers[i - 1].base + start * layers[i].inputSize)
+                    let y: UnsafeMutablePointer<Float>
+                    if i == lastTiled {
+                        y = pointers[i].base + start * layers[i].outputSize
+                    } else {
+                        y = scratch[2 * part + slot].base
+                        slot = 1 - slot
+                    }
+                    layers[i].forward(x, y, samples: 0..<(end - start), worker: part, training: false)
+                    source = UnsafePointer(y)
                 }
                 start = end
             }
@@ -331,6 +347,8 @@ struct Workspace {
     private var gradients: [FloatBuffer?] = []
     /// The gathered input batch during training.
     private(set) var input = FloatBuffer(count: 0)
+    /// Two tile-sized scratch buffers per worker for the tiled layers of an inference pass.
+    private var scratch: [FloatBuffer] = []
     /// Index of the layer whose buffer layer `i`'s output lives in (0 = the network input).
     private var storage: [Int] = []
 
@@ -356,6 +374,10 @@ struct Workspace {
             training = training || needTraining
             capacity = newCapacity
             workers = max(workers, workersNeeded)
+            let largest = layers.map(\.outputSize).max() ?? 0
+            if scratch.count < 2 * workers {
+                scratch = (0..<(2 * workers)).map { _ in FloatBuffer(count: Network.inferenceTile * largest) }
+            }
             for layer in layers { layer.reserve(batch: capacity, workers: workers, training: training) }
         }
     }
@@ -364,6 +386,9 @@ struct Workspace {
     func outputPointers(input: UnsafeMutablePointer<Float>) -> [SharedPointer] {
         storage.map { s in SharedPointer(s == 0 ? input : outputs[s]!.pointer) }
     }
+
+    /// The inference scratch buffers: worker `w` owns entries `2w` and `2w + 1`.
+    var scratchPointers: [SharedPointer] { scratch.map { SharedPointer($0.pointer) } }
 
     /// Gradient pointer (w.r.t. each layer's output); index 0 (the network input) has none.
     func gradientPointers() -> [SharedPointer?] {

@@ -101,9 +101,13 @@ public enum BLAS {
 
     /// Sets how many threads the BLAS backend may use (OpenBLAS `openblas_set_num_threads`; a no-op
     /// on Accelerate). Values below 1 are treated as 1. Benchmarks use 1 for single-thread figures.
+    ///
+    /// Does nothing when the backend already has that setting: OpenBLAS's setter restarts (and spins) the
+    /// worker threads that `stopIdleThreads` ended, even when it is asked for one thread.
     public static func setThreadCount(_ count: Int) {
         #if !canImport(Accelerate)
-        openblas_set_num_threads(Int32(max(1, min(count, 1024))))
+        let wanted = Int32(max(1, min(count, 1024)))
+        if openblas_get_num_threads() != wanted { openblas_set_num_threads(wanted) }
         #endif
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NeatMS
+import NeuralNet
 
 extension FeatureTableFormat: ExpressibleByArgument {}
 
@@ -47,7 +48,7 @@ struct MatrixOptionGroup: ParsableArguments {
     var minScans: Int = 5
 
     @Option(help: "Samples processed at once (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int = Cores.available
 
     var options: MatrixOptions { MatrixOptions(size: matrixSize, margin: margin, minScans: minScans) }
 

@@ -75,72 +75,145 @@ struct RawPredictionOptions: ParsableArguments {
 extension PredictCommand {
     /// Runs the raw-data form: matrices per sample (in parallel), the network on each sample's batch,
     /// NeatMS's labels (REFERENCE §6) and the long-format export (§7).
+    ///
+    /// With more than one core, the model is loaded on a background thread while the feature table and
+    /// the first samples are read (the first forward pass waits for it); with one core it is loaded
+    /// first. Errors keep their order either way: a table error first, then a model error (file, input
+    /// shape, class count), then any later error.
     func runRawData(_ options: RawPredictionOptions, output: String, classes classOption: String?) throws {
         guard let raw = options.raw, let features = options.features, let format = options.format,
             let threshold = options.threshold
         else { throw ValidationError("the raw-data form needs --raw, --features, --format and --threshold") }
-        try Diagnostics.reportingErrors(paths: [model, raw, features, output]) {
-            let (experiment, unused) = try ExperimentOptions.load(raw: raw, features: features, format: format)
+        let start = Date()
+        let size = options.matrix.matrixSize
+        let model = self.model
+        // With --classes the names are known now; otherwise they are NeatMS's three labels, and the
+        // loader refuses a model with another number of outputs (so `classes` is final once it succeeds).
+        let classes = classOption.map(CommandSupport.classList) ?? CommandSupport.neatmsClasses
+        let network = BackgroundNetwork(background: Cores.available > 1) {
             let network = try Network(model: try CommandSupport.loadModel(model))
-            let size = options.matrix.matrixSize
             guard network.inputShape == [2, size, 1] else {
                 throw CommandError(
                     file: model,
                     problem: "the model expects input \(network.inputShape), but --matrix-size \(size) gives (2, \(size), 1)")
             }
             let classCount = network.outputShape.reduce(1, *)
-            let classes = classOption.map(CommandSupport.classList)
-                ?? (classCount == CommandSupport.neatmsClasses.count ? CommandSupport.neatmsClasses : [])
             guard classes.count == classCount else {
                 throw ValidationError("model \(model) has \(classCount) outputs: give their names with --classes A,B,...")
             }
-            var annotations: [Int: String] = [:]
-            if let path = options.annotations {
-                let labels = try PeakLabels(url: URL(fileURLWithPath: path), table: experiment.table)
-                for entry in labels.entries { annotations[entry.peak] = entry.label }
-            }
-            let exportOptions = try options.exportOptions()
-            let progress = SampleProgress(table: experiment.table)
-            let guarded = GuardedNetwork(network)
-            let batchSize = self.batchSize
-            let start = Date()
-            let predictions = try experiment.predictPeaks(
-                classes: classes, threshold: threshold, label: options.label, options: options.matrix.options,
-                concurrency: options.matrix.jobs,
-                predict: { matrices in
-                    let input = Tensor(shape: [matrices.count, 2, size, 1], scalars: matrices.values)
-                    let output = try guarded.predict(input, batchSize: batchSize)
-                    return (0..<matrices.count).map { Array(output[($0 * classCount)..<(($0 + 1) * classCount)]) }
-                },
-                progress: { matrices in
-                    let invalid = matrices.invalid.isEmpty ? "" : " (\(invalidSummary(matrices.invalid.map(\.reason))))"
-                    progress.report(matrices, extra: invalid)
-                })
-            let csv = ResultsExport.csv(
-                table: experiment.table, predictions: predictions, options: exportOptions,
-                sampleCount: experiment.table.samples.count + unused.count, annotations: annotations)
-            try ResultsExport.write(csv, to: URL(fileURLWithPath: output))
-            let counts = predictions.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-            let rows = csv.split(separator: "\n").count - 1
-            printResult(
-                "labelled \(predictions.labels.compactMap { $0 }.count) of \(experiment.table.peaks.count) peaks "
-                    + "(\(counts.joined(separator: ", "))) in \(experiment.table.samples.count) samples in "
-                    + String(format: "%.2f", Date().timeIntervalSince(start)) + " s; wrote \(rows) rows to \(output)\n")
+            return network
         }
+        try Diagnostics.reportingErrors(paths: [model, raw, features, output]) {
+            let loaded: (Experiment, [String])
+            do {
+                loaded = try ExperimentOptions.load(raw: raw, features: features, format: format)
+            } catch {
+                network.waitUntilLoaded()  // no exit while the loader is inside libhdf5
+                throw error
+            }
+            let (experiment, unused) = loaded
+            do {
+                try labelPeaks(
+                    experiment, unused: unused, network: network, classes: classes, threshold: threshold,
+                    options: options, output: output, start: start)
+            } catch {
+                _ = try network.network()  // a model error comes before any error of the data
+                throw error
+            }
+        }
+    }
+
+    private func labelPeaks(
+        _ experiment: Experiment, unused: [String], network: BackgroundNetwork, classes: [String],
+        threshold: Double, options: RawPredictionOptions, output: String, start: Date
+    ) throws {
+        if !classes.contains(options.label) {
+            _ = try network.network()  // a wrong model explains a missing class better
+        }
+        var annotations: [Int: String] = [:]
+        if let path = options.annotations {
+            let labels = try PeakLabels(url: URL(fileURLWithPath: path), table: experiment.table)
+            for entry in labels.entries { annotations[entry.peak] = entry.label }
+        }
+        let exportOptions = try options.exportOptions()
+        let progress = SampleProgress(table: experiment.table)
+        let batchSize = self.batchSize
+        let size = options.matrix.matrixSize
+        let classCount = classes.count
+        let predictions = try experiment.predictPeaks(
+            classes: classes, threshold: threshold, label: options.label, options: options.matrix.options,
+            concurrency: options.matrix.jobs,
+            predict: { matrices in
+                let input = Tensor(shape: [matrices.count, 2, size, 1], scalars: matrices.values)
+                let output = try network.predict(input, batchSize: batchSize)
+                return (0..<matrices.count).map { Array(output[($0 * classCount)..<(($0 + 1) * classCount)]) }
+            },
+            progress: { matrices in
+                let invalid = matrices.invalid.isEmpty ? "" : " (\(invalidSummary(matrices.invalid.map(\.reason))))"
+                progress.report(matrices, extra: invalid)
+            })
+        _ = try network.network()  // checked even when no sample had a valid peak
+        let csv = ResultsExport.csv(
+            table: experiment.table, predictions: predictions, options: exportOptions,
+            sampleCount: experiment.table.samples.count + unused.count, annotations: annotations)
+        try ResultsExport.write(csv, to: URL(fileURLWithPath: output))
+        let counts = predictions.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        let rows = csv.utf8.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 } - 1  // lines after the header
+        printResult(
+            "labelled \(predictions.labels.compactMap { $0 }.count) of \(experiment.table.peaks.count) peaks "
+                + "(\(counts.joined(separator: ", "))) in \(experiment.table.samples.count) samples in "
+                + String(format: "%.2f", Date().timeIntervalSince(start)) + " s; wrote \(rows) rows to \(output)\n")
     }
 }
 
-/// The network shared by the sample workers: one forward pass at a time (the engine parallelises
-/// inside a pass).
-final class GuardedNetwork: @unchecked Sendable {
-    private let network: Network
-    private let lock = NSLock()
+/// The network of `predict --raw`, loaded (and checked) on a background thread from creation on, so that
+/// loading (~20 ms of CPU for NeatMS's model, mostly first-touch page faults, HDF5 and JSON) overlaps
+/// reading the feature table and the first samples. `network()` waits for it; the sample workers share
+/// it, one forward pass at a time (the engine parallelises inside a pass). On one core a second thread
+/// gains nothing and only costs switches, so there it loads in `init`.
+final class BackgroundNetwork: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var result: Result<Network, any Error>?
+    private let passLock = NSLock()
 
-    init(_ network: Network) { self.network = network }
+    /// Starts `load` on a new thread, or runs it now when `background` is false.
+    init(background: Bool, load: @escaping @Sendable () throws -> Network) {
+        guard background else {
+            result = Result { try load() }
+            return
+        }
+        let thread = Thread { [self] in
+            let loaded = Result { try load() }
+            condition.lock()
+            result = loaded
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
 
+    /// Waits for the loader and returns its result.
+    private func waitForResult() -> Result<Network, any Error> {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let result { return result }
+            condition.wait()
+        }
+    }
+
+    /// Waits until the loader has finished, whatever its outcome.
+    func waitUntilLoaded() { _ = waitForResult() }
+
+    /// The loaded network; rethrows the loader's error.
+    func network() throws -> Network { try waitForResult().get() }
+
+    /// One forward pass (waits for the network first).
     func predict(_ input: Tensor, batchSize: Int) throws -> [Float] {
-        lock.lock()
-        defer { lock.unlock() }
+        let network = try network()
+        passLock.lock()
+        defer { passLock.unlock() }
         return try network.predict(input, batchSize: batchSize).scalars
     }
 }

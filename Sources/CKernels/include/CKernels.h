@@ -1,6 +1,6 @@
 #ifndef NEATMSKIT_CKERNELS_H
 #define NEATMSKIT_CKERNELS_H
-// Element-wise optimiser kernels for the NeuralNet engine. C so that the update loop is vectorised
+// Element-wise optimiser kernels for the NeuralNet engine, and the process's CPU affinity count. C so that the update loop is vectorised
 // (Swift on Linux cannot lower a vector square root without libm's errno path); on x86-64 Linux an
 // AVX2 clone is picked at load time, with an SSE2 default. No matrix products here: those are BLAS.
 
@@ -19,5 +19,9 @@ double nmk_sgd_update(float *w, const float *g, float *u, ptrdiff_t n, float lr,
 
 /// g += 2·l2·w + l1·sign(w) over n elements (sign(0) = 0, as TensorFlow).
 void nmk_add_regularizer_gradient(const float *w, float *g, ptrdiff_t n, float l1, float l2);
+
+/// The number of CPUs in the calling process's affinity mask (Linux `sched_getaffinity`), or 0 where
+/// the platform has no such mask or the call fails.
+int nmk_available_cpus(void);
 
 #endif
