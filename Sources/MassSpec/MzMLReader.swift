@@ -65,6 +65,26 @@ public struct MzMLReader: Sendable {
     /// decoded arrays of all spectra.
     /// - Throws: `MzMLError`, including `.noSpectraOfLevel` when the file has no MS1 spectrum.
     public func readMS1Run(keeping ranges: MZRanges?, centroidingProfileSpectra centroiding: Bool = false) throws -> MS1Run {
+        var whole: MS1Run?
+        try streamMS1(keeping: ranges, centroiding: centroiding, spectraPerChunk: .max) { whole = $0 }
+        return whole ?? MS1Run(path: url.path)
+    }
+
+    /// The MS1 spectra of `readMS1Run(keeping:centroidingProfileSpectra:)` handed over while the file is
+    /// read, as consecutive chunks of up to `spectraPerChunk` spectra: each chunk is an `MS1Run` of its own
+    /// (offsets from 0), and the chunks, concatenated, are exactly what `readMS1Run` returns. An error that
+    /// `body` throws stops the reading and is rethrown.
+    /// - Throws: `MzMLError`, including `.noSpectraOfLevel` when the file has no MS1 spectrum.
+    public func forEachMS1Chunk(
+        keeping ranges: MZRanges?, centroidingProfileSpectra centroiding: Bool = false, spectraPerChunk: Int,
+        _ body: (MS1Run) throws -> Void
+    ) throws {
+        try streamMS1(keeping: ranges, centroiding: centroiding, spectraPerChunk: max(1, spectraPerChunk), body)
+    }
+
+    private func streamMS1(
+        keeping ranges: MZRanges?, centroiding: Bool, spectraPerChunk: Int, _ emit: (MS1Run) throws -> Void
+    ) throws {
         let parser = try MzMLStreamParser(url: url, msLevel: 1)
         var run = MS1Run(path: url.path)
         // The selected points of one spectrum, before they are appended to the run.
@@ -111,8 +131,12 @@ public struct MzMLReader: Sendable {
             run.spectrumIndices.append(header.index)
             run.ids.append(header.id)
             run.offsets.append(run.mz.count)
+            if run.count >= spectraPerChunk {
+                try emit(run)
+                run = MS1Run(path: url.path)
+            }
         }
-        return run
+        if run.count > 0 { try emit(run) }
     }
 }
 

@@ -115,6 +115,11 @@ enum DecimalParsing {
     /// `nan`, `inf`, `infinity` with an optional sign, any case.
     private static func specialValue<C: Collection<UInt8>>(_ text: C) -> Double? {
         guard text.count >= 3, text.count <= 9 else { return nil }
+        // Only a word starting (after its sign) with n or i can be one: numbers skip the string below.
+        var first = text.startIndex
+        if text[first] == UInt8(ascii: "+") || text[first] == UInt8(ascii: "-") { first = text.index(after: first) }
+        guard first < text.endIndex, case let letter = text[first] | 0x20, letter == UInt8(ascii: "n") || letter == UInt8(ascii: "i")
+        else { return nil }
         let lowered = String(decoding: text, as: UTF8.self).lowercased()
         switch lowered {
         case "nan", "+nan", "-nan": return .nan

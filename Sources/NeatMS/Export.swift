@@ -81,7 +81,13 @@ public enum ResultsExport {
         for property in options.properties where property != .mz && property != .rt {
             columns.append(property.rawValue)
         }
-        var lines = [columns.map(csvField).joined(separator: ",")]
+        var text = columns.map(csvField).joined(separator: ",") + "\n"
+        text.reserveCapacity(table.peaks.count * (24 + 20 * options.properties.count))
+        let stems = table.samples.map(sampleStem)
+        func append(_ value: Double?) {
+            text += ","
+            text += pythonFloat(value)
+        }
         var index = 0
         for feature in table.features {
             let peaks = feature.peaks.filter { !excluded.contains(table.peaks[$0].sample) }
@@ -96,34 +102,39 @@ public enum ResultsExport {
             for peakIndex in peaks {
                 guard let peakLabel = label(peakIndex) else { continue }
                 if let classes = options.exportClasses, !classes.contains(peakLabel) { continue }
-                let peak = table.peaks[peakIndex]
-                var row = [String(index), String(feature.id), sampleStem(table.samples[peak.sample])]
-                if options.properties.contains(.mz) { row.append(pythonFloat(peak.featureMZ)) }
-                if options.properties.contains(.rt) { row.append(pythonFloat(peak.featureRT)) }
+                text += String(index)
+                text += ","
+                text += String(feature.id)
+                text += ","
+                text += stems[table.peaks[peakIndex].sample]
+                if options.properties.contains(.mz) { append(table.peaks[peakIndex].featureMZ) }
+                if options.properties.contains(.rt) { append(table.peaks[peakIndex].featureRT) }
                 for property in options.properties {
                     switch property {
                     case .mz, .rt: continue
-                    case .label: row.append(csvField(peakLabel))
-                    case .height: row.append(pythonFloat(peak.height))
-                    case .area: row.append(pythonFloat(peak.area))
-                    case .peakMZ: row.append(pythonFloat(peak.mz))
-                    case .peakRT: row.append(pythonFloat(peak.rt))
-                    case .peakRTStart: row.append(pythonFloat(peak.rtStart))
-                    case .peakRTEnd: row.append(pythonFloat(peak.rtEnd))
-                    case .peakMZMin: row.append(pythonFloat(peak.mzMin))
-                    case .peakMZMax: row.append(pythonFloat(peak.mzMax))
-                    case .areaBaselineCorrected: row.append(pythonFloat(peak.areaBaselineCorrected))
-                    case .sn: row.append(pythonFloat(peak.signalToNoise))
-                    case .rtAdjusted: row.append(pythonFloat(peak.rtAdjusted))
-                    case .rtStartAdjusted: row.append(pythonFloat(peak.rtStartAdjusted))
-                    case .rtEndAdjusted: row.append(pythonFloat(peak.rtEndAdjusted))
+                    case .label:
+                        text += ","
+                        text += csvField(peakLabel)
+                    case .height: append(table.peaks[peakIndex].height)
+                    case .area: append(table.peaks[peakIndex].area)
+                    case .peakMZ: append(table.peaks[peakIndex].mz)
+                    case .peakRT: append(table.peaks[peakIndex].rt)
+                    case .peakRTStart: append(table.peaks[peakIndex].rtStart)
+                    case .peakRTEnd: append(table.peaks[peakIndex].rtEnd)
+                    case .peakMZMin: append(table.peaks[peakIndex].mzMin)
+                    case .peakMZMax: append(table.peaks[peakIndex].mzMax)
+                    case .areaBaselineCorrected: append(table.peaks[peakIndex].areaBaselineCorrected)
+                    case .sn: append(table.peaks[peakIndex].signalToNoise)
+                    case .rtAdjusted: append(table.peaks[peakIndex].rtAdjusted)
+                    case .rtStartAdjusted: append(table.peaks[peakIndex].rtStartAdjusted)
+                    case .rtEndAdjusted: append(table.peaks[peakIndex].rtEndAdjusted)
                     }
                 }
-                lines.append(row.joined(separator: ","))
+                text += "\n"
                 index += 1
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return text
     }
 
     /// Writes the CSV to `url` atomically.

@@ -7,13 +7,13 @@ import MassSpec
 /// spectra with the same scan time act as one scan; merging them here gives the same chromatograms.
 public struct MS1Scans: Sendable, Equatable {
     /// Retention time (minutes) of each scan, strictly ascending.
-    public let rt: [Double]
+    public private(set) var rt: [Double]
     /// `rt.count + 1` offsets: scan `i` owns points `offsets[i] ..< offsets[i + 1]`.
-    public let offsets: [Int]
+    public private(set) var offsets: [Int]
     /// m/z of all points, ascending within each scan.
-    public let mz: [Double]
+    public private(set) var mz: [Double]
     /// Intensity of each point.
-    public let intensity: [Double]
+    public private(set) var intensity: [Double]
 
     /// Builds the scans from spectra in any order (file order is typical).
     ///
@@ -102,6 +102,22 @@ public struct MS1Scans: Sendable, Equatable {
         self.offsets = offsets
         self.mz = mz
         self.intensity = intensity
+    }
+
+    /// Appends spectra read after the ones already held (a chunk of `MzMLReader.forEachMS1Chunk`: spectrum
+    /// `i` has time `rt[i]` and points `offsets[i] ..< offsets[i + 1]`), when the result keeps the prepared
+    /// form without reordering: every time later than the last one held and ascending, each spectrum's
+    /// points sorted by m/z. Otherwise returns false and leaves the scans unchanged (the spectra then need
+    /// `init(rt:offsets:mz:intensity:)`, which sorts and merges).
+    mutating func appendInOrder(rt chunkRT: [Double], offsets chunkOffsets: [Int], mz chunkMZ: [Double], intensity chunkIntensity: [Double]) -> Bool {
+        guard Self.isPrepared(rt: chunkRT, offsets: chunkOffsets, mz: chunkMZ, intensity: chunkIntensity) else { return false }
+        if let last = rt.last, let first = chunkRT.first, !(last < first) { return false }
+        let base = mz.count
+        rt.append(contentsOf: chunkRT)
+        offsets.append(contentsOf: chunkOffsets.dropFirst().lazy.map { $0 + base })
+        mz.append(contentsOf: chunkMZ)
+        intensity.append(contentsOf: chunkIntensity)
+        return true
     }
 
     /// True when the arrays already have the prepared form (see the type's documentation).

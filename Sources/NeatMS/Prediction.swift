@@ -63,11 +63,18 @@ extension Experiment {
     ///     (`matrices.count`, 2, n, 1)) and returns one row of class probabilities per peak. Called from
     ///     several threads at once; it must be thread-safe.
     ///   - progress: called (serially) after each sample with its matrices' summary.
+    ///   - loader: reads a sample's scans; nil (the default) reads the mzML with `MassSpec` (as
+    ///     `MS1Scans.load(_:keeping:)`).
+    ///   - streaming: with the default loader, whether each sample is read on a thread of its own while
+    ///     its first peaks go through the network (`StreamingSample`), so that `predict` may then be called
+    ///     several times per sample, with part of its peaks each time. nil (the default): when there are
+    ///     more cores than samples worked on at once. Results are the same either way.
     public func predictPeaks(
         classes: [String], threshold: Double, label: String = "High_quality",
         options: MatrixOptions = .neatMSDefault,
         concurrency: Int = Cores.available,
-        loader: @escaping MS1Loader = { try MS1Scans.load($0, keeping: $1) },
+        loader: MS1Loader? = nil,
+        streaming: Bool? = nil,
         predict: @escaping @Sendable (_ matrices: SampleMatrices) throws -> [[Float]],
         progress: @escaping @Sendable (SampleMatrices) -> Void = { _ in }
     ) throws -> PeakPredictions {
@@ -76,10 +83,18 @@ extension Experiment {
         }
         let box = PredictionsBox(PeakPredictions(classes: classes, peakCount: table.peaks.count))
         let table = self.table
+        let stream = loader == nil && (streaming ?? (Cores.available > min(max(concurrency, 1), table.samples.count)))
+        let load = loader ?? { try MS1Scans.load($0, keeping: $1) }
         try SampleRunner.run(
             samples: Array(table.samples.indices), concurrency: concurrency,
             work: { sample -> (SampleMatrices, [[Float]]) in
-                let scans = try loader(rawFiles[sample], table.mzRanges(sample: sample))
+                if stream {
+                    let streamed = StreamingSample(
+                        table: table, sample: sample, url: rawFiles[sample], options: options,
+                        batchSize: Self.streamingBatch, spectraPerChunk: Self.streamingChunk)
+                    return try streamed.run(predict: predict)
+                }
+                let scans = try load(rawFiles[sample], table.mzRanges(sample: sample))
                 let matrices = SampleMatrices(table: table, sample: sample, scans: scans, options: options)
                 let output = matrices.count == 0 ? [] : try predict(matrices)
                 guard output.count == matrices.count else {
@@ -101,6 +116,13 @@ extension Experiment {
             })
         return box.value
     }
+}
+
+extension Experiment {
+    /// Ready matrices per network call when streaming.
+    static let streamingBatch = 256
+    /// Spectra per chunk handed from the reader thread when streaming.
+    static let streamingChunk = 16
 }
 
 /// Lock-protected predictions, filled as samples finish.

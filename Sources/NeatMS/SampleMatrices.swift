@@ -39,6 +39,21 @@ public struct SampleMatrices: Sendable, Equatable {
             && lhs.invalid.map(\.reason) == rhs.invalid.map(\.reason)
     }
 
+    /// The matrices as given (for builders other than `init(table:sample:scans:options:subset:)`).
+    init(
+        sample: Int, sampleName: String, options: MatrixOptions, peaks: [Int], positionsInSample: [Int],
+        scanNumbers: [Int], values: [Float], invalid: [(peak: Int, reason: InvalidPeakReason)]
+    ) {
+        self.sample = sample
+        self.sampleName = sampleName
+        self.options = options
+        self.peaks = peaks
+        self.positionsInSample = positionsInSample
+        self.scanNumbers = scanNumbers
+        self.values = values
+        self.invalid = invalid
+    }
+
     /// Builds the matrices of `sample`'s peaks (or of `subset`, positions in the sample's peak list, in the
     /// order given) from its MS1 scans.
     public init(table: FeatureTable, sample: Int, scans: MS1Scans, options: MatrixOptions, subset: [Int]? = nil) {
