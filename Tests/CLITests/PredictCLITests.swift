@@ -137,3 +137,37 @@ func singleErrorLine(_ r: CommandResult) -> String? {
         #expect(r.stderr.contains("--classes lists 2 names"))
     }
 }
+
+/// The core count comes from the process's CPU affinity: pinned to one core (`taskset -c 0`), the
+/// defaults are one sample at a time, whatever the machine has.
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/taskset"), "needs /usr/bin/taskset"))
+struct CoreCountCLI {
+    private func jobsDefault(pinning cpus: String?) throws -> String {
+        let executable = try #require(neatmsExecutable())
+        let process = Process()
+        let out = Pipe()
+        if let cpus {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+            process.arguments = ["-c", cpus, executable.path, "predict", "--help"]
+        } else {
+            process.executableURL = executable
+            process.arguments = ["predict", "--help"]
+        }
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        // "--jobs <jobs>  Samples processed at once (...). (default: N)", possibly wrapped.
+        let flat = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let jobs = try #require(flat.range(of: "--jobs <jobs>"))
+        // The help sentence itself says "(default: the number of cores)."; the value follows it.
+        let defaultMark = try #require(flat.range(of: ". (default: ", range: jobs.upperBound..<flat.endIndex))
+        let close = try #require(flat[defaultMark.upperBound...].firstIndex(of: ")"))
+        return String(flat[defaultMark.upperBound..<close])
+    }
+
+    @Test func pinnedToOneCoreTheJobsDefaultIsOne() throws {
+        #expect(try jobsDefault(pinning: "0") == "1")
+        #expect(Int(try jobsDefault(pinning: nil)) != nil)
+    }
+}

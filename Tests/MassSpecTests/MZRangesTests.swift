@@ -148,3 +148,56 @@ struct MZRangesTests {
         }
     }
 }
+
+/// `MzMLReader.forEachMS1Chunk`: the chunks, concatenated, are the run `readMS1Run` returns, and errors
+/// are the same.
+@Suite struct ChunkedReadingTests {
+    private func concatenated(_ url: URL, ranges: MZRanges?, chunk: Int) throws -> (MS1Run, [Int]) {
+        var run = MS1Run(path: url.path)
+        var sizes: [Int] = []
+        try MzMLReader(url: url).forEachMS1Chunk(keeping: ranges, spectraPerChunk: chunk) { part in
+            #expect(part.offsets.first == 0 && part.offsets.last == part.mz.count)
+            sizes.append(part.count)
+            let base = run.mz.count
+            run.rt += part.rt
+            run.scanNumbers += part.scanNumbers
+            run.spectrumIndices += part.spectrumIndices
+            run.ids += part.ids
+            run.offsets += part.offsets.dropFirst().map { $0 + base }
+            run.mz += part.mz
+            run.intensity += part.intensity
+        }
+        return (run, sizes)
+    }
+
+    @Test(arguments: [1, 2, 5, 1_000])
+    func chunksConcatenateToTheRun(chunk: Int) throws {
+        let url = ExpectedValues.synthetic("encodings.mzML.gz")
+        let whole = try MzMLReader(url: url).readMS1Run()
+        let (joined, sizes) = try concatenated(url, ranges: nil, chunk: chunk)
+        #expect(joined == whole)
+        #expect(sizes.dropLast().allSatisfy { $0 == chunk } && (sizes.last ?? 0) <= chunk && !sizes.isEmpty)
+        let ranges = MZRanges([(min: 100, max: 400)])
+        #expect(try concatenated(url, ranges: ranges, chunk: chunk).0 == (try MzMLReader(url: url).readMS1Run(keeping: ranges)))
+    }
+
+    @Test(arguments: ["bad-zlib.mzML", "ms2-only.mzML", "broken-xml.mzML"])
+    func errorsAreTheSame(name: String) throws {
+        let url = ExpectedValues.synthetic("errors/\(name)")
+        let whole = #expect(throws: MzMLError.self) { try MzMLReader(url: url).readMS1Run() }
+        let chunked = #expect(throws: MzMLError.self) { _ = try concatenated(url, ranges: nil, chunk: 1) }
+        #expect(whole.map { "\($0)" } == chunked.map { "\($0)" })
+    }
+
+    @Test func anErrorOfTheBodyStopsTheReading() throws {
+        struct Stop: Error {}
+        var calls = 0
+        #expect(throws: Stop.self) {
+            try MzMLReader(url: ExpectedValues.synthetic("encodings.mzML")).forEachMS1Chunk(keeping: nil, spectraPerChunk: 1) { _ in
+                calls += 1
+                throw Stop()
+            }
+        }
+        #expect(calls == 1)
+    }
+}
