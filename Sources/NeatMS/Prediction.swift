@@ -68,7 +68,8 @@ extension Experiment {
     ///   - streaming: with the default loader, whether each sample is read on a thread of its own while
     ///     its first peaks go through the network (`StreamingSample`), so that `predict` may then be called
     ///     several times per sample, with part of its peaks each time. nil (the default): when there are
-    ///     more cores than samples worked on at once. Results are the same either way.
+    ///     more cores than samples worked on at once. The matrices are the same either way; the network
+    ///     then sees other batches, which can move its outputs in the last bits of a float.
     public func predictPeaks(
         classes: [String], threshold: Double, label: String = "High_quality",
         options: MatrixOptions = .neatMSDefault,

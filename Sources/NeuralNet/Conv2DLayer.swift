@@ -33,6 +33,8 @@ final class Conv2DLayer: EngineLayer {
     /// Zeros standing in for the bias when the layer has none.
     private let zeroBias: FloatBuffer
     let groups: [RowGroup]
+    /// The Winograd form of inference, where the kernel and strides allow it.
+    let winograd: WinogradWidth3?
     /// Output rows with no valid tap (output = activation(bias)).
     let emptyRows: [Int]
     var outputActivation: Activation { activation }
@@ -87,6 +89,7 @@ final class Conv2DLayer: EngineLayer {
         }
         self.groups = groups
         emptyRows = empty
+        winograd = WinogradWidth3(groups: groups, rows: rows, cols: cols, channels: inputShape[2], filters: options.filters)
         let kw = cols.window
         let c = inChannels
         let f = filters
@@ -105,6 +108,7 @@ final class Conv2DLayer: EngineLayer {
             let tile = Self.tileSamples
             workerColumns = (0..<workers).map { _ in groups.map { FloatBuffer(count: tile * wo * depth($0)) } }
             workerProducts = (0..<workers).map { _ in FloatBuffer(count: tile * wo * maxProductWidth) }
+            winograd?.reserve(workers: workers, tileSamples: tile)
             capacity.workers = workers
         }
         if training && batch > capacity.batch {
@@ -116,6 +120,7 @@ final class Conv2DLayer: EngineLayer {
 
     /// Packs each multi-member group's kernel slices side by side (weights may have changed).
     func prepareForward() {
+        winograd?.transformKernel(kernel.pointer)
         let rowFloats = cols.window * inChannels * filters  // one kernel row, as [kw·C, F]
         for (g, group) in groups.enumerated() {
             guard let p = packed[g] else { continue }
@@ -181,26 +186,32 @@ final class Conv2DLayer: EngineLayer {
         while n0 < samples.upperBound {
             let n1 = min(n0 + tile, samples.upperBound)
             let m = (n1 - n0) * wo
-            for g in groups.indices {
-                let group = groups[g]
-                let k = depth(group)
-                let a = training ? columns[g].pointer + n0 * wo * k : columns[g].pointer
-                im2col(x, group: group, n0: n0, n1: n1, into: a)
-                let (b, ldb) = operand(g)
-                let width = group.members.count * f
-                BLAS.sgemm(m: m, n: width, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0, c: t, ldc: width)
-                // Scatter to NHWC, adding the bias (and ReLU, fused).
-                for (mi, member) in group.members.enumerated() {
-                    for n in n0..<n1 {
-                        let out = y + n * outputSize + member.outputRow * wo * f
-                        let src = t + (n - n0) * wo * width + mi * f
-                        for ow in 0..<wo {
-                            let o = out + ow * f
-                            let s = src + ow * width
-                            if relu {
-                                for j in 0..<f { o[j] = max(s[j] + bp[j], 0) }
-                            } else {
-                                for j in 0..<f { o[j] = s[j] + bp[j] }
+            if !training, let winograd {
+                winograd.forward(
+                    x, y, n0: n0, n1: n1, worker: worker, inputSize: inputSize, outputSize: outputSize, bias: bp,
+                    relu: relu)
+            } else {
+                for g in groups.indices {
+                    let group = groups[g]
+                    let k = depth(group)
+                    let a = training ? columns[g].pointer + n0 * wo * k : columns[g].pointer
+                    im2col(x, group: group, n0: n0, n1: n1, into: a)
+                    let (b, ldb) = operand(g)
+                    let width = group.members.count * f
+                    BLAS.sgemm(m: m, n: width, k: k, a: a, lda: k, b: b, ldb: ldb, beta: 0, c: t, ldc: width)
+                    // Scatter to NHWC, adding the bias (and ReLU, fused).
+                    for (mi, member) in group.members.enumerated() {
+                        for n in n0..<n1 {
+                            let out = y + n * outputSize + member.outputRow * wo * f
+                            let src = t + (n - n0) * wo * width + mi * f
+                            for ow in 0..<wo {
+                                let o = out + ow * f
+                                let s = src + ow * width
+                                if relu {
+                                    for j in 0..<f { o[j] = max(s[j] + bp[j], 0) }
+                                } else {
+                                    for j in 0..<f { o[j] = s[j] + bp[j] }
+                                }
                             }
                         }
                     }
