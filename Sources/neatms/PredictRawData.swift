@@ -91,7 +91,8 @@ extension PredictCommand {
         // loader refuses a model with another number of outputs (so `classes` is final once it succeeds).
         let classes = classOption.map(CommandSupport.classList) ?? CommandSupport.neatmsClasses
         let network = BackgroundNetwork(background: Cores.available > 1) {
-            let network = try Network(model: try CommandSupport.loadModel(model))
+            let loadedModel = try CommandSupport.loadModel(model)
+            let network = try Network(model: loadedModel)
             guard network.inputShape == [2, size, 1] else {
                 throw CommandError(
                     file: model,
@@ -101,7 +102,7 @@ extension PredictCommand {
             guard classes.count == classCount else {
                 throw ValidationError("model \(model) has \(classCount) outputs: give their names with --classes A,B,...")
             }
-            return network
+            return (loadedModel, network)
         }
         try Diagnostics.reportingErrors(paths: [model, raw, features, output]) {
             let loaded: (Experiment, [String])
@@ -140,6 +141,7 @@ extension PredictCommand {
         let batchSize = self.batchSize
         let size = options.matrix.matrixSize
         let classCount = classes.count
+        network.instances = min(options.matrix.jobs, experiment.table.samples.count)
         let predictions = try experiment.predictPeaks(
             classes: classes, threshold: threshold, label: options.label, options: options.matrix.options,
             concurrency: options.matrix.jobs,
@@ -168,16 +170,26 @@ extension PredictCommand {
 
 /// The network of `predict --raw`, loaded (and checked) on a background thread from creation on, so that
 /// loading (~20 ms of CPU for NeatMS's model, mostly first-touch page faults, HDF5 and JSON) overlaps
-/// reading the feature table and the first samples. `network()` waits for it; the sample workers share
-/// it, one forward pass at a time (the engine parallelises inside a pass). On one core a second thread
+/// reading the feature table and the first samples. `network()` waits for it. On one core a second thread
 /// gains nothing and only costs switches, so there it loads in `init`.
+///
+/// The sample workers share it as a pool of up to `instances` copies of the network, one forward pass
+/// per copy at a time: with several samples in flight, each worker runs its own passes on its own core
+/// (a pass that waited for another's lock would leave that core idle, and a pass split across cores
+/// cannot get a core that a worker is using to read a file); with one sample at a time, the one copy
+/// splits its passes across every core.
 final class BackgroundNetwork: @unchecked Sendable {
     private let condition = NSCondition()
-    private var result: Result<Network, any Error>?
-    private let passLock = NSLock()
+    private var result: Result<(model: Model, network: Network), any Error>?
+    private let pool = NSCondition()
+    private var idle: [Network] = []
+    private var made = 0
+    /// How many copies passes may use at once (set before the first pass).
+    var instances = 1
 
-    /// Starts `load` on a new thread, or runs it now when `background` is false.
-    init(background: Bool, load: @escaping @Sendable () throws -> Network) {
+    /// Starts `load` on a new thread, or runs it now when `background` is false. `load` returns the
+    /// model and a checked network built from it.
+    init(background: Bool, load: @escaping @Sendable () throws -> (model: Model, network: Network)) {
         guard background else {
             result = Result { try load() }
             return
@@ -194,7 +206,7 @@ final class BackgroundNetwork: @unchecked Sendable {
     }
 
     /// Waits for the loader and returns its result.
-    private func waitForResult() -> Result<Network, any Error> {
+    private func waitForResult() -> Result<(model: Model, network: Network), any Error> {
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -207,13 +219,38 @@ final class BackgroundNetwork: @unchecked Sendable {
     func waitUntilLoaded() { _ = waitForResult() }
 
     /// The loaded network; rethrows the loader's error.
-    func network() throws -> Network { try waitForResult().get() }
+    func network() throws -> Network { try waitForResult().get().network }
 
-    /// One forward pass (waits for the network first).
+    /// A copy of the network for one pass (waits for the loader, and for a free copy when all are busy).
+    private func acquire() throws -> Network {
+        let (model, first) = try waitForResult().get()
+        let copies = max(1, instances)
+        let threads = max(1, Cores.available / copies)
+        pool.lock()
+        while idle.isEmpty && made >= copies { pool.wait() }
+        if let network = idle.popLast() {
+            pool.unlock()
+            return network
+        }
+        made += 1
+        let isFirst = made == 1
+        pool.unlock()
+        let network = isFirst ? first : try Network(model: model)
+        network.threads = threads
+        return network
+    }
+
+    private func release(_ network: Network) {
+        pool.lock()
+        idle.append(network)
+        pool.signal()
+        pool.unlock()
+    }
+
+    /// One forward pass on a free copy of the network.
     func predict(_ input: Tensor, batchSize: Int) throws -> [Float] {
-        let network = try network()
-        passLock.lock()
-        defer { passLock.unlock() }
+        let network = try acquire()
+        defer { release(network) }
         return try network.predict(input, batchSize: batchSize).scalars
     }
 }
