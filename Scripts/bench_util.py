@@ -6,8 +6,9 @@
       first stdout line after a CSV header, i.e. the second line; or the first line when the output has one
       line) and to its exit. Writes the medians (and all runs) as JSON. stdout of CMD is discarded
       after the first result; a non-zero exit is an error (its stderr is shown).
-  bench_util.py timed --runs R --out F.json -- CMD ARGS...
+  bench_util.py timed --runs R [--warmup W] --out F.json -- CMD ARGS...
       Same, recording only the time to exit (for commands that write their results to a file).
+      Both run the command W times untimed first (default 1).
   bench_util.py median-run OUT.json RUN.json...
       Of several runs of Scripts/bench_neatms.py (one JSON object each), writes the run with the median
       total_s to OUT.json, with "runs" and every run's total added.
@@ -47,10 +48,14 @@ def run_once(cmd, want_first_line):
 
 def timing(args, want_first_line):
     runs = 3
+    warmup = 1
     out = None
     while args and args[0] != "--":
         if args[0] == "--runs":
             runs = int(args[1])
+            args = args[2:]
+        elif args[0] == "--warmup":
+            warmup = int(args[1])
             args = args[2:]
         elif args[0] == "--out":
             out = args[1]
@@ -59,6 +64,10 @@ def timing(args, want_first_line):
             raise SystemExit(f"unknown option {args[0]}")
     cmd = args[1:]
     firsts, totals = [], []
+    # Untimed first runs: the system settles after the previous (Python/TensorFlow) measurement, whose
+    # hundreds of MB the kernel is still reclaiming; the first runs after it are 10-30% slower.
+    for _ in range(warmup):
+        run_once(cmd, want_first_line)
     for _ in range(runs):
         f, t = run_once(cmd, want_first_line)
         firsts.append(f)
