@@ -146,6 +146,13 @@ def report(folder):
         n_total = nm.get("total_s") if nm else None
         section = f"Data path vs NeatMS 0.9: {name} ({ds['samples']} runs, {mb:.1f} MB, {peaks} peaks)"
         rows.append((section, "whole predict (s)", fmt(s_total), fmt(n_total), ratio(s_total, n_total, False), "≥ 20×"))
+        # Other load on a shared machine only ever adds time: the fastest run of each side is the least
+        # disturbed measurement of the same work.
+        s_best = min(sw["totals"]) if sw and sw.get("totals") else None
+        n_best = min(nm["totals"]) if nm and nm.get("totals") else None
+        if s_best and n_best:
+            rows.append((section, "whole predict, fastest run of each side (s)", fmt(s_best), fmt(n_best),
+                         ratio(s_best, n_best, False), ""))
         runs = (nm or {}).get("samples") or ds.get("samples")
         rows.append((section, "per run (s/run)", fmt(s_total / runs if s_total and runs else None),
                      fmt(n_total / runs if n_total and runs else None), ratio(s_total, n_total, False), ""))

@@ -235,7 +235,16 @@ final class BackgroundNetwork: @unchecked Sendable {
         made += 1
         let isFirst = made == 1
         pool.unlock()
-        let network = isFirst ? first : try Network(model: model)
+        let network: Network
+        do {
+            network = isFirst ? first : try Network(model: model)
+        } catch {
+            pool.lock()
+            made -= 1
+            pool.signal()
+            pool.unlock()
+            throw error
+        }
         network.threads = threads
         return network
     }
