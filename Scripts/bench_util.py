@@ -140,6 +140,8 @@ def report(folder):
         name = ds["name"]
         nm = load(folder, f"neatms_{name}.json")
         sw = load(folder, f"swift_{name}.json")
+        if not nm and not sw and not load(folder, f"swift_extract_{name}.json"):
+            continue  # not measured (--network-only)
         mb = (nm or {}).get("mzml_bytes", ds.get("mzml_bytes", 0)) / 1e6
         peaks = (nm or {}).get("peaks") or ds.get("peaks")
         s_total = sw.get("total_s") if sw else None
