@@ -165,6 +165,13 @@ private final class MatrixProducer: @unchecked Sendable {
         thread.start()
     }
 
+    /// Throws `Cancelled` once the consumer has stopped.
+    private func checkCancelled() throws {
+        condition.lock()
+        defer { condition.unlock() }
+        if cancelled { throw Cancelled() }
+    }
+
     /// Queues an item; throws `Cancelled` once the consumer has stopped.
     private func hand(_ item: ProducedItem) throws {
         condition.lock()
@@ -242,6 +249,7 @@ private final class MatrixProducer: @unchecked Sendable {
         try MzMLReader(url: s.url).forEachMS1Chunk(
             keeping: table.mzRanges(sample: sample), centroidingProfileSpectra: true, spectraPerChunk: s.spectraPerChunk
         ) { chunk in
+            try checkCancelled()  // the network thread failed: stop reading
             if inOrder, scans.appendInOrder(rt: chunk.rt, offsets: chunk.offsets, mz: chunk.mz, intensity: chunk.intensity) {
                 // Every scan at or before the last time read is here: peaks ending before it are ready.
                 let last = scans.rt.last ?? -.infinity

@@ -141,6 +141,29 @@ import TestSupport
         return result
     }
 
+    /// An error of the network stops the sample (and its reader); an error of the file reaches the caller.
+    @Test func errorsOfEitherSideEndTheSample() throws {
+        struct Broken: Error {}
+        let run = try demoExperiment()
+        let calls = Counter()
+        #expect(throws: Broken.self) {
+            _ = try StreamingSample(
+                table: run.table, sample: 0, url: run.rawFiles[0], options: .neatMSDefault, batchSize: 4,
+                spectraPerChunk: 2
+            ).run { _ in
+                calls.increment()
+                throw Broken()
+            }
+        }
+        #expect(calls.value == 1)
+        let broken = TestPaths.fixture("mzml/synthetic/errors/bad-zlib.mzML")
+        #expect(throws: MzMLError.self) {
+            _ = try StreamingSample(
+                table: run.table, sample: 0, url: broken, options: .neatMSDefault, batchSize: 4, spectraPerChunk: 2
+            ).run(predict: Self.network)
+        }
+    }
+
     @Test func appendInOrderKeepsThePreparedForm() {
         var scans = MS1Scans(rt: [], offsets: [0], mz: [], intensity: [])
         #expect(append(&scans, rt: [1, 2], offsets: [0, 2, 3], mz: [100, 101, 50], intensity: [1, 2, 3]))
