@@ -48,7 +48,8 @@ struct StreamingSample {
                 return try built.assemble(list: list, table: table, sample: sample, options: options, rows: rows)
             }
         }
-        preconditionFailure("the matrix producer of \(table.samples[sample]) ended without its result")
+        // Not reached: the producer ends with `.finished` or an error.
+        throw PredictionError(message: "\(table.samples[sample]): reading ended without a result")
     }
 }
 
