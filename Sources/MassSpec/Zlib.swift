@@ -77,15 +77,13 @@ enum Zlib {
         guard let base = input.baseAddress, !input.isEmpty else {
             throw InflateError(reason: "zlib: no compressed data")
         }
+        if let expectedSize, let decompressor, isPlausible(expectedSize: expectedSize, compressedSize: input.count) {
+            output.reserve(expectedSize, keeping: 0)
+            let destination = UnsafeMutableRawBufferPointer(rebasing: output.bytes[..<expectedSize])
+            if inflateExactly(input, into: destination, using: decompressor) { return expectedSize }
+        }
         let bound = input.count.multipliedReportingOverflow(by: maximumRatio)
         let limit = bound.overflow ? Int.max : bound.partialValue
-        if let expectedSize, let handle = decompressor?.handle, expectedSize <= limit {
-            output.reserve(expectedSize, keeping: 0)
-            var produced = 0
-            let result = libdeflate_zlib_decompress(
-                handle, base, input.count, output.bytes.baseAddress, expectedSize, &produced)
-            if result == LIBDEFLATE_SUCCESS { return produced }
-        }
         let guess = min(expectedSize ?? input.count * 4, limit)
         return try inflateStreaming(base, count: input.count, initialCapacity: guess, into: output)
     }

@@ -14,6 +14,28 @@ public struct ExportOptions: Sendable, Equatable {
         case peakMZMin = "peak_mz_min", peakMZMax = "peak_mz_max"
         case areaBaselineCorrected = "area_bc", sn
         case rtAdjusted = "rt_adjusted", rtStartAdjusted = "rt_start_adjusted", rtEndAdjusted = "rt_end_adjusted"
+
+        /// Where a peak holds the property's value (nil for `label`, which comes from the prediction).
+        var value: KeyPath<TablePeak, Double?>? {
+            switch self {
+            case .mz: \.featureMZ
+            case .rt: \.featureRT
+            case .label: nil
+            case .height: \.height
+            case .area: \.area
+            case .peakMZ: \.mz
+            case .peakRT: \.rt
+            case .peakRTStart: \.rtStart
+            case .peakRTEnd: \.rtEnd
+            case .peakMZMin: \.mzMin
+            case .peakMZMax: \.mzMax
+            case .areaBaselineCorrected: \.areaBaselineCorrected
+            case .sn: \.signalToNoise
+            case .rtAdjusted: \.rtAdjusted
+            case .rtStartAdjusted: \.rtStartAdjusted
+            case .rtEndAdjusted: \.rtEndAdjusted
+            }
+        }
     }
 
     /// Labels whose peaks are exported (NeatMS 0.9 code default: every class).
@@ -75,11 +97,16 @@ public enum ResultsExport {
             return predictions.labels[peak]
         }
 
-        var columns = ["", "feature ID", "sample"]
-        if options.properties.contains(.mz) { columns.append("m/z") }
-        if options.properties.contains(.rt) { columns.append("retention time") }
-        for property in options.properties where property != .mz && property != .rt {
-            columns.append(property.rawValue)
+        // NeatMS's column order: m/z and retention time first (when asked for), then the rest as given.
+        let ordered = [ExportOptions.Property.mz, .rt].filter(options.properties.contains)
+            + options.properties.filter { $0 != .mz && $0 != .rt }
+        let values = ordered.map(\.value)
+        let columns = ["", "feature ID", "sample"] + ordered.map { property in
+            switch property {
+            case .mz: "m/z"
+            case .rt: "retention time"
+            default: property.rawValue
+            }
         }
         var text = columns.map(csvField).joined(separator: ",") + "\n"
         text.reserveCapacity(table.peaks.count * (24 + 20 * options.properties.count))
@@ -107,27 +134,12 @@ public enum ResultsExport {
                 text += String(feature.id)
                 text += ","
                 text += stems[table.peaks[peakIndex].sample]
-                if options.properties.contains(.mz) { append(table.peaks[peakIndex].featureMZ) }
-                if options.properties.contains(.rt) { append(table.peaks[peakIndex].featureRT) }
-                for property in options.properties {
-                    switch property {
-                    case .mz, .rt: continue
-                    case .label:
+                for value in values {
+                    if let value {
+                        append(table.peaks[peakIndex][keyPath: value])
+                    } else {
                         text += ","
                         text += csvField(peakLabel)
-                    case .height: append(table.peaks[peakIndex].height)
-                    case .area: append(table.peaks[peakIndex].area)
-                    case .peakMZ: append(table.peaks[peakIndex].mz)
-                    case .peakRT: append(table.peaks[peakIndex].rt)
-                    case .peakRTStart: append(table.peaks[peakIndex].rtStart)
-                    case .peakRTEnd: append(table.peaks[peakIndex].rtEnd)
-                    case .peakMZMin: append(table.peaks[peakIndex].mzMin)
-                    case .peakMZMax: append(table.peaks[peakIndex].mzMax)
-                    case .areaBaselineCorrected: append(table.peaks[peakIndex].areaBaselineCorrected)
-                    case .sn: append(table.peaks[peakIndex].signalToNoise)
-                    case .rtAdjusted: append(table.peaks[peakIndex].rtAdjusted)
-                    case .rtStartAdjusted: append(table.peaks[peakIndex].rtStartAdjusted)
-                    case .rtEndAdjusted: append(table.peaks[peakIndex].rtEndAdjusted)
                     }
                 }
                 text += "\n"

@@ -71,15 +71,25 @@ public enum PeakMatrixResult: Sendable, Equatable {
 public enum PeakMatrixBuilder {
     /// The matrix for `window` in `scans`.
     public static func matrix(for window: PeakWindow?, in scans: MS1Scans, options: MatrixOptions) -> PeakMatrixResult {
+        var buffers = ChromatogramBuffers()
+        return matrix(for: window, in: scans, options: options, buffers: &buffers)
+    }
+
+    /// The chromatogram arrays of one peak, reused from peak to peak by callers that build many.
+    struct ChromatogramBuffers {
+        var rt: [Double] = []
+        var intensity: [Double] = []
+    }
+
+    /// The matrix for `window` in `scans`, extracting the chromatogram into `buffers`.
+    static func matrix(
+        for window: PeakWindow?, in scans: MS1Scans, options: MatrixOptions, buffers: inout ChromatogramBuffers
+    ) -> PeakMatrixResult {
         guard let window else { return .invalid(.missingWindow) }
-        var chromatogramRT: [Double] = []
-        var chromatogramIntensity: [Double] = []
         extractChromatogram(
-            window: window, scans: scans, margin: options.margin,
-            rt: &chromatogramRT, intensity: &chromatogramIntensity)
+            window: window, scans: scans, margin: options.margin, rt: &buffers.rt, intensity: &buffers.intensity)
         return matrix(
-            window: window, chromatogramRT: chromatogramRT, chromatogramIntensity: chromatogramIntensity,
-            options: options)
+            window: window, chromatogramRT: buffers.rt, chromatogramIntensity: buffers.intensity, options: options)
     }
 
     /// NeatMS's margin window [lo, hi] around a peak.

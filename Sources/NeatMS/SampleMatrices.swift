@@ -68,20 +68,11 @@ public struct SampleMatrices: Sendable, Equatable {
         values = []
         invalid = []
         values.reserveCapacity(positions.count * 2 * options.size)
-        var chromatogramRT: [Double] = []
-        var chromatogramIntensity: [Double] = []
+        var buffers = PeakMatrixBuilder.ChromatogramBuffers()
         for position in positions where position >= 0 && position < list.count {
             let peakIndex = list[position]
-            guard let window = table.peaks[peakIndex].window else {
-                invalid.append((peakIndex, .missingWindow))
-                continue
-            }
-            PeakMatrixBuilder.extractChromatogram(
-                window: window, scans: scans, margin: options.margin,
-                rt: &chromatogramRT, intensity: &chromatogramIntensity)
             let result = PeakMatrixBuilder.matrix(
-                window: window, chromatogramRT: chromatogramRT, chromatogramIntensity: chromatogramIntensity,
-                options: options)
+                for: table.peaks[peakIndex].window, in: scans, options: options, buffers: &buffers)
             switch result {
             case let .valid(matrix, scanNumber):
                 peaks.append(peakIndex)

@@ -221,7 +221,7 @@ private final class MatrixProducer: @unchecked Sendable {
         var inOrder = true
         // Once the file turns out not to be in order: its spectra as read, for `MS1Scans.init`.
         var fileRT: [Double] = [], fileOffsets: [Int] = [0], fileMZ: [Double] = [], fileIntensity: [Double] = []
-        var chromatogramRT: [Double] = [], chromatogramIntensity: [Double] = []
+        var buffers = PeakMatrixBuilder.ChromatogramBuffers()
 
         func handOver(all: Bool) throws {
             while built.positions.count - handed >= s.batchSize || (all && built.positions.count > handed) {
@@ -233,15 +233,10 @@ private final class MatrixProducer: @unchecked Sendable {
         func build(upTo limit: Int, from scans: MS1Scans) throws {
             while next < limit {
                 let position = order[next].position
-                let window = table.peaks[list[position]].window!
-                PeakMatrixBuilder.extractChromatogram(
-                    window: window, scans: scans, margin: options.margin,
-                    rt: &chromatogramRT, intensity: &chromatogramIntensity)
                 built.add(
                     position: position,
                     PeakMatrixBuilder.matrix(
-                        window: window, chromatogramRT: chromatogramRT, chromatogramIntensity: chromatogramIntensity,
-                        options: options))
+                        for: table.peaks[list[position]].window, in: scans, options: options, buffers: &buffers))
                 next += 1
                 if built.positions.count - handed >= s.batchSize { try handOver(all: false) }
             }

@@ -118,9 +118,14 @@ final class Conv2DLayer: EngineLayer {
         }
     }
 
-    /// Packs each multi-member group's kernel slices side by side (weights may have changed).
-    func prepareForward() {
-        winograd?.transformKernel(kernel.pointer)
+    /// Prepares the kernel for the pass (weights may have changed): the Winograd transform for an
+    /// inference pass where the layer has that form; otherwise each multi-member group's kernel slices
+    /// packed side by side (the im2col GEMMs of the forward and backward passes).
+    func prepareForward(training: Bool) {
+        if !training, let winograd {
+            winograd.transformKernel(kernel.pointer)
+            return
+        }
         let rowFloats = cols.window * inChannels * filters  // one kernel row, as [kw·C, F]
         for (g, group) in groups.enumerated() {
             guard let p = packed[g] else { continue }

@@ -23,8 +23,9 @@ protocol EngineLayer: AnyObject {
 
     /// Sizes workspaces for batches of up to `batch` samples and `workers` concurrent forward parts.
     func reserve(batch: Int, workers: Int, training: Bool)
-    /// Called once before each forward pass over a batch, after weights may have changed.
-    func prepareForward()
+    /// Called once before each forward pass over a batch, after weights may have changed; `training`
+    /// says which form of the pass follows.
+    func prepareForward(training: Bool)
     /// Draws this batch's randomness (dropout masks) before a training forward pass.
     func sampleNoise(batch: Int, rng: inout SeededGenerator)
     /// Computes the output of `samples` (indices into the batch).
@@ -53,7 +54,7 @@ extension EngineLayer {
     var logits: UnsafePointer<Float>? { nil }
     func reserve(batch: Int, workers: Int, training: Bool) {}
     func sampleNoise(batch: Int, rng: inout SeededGenerator) {}
-    func prepareForward() {}
+    func prepareForward(training: Bool) {}
 }
 
 /// `InputLayer` and `Flatten`: the output is the input buffer (Flatten's Keras order equals the

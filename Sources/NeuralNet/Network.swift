@@ -284,7 +284,7 @@ public final class Network {
     /// Runs the layers on `count` samples at `input`; returns the output of the last layer (valid until
     /// the next pass). The workspace must be reserved for at least `count` samples.
     func forward(input: UnsafePointer<Float>, count: Int, training: Bool) -> UnsafePointer<Float> {
-        for layer in layers { layer.prepareForward() }
+        for layer in layers { layer.prepareForward(training: training) }
         let pointers = workspace.outputPointers(input: UnsafeMutablePointer(mutating: input))
         let parts = forwardParts(count)
         BLAS.setThreadCount(1)
