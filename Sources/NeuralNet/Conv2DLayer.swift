@@ -1,3 +1,4 @@
+import CKernels
 import Tensor
 
 /// `Conv2D` (channels last, HWIO kernel, any kernel size, strides ≥ 1, `same`/`valid` padding).
@@ -34,7 +35,10 @@ final class Conv2DLayer: EngineLayer {
     private let zeroBias: FloatBuffer
     let groups: [RowGroup]
     /// The Winograd form of inference, where the kernel and strides allow it.
-    let winograd: WinogradWidth3?
+    private(set) var winograd: WinogradWidth3?
+    /// Inference on one-channel input runs a direct convolution (CKernels) instead of im2col and a GEMM
+    /// only kh·kw deep; tests switch it off to check both forms.
+    var directOneChannel: Bool
     /// Output rows with no valid tap (output = activation(bias)).
     let emptyRows: [Int]
     var outputActivation: Activation { activation }
@@ -90,11 +94,19 @@ final class Conv2DLayer: EngineLayer {
         self.groups = groups
         emptyRows = empty
         winograd = WinogradWidth3(groups: groups, rows: rows, cols: cols, channels: inputShape[2], filters: options.filters)
+        directOneChannel = inputShape[2] == 1
         let kw = cols.window
         let c = inChannels
         let f = filters
         packed = groups.map { $0.members.count > 1 ? FloatBuffer(count: $0.rowCount * kw * c * $0.members.count * f) : nil }
         packedGradient = packed.map { $0.map { FloatBuffer(count: $0.count) } }
+    }
+
+    /// Replaces the Winograd form by one with tiles `tileWidth` outputs wide (2 or 4); tests check both.
+    func useWinograd(tileWidth: Int) {
+        winograd = WinogradWidth3(
+            groups: groups, rows: rows, cols: cols, channels: inChannels, filters: filters, tileWidth: tileWidth)
+        capacity.workers = 0
     }
 
     /// im2col width of a group: (valid kernel rows) × kw × C.
@@ -187,6 +199,7 @@ final class Conv2DLayer: EngineLayer {
         let bp = (bias ?? zeroBias).pointer
         let relu = activation == .relu
         let outputSize = self.outputSize
+        if !training && directOneChannel && forwardDirect(x, y, samples: samples, relu: relu) { return }
         var n0 = samples.lowerBound
         while n0 < samples.upperBound {
             let n1 = min(n0 + tile, samples.upperBound)
@@ -236,6 +249,23 @@ final class Conv2DLayer: EngineLayer {
             }
             n0 = n1
         }
+    }
+
+    /// The direct one-channel form of `forward` (inference); false when its buffer cannot be allocated,
+    /// and the caller then takes the GEMM form.
+    private func forwardDirect(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, samples: Range<Int>, relu: Bool
+    ) -> Bool {
+        let status = nmk_conv2d_one_channel(
+            x + samples.lowerBound * inputSize, y + samples.lowerBound * outputSize, samples.count,
+            Int32(rows.input), Int32(cols.input), Int32(rows.output), Int32(cols.output), Int32(rows.window),
+            Int32(cols.window), Int32(rows.stride), Int32(cols.stride), Int32(rows.padBefore), Int32(cols.padBefore),
+            kernel.pointer, bias?.pointer, Int32(filters), relu ? 1 : 0)
+        guard status == 0 else { return false }
+        if activation != .relu && activation != .linear {
+            activation.apply(y + samples.lowerBound * outputSize, rows: samples.count * outputSize / filters, cols: filters)
+        }
+        return true
     }
 
     func backward(

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Where a sliding window of a Conv2D or MaxPooling2D layer lies along one spatial axis, with
 /// TensorFlow's rule for `same` padding (the extra padding goes after: `before = total / 2`).
 struct WindowAxis {
@@ -74,6 +76,13 @@ final class MaxPoolingLayer: EngineLayer {
         let c = channels
         let w = cols.input
         let wo = cols.output
+        if !training {
+            nmk_max_pool(
+                x + samples.lowerBound * inputSize, y + samples.lowerBound * outputSize, samples.count,
+                Int32(rows.input), Int32(w), Int32(c), Int32(rows.output), Int32(wo), Int32(rows.window),
+                Int32(cols.window), Int32(rows.stride), Int32(cols.stride), Int32(rows.padBefore), Int32(cols.padBefore))
+            return
+        }
         for n in samples {
             let xs = x + n * inputSize
             let ys = y + n * outputSize

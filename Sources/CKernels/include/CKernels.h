@@ -1,8 +1,11 @@
 #ifndef NEATMSKIT_CKERNELS_H
 #define NEATMSKIT_CKERNELS_H
-// Element-wise optimiser kernels for the NeuralNet engine, and the process's CPU affinity count. C so that the update loop is vectorised
-// (Swift on Linux cannot lower a vector square root without libm's errno path); on x86-64 Linux an
-// AVX2 clone is picked at load time, with an SSE2 default. No matrix products here: those are BLAS.
+// Element-wise optimiser kernels for the NeuralNet engine; for inference, the direct convolution of
+// one-channel images, max pooling and the Winograd transforms; and the process's CPU affinity count.
+// C so that the loops are vectorised (Swift on Linux cannot lower a vector square root without libm's
+// errno path, and builds for baseline x86-64, SSE2); on x86-64 Linux an AVX2 clone (inference
+// kernels: x86-64-v3, AVX2 + FMA) is picked at load time, with an SSE2 default.
+// No matrix products here: those are BLAS.
 
 #include <stddef.h>
 
@@ -19,6 +22,38 @@ double nmk_sgd_update(float *w, const float *g, float *u, ptrdiff_t n, float lr,
 
 /// g += 2·l2·w + l1·sign(w) over n elements (sign(0) = 0, as TensorFlow).
 void nmk_add_regularizer_gradient(const float *w, float *g, ptrdiff_t n, float l1, float l2);
+
+/// Inference of a `Conv2D` layer on one-channel images (NHWC, `count` samples of h × w), writing
+/// y[n][oh][ow][f] = act(bias[f] + Σ_(i, j) x[n][oh·sh + i − ph][ow·sw + j − pw] · kernel[i][j][f]) for
+/// ho × wo outputs and `filters` filters (kernel HWIO, kh × kw × 1 × filters), taps outside the image
+/// counting as zero; act is ReLU when `relu` is non-zero, else the identity; `bias` may be NULL.
+/// Returns 0, or −1 when the row buffer cannot be allocated.
+int nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, int w, int ho, int wo, int kh,
+                           int kw, int sh, int sw, int ph, int pw, const float *kernel, const float *bias,
+                           int filters, int relu);
+
+/// The input transform of Winograd's F(tile_width, 3) along the width (tile_width 2 or 4; the
+/// formulas are in NeuralNet/Conv2DWinograd.swift) for `samples` NHWC samples at x (input_size floats
+/// apart, rows wi × c): for tile t, input row first_row + r and channel q, the tile_width + 2 points'
+/// values go to v[ξ][((n·tiles + t)·row_count + r)·c + q]. Columns outside the input read `zeros` (c
+/// floats of 0); the tile's first column is tile_width·t − pad_before.
+void nmk_winograd_input(int tile_width, const float *x, ptrdiff_t samples, ptrdiff_t input_size, int first_row,
+                        int row_count, int wi, int c, int tiles, int pad_before, const float *zeros,
+                        float *const *v);
+
+/// The output transform matching `nmk_winograd_input`: from the points' products
+/// m[ξ][(n·tiles + t)·members·f + member·f + j], the outputs tile_width·t … (up to wo) of each member's
+/// output row output_rows[member] of sample n at y (output_size floats apart, rows wo × f), bias added
+/// and, when `relu` is non-zero, ReLU applied.
+void nmk_winograd_output(int tile_width, const float *const *m, ptrdiff_t samples, int members,
+                         const int *output_rows, int tiles, int wo, int f, float *y, ptrdiff_t output_size,
+                         const float *bias, int relu);
+
+/// Inference of `MaxPooling2D` (NHWC, `count` samples of h × w × c): each of the ho × wo outputs is
+/// the maximum over the window's taps inside the image (padded taps never win), or 0 where the window
+/// holds none. Windows kh × kw, strides sh, sw, padding ph, pw before.
+void nmk_max_pool(const float *x, float *y, ptrdiff_t count, int h, int w, int c, int ho, int wo, int kh, int kw,
+                  int sh, int sw, int ph, int pw);
 
 /// The number of CPUs in the calling process's affinity mask (Linux `sched_getaffinity`), or 0 where
 /// the platform has no such mask or the call fails.

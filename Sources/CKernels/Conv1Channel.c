@@ -1,0 +1,143 @@
+// Direct convolution of one-channel images for inference (see CKernels.h). With one input channel an
+// im2col GEMM is only kh·kw deep, so BLAS spends more time packing its operands and zeroing its output
+// than multiplying; here each output position keeps its filters in vector registers instead.
+#include "CKernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+// x86-64-v3: AVX2 with FMA. The sums are then fused multiply-adds, rounded once per tap.
+#define NMK_CONV_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define NMK_CONV_MULTIVERSION
+#endif
+
+typedef float f8 __attribute__((ext_vector_type(8)));
+#define LOAD(p) __extension__({ f8 x_; memcpy(&x_, (p), sizeof x_); x_; })
+#define STORE(p, x) do { f8 y_ = (x); memcpy((p), &y_, sizeof y_); } while (0)
+
+// A macro, not a function: an f8 argument would change the calling convention between the clones.
+#define RELU8(v) (relu ? __builtin_elementwise_max((v), (f8)0) : (v))
+
+NMK_CONV_MULTIVERSION
+int nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, int w, int ho, int wo, int kh,
+                           int kw, int sh, int sw, int ph, int pw, const float *kernel, const float *bias,
+                           int filters, int relu) {
+    // Each sample's rows, zero-padded so that every tap of every output column is inside the row.
+    const ptrdiff_t pwidth = (ptrdiff_t)(wo - 1) * sw + kw;
+    float *padded = calloc((size_t)h * (size_t)pwidth, sizeof(float));
+    if (!padded) { return -1; }
+    const int f = filters;
+    const int f8end = f - f % 8;
+    for (ptrdiff_t n = 0; n < count; n++) {
+        const float *xs = x + n * (ptrdiff_t)h * w;
+        float *ys = y + n * (ptrdiff_t)ho * wo * f;
+        for (int r = 0; r < h; r++) {
+            // Columns −pw … of the input land at 0 …; columns beyond the input stay zero.
+            float *row = padded + r * pwidth;
+            for (ptrdiff_t c = 0; c < pwidth; c++) {
+                const ptrdiff_t ic = c - pw;
+                row[c] = ic >= 0 && ic < w ? xs[(ptrdiff_t)r * w + ic] : 0;
+            }
+        }
+        for (int oh = 0; oh < ho; oh++) {
+            // Kernel rows whose input row lies inside the image (the others multiply zeros).
+            const int top = oh * sh - ph;
+            const int i0 = top < 0 ? -top : 0;
+            const int i1 = top + kh > h ? h - top : kh;
+            float *out = ys + (ptrdiff_t)oh * wo * f;
+            int ow = 0;
+            // Four output columns at a time share each kernel vector.
+            for (; ow + 4 <= wo; ow += 4) {
+                for (int q = 0; q < f8end; q += 8) {
+                    const f8 b = bias ? LOAD(bias + q) : (f8)0;
+                    f8 a0 = b, a1 = b, a2 = b, a3 = b;
+                    for (int i = i0; i < i1; i++) {
+                        const float *xr = padded + (ptrdiff_t)(top + i) * pwidth + (ptrdiff_t)ow * sw;
+                        const float *kr = kernel + (ptrdiff_t)i * kw * f + q;
+                        for (int j = 0; j < kw; j++) {
+                            const f8 k = LOAD(kr + (ptrdiff_t)j * f);
+                            a0 += xr[j] * k;
+                            a1 += xr[sw + j] * k;
+                            a2 += xr[2 * sw + j] * k;
+                            a3 += xr[3 * sw + j] * k;
+                        }
+                    }
+                    STORE(out + (ptrdiff_t)ow * f + q, RELU8(a0));
+                    STORE(out + (ptrdiff_t)(ow + 1) * f + q, RELU8(a1));
+                    STORE(out + (ptrdiff_t)(ow + 2) * f + q, RELU8(a2));
+                    STORE(out + (ptrdiff_t)(ow + 3) * f + q, RELU8(a3));
+                }
+            }
+            for (; ow < wo; ow++) {
+                for (int q = 0; q < f8end; q += 8) {
+                    f8 a = bias ? LOAD(bias + q) : (f8)0;
+                    for (int i = i0; i < i1; i++) {
+                        const float *xr = padded + (ptrdiff_t)(top + i) * pwidth + (ptrdiff_t)ow * sw;
+                        const float *kr = kernel + (ptrdiff_t)i * kw * f + q;
+                        for (int j = 0; j < kw; j++) { a += xr[j] * LOAD(kr + (ptrdiff_t)j * f); }
+                    }
+                    STORE(out + (ptrdiff_t)ow * f + q, RELU8(a));
+                }
+            }
+            // Filters past the last multiple of 8, one at a time.
+            for (int q = f8end; q < f; q++) {
+                for (ow = 0; ow < wo; ow++) {
+                    float a = bias ? bias[q] : 0;
+                    for (int i = i0; i < i1; i++) {
+                        const float *xr = padded + (ptrdiff_t)(top + i) * pwidth + (ptrdiff_t)ow * sw;
+                        const float *kr = kernel + (ptrdiff_t)i * kw * f + q;
+                        for (int j = 0; j < kw; j++) { a += xr[j] * kr[(ptrdiff_t)j * f]; }
+                    }
+                    out[(ptrdiff_t)ow * f + q] = relu && a < 0 ? 0 : a;
+                }
+            }
+        }
+    }
+    free(padded);
+    return 0;
+}
+
+NMK_CONV_MULTIVERSION
+void nmk_max_pool(const float *x, float *y, ptrdiff_t count, int h, int w, int c, int ho, int wo, int kh, int kw,
+                  int sh, int sw, int ph, int pw) {
+    const int c8end = c - c % 8;
+    for (ptrdiff_t n = 0; n < count; n++) {
+        const float *xs = x + n * (ptrdiff_t)h * w * c;
+        float *out = y + n * (ptrdiff_t)ho * wo * c;
+        for (int oh = 0; oh < ho; oh++) {
+            const int top = oh * sh - ph;
+            const int r0 = top < 0 ? 0 : top, r1 = top + kh > h ? h : top + kh;
+            for (int ow = 0; ow < wo; ow++, out += c) {
+                const int left = ow * sw - pw;
+                const int c0 = left < 0 ? 0 : left, c1 = left + kw > w ? w : left + kw;
+                if (r0 >= r1 || c0 >= c1) {
+                    memset(out, 0, (size_t)c * sizeof(float));
+                    continue;
+                }
+                const float *first = xs + ((ptrdiff_t)r0 * w + c0) * c;
+                int q = 0;
+                for (; q < c8end; q += 8) {
+                    f8 m = LOAD(first + q);
+                    for (int r = r0; r < r1; r++) {
+                        for (int j = c0; j < c1; j++) {
+                            m = __builtin_elementwise_max(m, LOAD(xs + ((ptrdiff_t)r * w + j) * c + q));
+                        }
+                    }
+                    STORE(out + q, m);
+                }
+                for (; q < c; q++) {
+                    float m = first[q];
+                    for (int r = r0; r < r1; r++) {
+                        for (int j = c0; j < c1; j++) {
+                            const float v = xs[((ptrdiff_t)r * w + j) * c + q];
+                            m = v > m ? v : m;
+                        }
+                    }
+                    out[q] = m;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Testing
+import Tensor
+
+@testable import NeuralNet
+
+/// Inference runs two layers through C kernels (CKernels): `Conv2D` on one-channel input as a direct
+/// convolution, and `MaxPooling2D`. Their outputs must equal the naive Float64 `ReferenceNetwork` for
+/// the shapes the kernels handle separately: kernels taller and wider than the image, strides, `same`
+/// and `valid` padding, widths that do and do not end in a block of four columns, filter and channel
+/// counts that are and are not multiples of the vector width, with and without bias, ReLU, linear and
+/// other activations, and pooling windows that hang over the border.
+@Suite struct InferenceKernelTests {
+    static let convolutions: [(height: Int, width: Int, filters: Int, kernel: [Int], strides: [Int], padding: Padding, activation: Activation, bias: Bool)] = [
+        (2, 120, 32, [5, 5], [1, 1], .same, .relu, true),  // NeatMS's first convolution
+        (2, 9, 5, [5, 5], [1, 1], .same, .relu, true),
+        (3, 11, 12, [2, 3], [2, 2], .same, .linear, false),
+        (4, 7, 8, [3, 1], [1, 3], .valid, .tanh, true),
+        (1, 3, 9, [1, 3], [1, 1], .valid, .sigmoid, true),
+        (5, 6, 17, [7, 4], [1, 2], .same, .relu, true),
+    ]
+
+    static let poolings: [(height: Int, width: Int, channels: Int, pool: [Int], strides: [Int]?, padding: Padding)] = [
+        (2, 120, 32, [1, 2], nil, .valid),  // NeatMS's pooling
+        (2, 9, 5, [1, 2], nil, .same),
+        (5, 7, 12, [2, 3], [1, 2], .same),
+        (4, 4, 9, [3, 3], [1, 1], .valid),
+        (3, 5, 8, [2, 2], nil, .same),
+    ]
+
+    /// A network of one convolution or pooling layer, its random input and the reference's output.
+    static func run(_ layer: LayerSpec, input: [Int], seed: UInt64) throws -> (Network, Tensor, [Double]) {
+        let arch = Architecture(name: "k", layers: [
+            LayerSpec(name: "in", kind: .input(shape: input)), layer, LayerSpec(name: "f", kind: .flatten),
+        ])
+        var rng = SeededGenerator(seed: seed)
+        var weights = try arch.initialWeights(rng: &rng)
+        for j in weights[1].indices where weights[1][j].rank == 1 {
+            weights[1][j].scalars = weights[1][j].scalars.map { _ in 0.3 * (2 * rng.nextUnitFloat() - 1) }
+        }
+        let samples = 13
+        let count = samples * input.reduce(1, *)
+        let x = Tensor(shape: [samples] + input, scalars: (0..<count).map { _ in 2 * rng.nextUnitFloat() - 1 })
+        let reference = try ReferenceNetwork(architecture: arch, weights: weights)
+            .forward(x.scalars.map(Double.init), samples: samples).output
+        return (try Network(model: Model(architecture: arch, weights: weights)), x, reference)
+    }
+
+    static func maxDifference(_ output: [Float], _ reference: [Double]) -> Double {
+        guard output.count == reference.count else { return .infinity }
+        return zip(output, reference).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
+    }
+
+    @Test(arguments: 0..<convolutions.count)
+    func oneChannelConvolutionEqualsTheReference(caseIndex: Int) throws {
+        let c = Self.convolutions[caseIndex]
+        let layer = LayerSpec(
+            name: "conv",
+            kind: .conv2D(Conv2DOptions(
+                filters: c.filters, kernelSize: c.kernel, strides: c.strides, padding: c.padding,
+                activation: c.activation, useBias: c.bias)))
+        let (network, x, reference) = try Self.run(layer, input: [c.height, c.width, 1], seed: UInt64(70 + caseIndex))
+        let conv = try #require(network.layers[1] as? Conv2DLayer)
+        #expect(conv.directOneChannel, "one-channel input takes the direct form")
+        for batch in [13, 4] {
+            let difference = Self.maxDifference(try network.predict(x, batchSize: batch).scalars, reference)
+            #expect(difference < 2e-6, "case \(caseIndex), batch \(batch): max relative difference \(difference)")
+        }
+        // The GEMM form gives the same outputs.
+        conv.directOneChannel = false
+        let gemm = Self.maxDifference(try network.predict(x, batchSize: 13).scalars, reference)
+        #expect(gemm < 2e-6, "case \(caseIndex), GEMM form: max relative difference \(gemm)")
+    }
+
+    @Test(arguments: 0..<poolings.count)
+    func maxPoolingEqualsTheReference(caseIndex: Int) throws {
+        let p = Self.poolings[caseIndex]
+        let layer = LayerSpec(
+            name: "pool", kind: .maxPooling2D(Pool2DOptions(poolSize: p.pool, strides: p.strides, padding: p.padding)))
+        let (network, x, reference) = try Self.run(layer, input: [p.height, p.width, p.channels], seed: UInt64(90 + caseIndex))
+        for batch in [13, 4] {
+            let output = try network.predict(x, batchSize: batch).scalars
+            // Pooling only selects inputs: the float32 result is the reference exactly.
+            let mismatches = zip(output, reference).filter { Double($0) != $1 }.count
+            #expect(output.count == reference.count && mismatches == 0, "case \(caseIndex), batch \(batch): \(mismatches) outputs differ")
+        }
+    }
+}
