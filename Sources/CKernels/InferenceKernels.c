@@ -1,6 +1,7 @@
-// Direct convolution of one-channel images for inference (see CKernels.h). With one input channel an
-// im2col GEMM is only kh·kw deep, so BLAS spends more time packing its operands and zeroing its output
-// than multiplying; here each output position keeps its filters in vector registers instead.
+// Inference kernels (see CKernels.h): the direct convolution of one-channel images, and max pooling.
+// With one input channel an im2col GEMM is only kh·kw deep, so BLAS spends more time packing its
+// operands and zeroing its output than multiplying; here each output position keeps its filters in
+// vector registers instead.
 #include "CKernels.h"
 
 #include <stdlib.h>
