@@ -50,7 +50,8 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         // Float32 tensors and the one file that talks to BLAS.
         .target(name: "Tensor", dependencies: blasTargetDependencies),
-        // Vectorised element-wise optimiser kernels (C: AVX2 clone on x86-64 Linux). No GEMM here.
+        // Vectorised C kernels (AVX2 / AVX2 + FMA clones on x86-64 Linux): optimiser updates, and for inference
+        // the one-channel convolution, max pooling and the Winograd transforms. No GEMM here.
         .target(name: "CKernels"),
         // Layers, models, losses, optimisers, training. Knows nothing about files.
         .target(name: "NeuralNet", dependencies: ["Tensor", "CKernels"]),
