@@ -60,6 +60,7 @@ def main():
     Sample.create_interpolated_chromatograms = timed_extract
 
     t0 = time.perf_counter()
+    cpu0 = time.process_time()  # every thread of this process (TensorFlow's too)
     experiment = ntms.Experiment(args.raw, args.features, args.format)
     t_loaded = time.perf_counter()
     handler = ntms.NN_handler(experiment, matrice_size=120, margin=1)
@@ -81,6 +82,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         experiment.export_csv(os.path.join(tmp, "results.csv"))
     t_end = time.perf_counter()
+    cpu_end = time.process_time()
 
     peaks = sum(len(s.peak_list) for s in experiment.samples)
     valid = sum(1 for s in experiment.samples for p in s.peak_list if p.valid)
@@ -91,7 +93,7 @@ def main():
         "import_s": t_imported - t_start, "table_load_s": t_loaded - t0, "model_load_s": t_model - t_loaded,
         "predict_peaks_s": t_predicted - t_model, "export_s": t_end - t_predicted,
         "extract_s": phases["extract_s"], "network_predict_s": phases["predict_s"],
-        "total_s": t_end - t0, "total_with_import_s": t_end - t_start,
+        "total_s": t_end - t0, "total_with_import_s": t_end - t_start, "cpu_s": cpu_end - cpu0,
     }), file=result_stream)
 
 

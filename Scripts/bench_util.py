@@ -4,7 +4,8 @@
   bench_util.py first-line --runs R --out F.json -- CMD ARGS...
       Runs CMD R times; for each run records the seconds from process start to its first result (the
       first stdout line after a CSV header, i.e. the second line; or the first line when the output has one
-      line) and to its exit. Writes the medians (and all runs) as JSON. stdout of CMD is discarded
+      line) and to its exit, and the CPU seconds (user + system) it and its children used. Writes the
+      medians (and all runs) as JSON. stdout of CMD is discarded
       after the first result; a non-zero exit is an error (its stderr is shown).
   bench_util.py timed --runs R [--warmup W] --out F.json -- CMD ARGS...
       Same, recording only the time to exit (for commands that write their results to a file).
@@ -19,13 +20,22 @@
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
 import time
 
 
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_once(cmd, want_first_line):
+    """(seconds to the first result, seconds to exit, CPU seconds) of one run; one child at a time, so the
+    change in RUSAGE_CHILDREN is this command's (a shell wrapper that execs counts as the command)."""
+    cpu0 = children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     first = None
@@ -43,7 +53,7 @@ def run_once(cmd, want_first_line):
         raise SystemExit(f"command failed with exit code {proc.returncode}: {' '.join(cmd)}")
     if want_first_line and first is None:
         first = total
-    return first, total
+    return first, total, children_cpu() - cpu0
 
 
 def timing(args, want_first_line):
@@ -63,16 +73,18 @@ def timing(args, want_first_line):
         else:
             raise SystemExit(f"unknown option {args[0]}")
     cmd = args[1:]
-    firsts, totals = [], []
+    firsts, totals, cpus = [], [], []
     # Untimed first runs: the system settles after the previous (Python/TensorFlow) measurement, whose
     # hundreds of MB the kernel is still reclaiming; the first runs after it are 10-30% slower.
     for _ in range(warmup):
         run_once(cmd, want_first_line)
     for _ in range(runs):
-        f, t = run_once(cmd, want_first_line)
+        f, t, c = run_once(cmd, want_first_line)
         firsts.append(f)
         totals.append(t)
-    result = {"command": cmd, "runs": runs, "total_s": statistics.median(totals), "totals": totals}
+        cpus.append(c)
+    result = {"command": cmd, "runs": runs, "total_s": statistics.median(totals), "totals": totals,
+              "cpu_s": statistics.median(cpus), "cpus": cpus}
     if want_first_line:
         result["first_result_s"] = statistics.median(firsts)
         result["firsts"] = firsts
@@ -168,6 +180,12 @@ def report(folder):
             n_ex = nm.get("extract_s") if nm else None
             rows.append((section, "reading + matrix extraction only (s)", fmt(s_ex), fmt(n_ex),
                          ratio(s_ex, n_ex, False), ""))
+        # CPU seconds (every thread): time the machine's other tenants take from a process is not counted.
+        s_cpu = sw.get("cpu_s") if sw else None
+        n_cpu = nm.get("cpu_s") if nm else None
+        if s_cpu or n_cpu:
+            rows.append((section, "whole predict, CPU time of all threads (CPU-s)", fmt(s_cpu), fmt(n_cpu),
+                         ratio(s_cpu, n_cpu, False), ""))
         if nm:
             rows.append((section, "NeatMS: whole predict incl. Python/TensorFlow import (s)", "",
                          fmt(nm.get("total_with_import_s")), ratio(s_total, nm.get("total_with_import_s"), False), ""))
