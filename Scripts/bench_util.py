@@ -12,7 +12,10 @@
       Both run the command W times untimed first (default 1).
   bench_util.py median-run OUT.json RUN.json...
       Of several runs of Scripts/bench_neatms.py (one JSON object each), writes the run with the median
-      total_s to OUT.json, with "runs" and every run's total added.
+      total_s to OUT.json, with "runs" and every run's total added (in the order given).
+  bench_util.py merge-blocks OUT.json BLOCK.json...
+      Merges blocks written by `timed` (in the order they ran) into one result: medians over every run,
+      and each block's median total as "block_totals" (for paired ratios).
   bench_util.py report DIR
       Reads DIR/*.json written by Scripts/bench and prints the side-by-side table; writes the same table
       as Markdown to DIR/results.md.
@@ -167,6 +170,11 @@ def report(folder):
         if s_best and n_best:
             rows.append((section, "whole predict, fastest run of each side (s)", fmt(s_best), fmt(n_best),
                          ratio(s_best, n_best, False), ""))
+        # Pairs: each NeatMS run against the NeatMSKit runs right after it (the sides take turns).
+        pairs = list(zip(nm.get("totals", []), sw.get("block_totals", []))) if nm and sw else []
+        if pairs:
+            paired = statistics.median(n / s for n, s in pairs if s)
+            rows.append((section, f"whole predict, paired ratio (median of {len(pairs)} turns)", "", "", paired, ""))
         runs = (nm or {}).get("samples") or ds.get("samples")
         rows.append((section, "per run (s/run)", fmt(s_total / runs if s_total and runs else None),
                      fmt(n_total / runs if n_total and runs else None), ratio(s_total, n_total, False), ""))
@@ -220,10 +228,23 @@ def report(folder):
 
 
 def median_run(out, paths):
-    runs = sorted((json.load(open(path)) for path in paths), key=lambda run: run["total_s"])
-    median = dict(runs[len(runs) // 2], runs=len(runs), totals=[run["total_s"] for run in runs])
+    in_order = [json.load(open(path)) for path in paths]
+    runs = sorted(in_order, key=lambda run: run["total_s"])
+    median = dict(runs[len(runs) // 2], runs=len(runs), totals=[run["total_s"] for run in in_order])
     with open(out, "w") as handle:
         json.dump(median, handle)
+
+
+def merge_blocks(out, paths):
+    blocks = [json.load(open(path)) for path in paths]
+    totals = [t for block in blocks for t in block["totals"]]
+    cpus = [c for block in blocks for c in block.get("cpus", [])]
+    merged = {"command": blocks[0]["command"], "runs": len(totals), "total_s": statistics.median(totals),
+              "totals": totals, "block_totals": [block["total_s"] for block in blocks]}
+    if cpus:
+        merged.update(cpu_s=statistics.median(cpus), cpus=cpus)
+    with open(out, "w") as handle:
+        json.dump(merged, handle)
 
 
 def main():
@@ -236,6 +257,8 @@ def main():
         timing(args, False)
     elif command == "median-run":
         median_run(args[0], args[1:])
+    elif command == "merge-blocks":
+        merge_blocks(args[0], args[1:])
     elif command == "report":
         report(args[0])
     else:
