@@ -49,9 +49,39 @@ int nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, int
             const int i1 = top + kh > h ? h - top : kh;
             float *out = ys + (ptrdiff_t)oh * wo * f;
             int ow = 0;
-            // Four output columns at a time share each kernel vector.
+            // Four output columns at a time share each kernel vector; with 16 filters at a time the eight
+            // accumulators are independent chains enough to keep both FMA units busy.
             for (; ow + 4 <= wo; ow += 4) {
-                for (int q = 0; q < f8end; q += 8) {
+                int q = 0;
+                for (; q + 16 <= f; q += 16) {
+                    const f8 b0 = bias ? LOAD(bias + q) : (f8)0, b1 = bias ? LOAD(bias + q + 8) : (f8)0;
+                    f8 a0 = b0, a1 = b0, a2 = b0, a3 = b0, c0 = b1, c1 = b1, c2 = b1, c3 = b1;
+                    for (int i = i0; i < i1; i++) {
+                        const float *xr = padded + (ptrdiff_t)(top + i) * pwidth + (ptrdiff_t)ow * sw;
+                        const float *kr = kernel + (ptrdiff_t)i * kw * f + q;
+                        for (int j = 0; j < kw; j++) {
+                            const f8 k0 = LOAD(kr + (ptrdiff_t)j * f), k1 = LOAD(kr + (ptrdiff_t)j * f + 8);
+                            const float x0 = xr[j], x1 = xr[sw + j], x2 = xr[2 * sw + j], x3 = xr[3 * sw + j];
+                            a0 += x0 * k0;
+                            c0 += x0 * k1;
+                            a1 += x1 * k0;
+                            c1 += x1 * k1;
+                            a2 += x2 * k0;
+                            c2 += x2 * k1;
+                            a3 += x3 * k0;
+                            c3 += x3 * k1;
+                        }
+                    }
+                    STORE(out + (ptrdiff_t)ow * f + q, RELU8(a0));
+                    STORE(out + (ptrdiff_t)ow * f + q + 8, RELU8(c0));
+                    STORE(out + (ptrdiff_t)(ow + 1) * f + q, RELU8(a1));
+                    STORE(out + (ptrdiff_t)(ow + 1) * f + q + 8, RELU8(c1));
+                    STORE(out + (ptrdiff_t)(ow + 2) * f + q, RELU8(a2));
+                    STORE(out + (ptrdiff_t)(ow + 2) * f + q + 8, RELU8(c2));
+                    STORE(out + (ptrdiff_t)(ow + 3) * f + q, RELU8(a3));
+                    STORE(out + (ptrdiff_t)(ow + 3) * f + q + 8, RELU8(c3));
+                }
+                for (; q < f8end; q += 8) {
                     const f8 b = bias ? LOAD(bias + q) : (f8)0;
                     f8 a0 = b, a1 = b, a2 = b, a3 = b;
                     for (int i = i0; i < i1; i++) {
