@@ -38,6 +38,12 @@ typedef float f8 __attribute__((ext_vector_type(8)));
     } while (0)
 #define LOAD1(p) (*(p))
 #define STORE1(p, x) (*(p) = (x))
+// BODY over lanes idx … n − 1: eight at a time up to n8, then one at a time.
+#define LANES(idx, n8, n, BODY)                                                                           \
+    do {                                                                                                  \
+        for (; idx < (n8); idx += 8) { BODY(f8, LOAD, STORE); }                                          \
+        for (; idx < (n); idx++) { BODY(float, LOAD1, STORE1); }                                         \
+    } while (0)
 
 NMK_WINOGRAD_MULTIVERSION
 void nmk_winograd_input(int tile_width, const float *x, ptrdiff_t samples, ptrdiff_t input_size, int first_row,
@@ -60,11 +66,9 @@ void nmk_winograd_input(int tile_width, const float *x, ptrdiff_t samples, ptrdi
                 const ptrdiff_t o = (n * tiles + t) * k + (ptrdiff_t)r * c;
                 int q = 0;
                 if (tile_width == 4) {
-                    for (; q < c8end; q += 8) { INPUT4(f8, LOAD, STORE); }
-                    for (; q < c; q++) { INPUT4(float, LOAD1, STORE1); }
+                    LANES(q, c8end, c, INPUT4);
                 } else {
-                    for (; q < c8end; q += 8) { INPUT2(f8, LOAD, STORE); }
-                    for (; q < c; q++) { INPUT2(float, LOAD1, STORE1); }
+                    LANES(q, c8end, c, INPUT2);
                 }
             }
         }
@@ -121,11 +125,9 @@ void nmk_winograd_output(int tile_width, const float *const *m, ptrdiff_t sample
                 float *out = row + (ptrdiff_t)tile_width * t * f;
                 int j = 0;
                 if (tile_width == 4) {
-                    for (; j < f8end; j += 8) { OUTPUT4(f8, LOAD, STORE); }
-                    for (; j < f; j++) { OUTPUT4(float, LOAD1, STORE1); }
+                    LANES(j, f8end, f, OUTPUT4);
                 } else {
-                    for (; j < f8end; j += 8) { OUTPUT2(f8, LOAD, STORE); }
-                    for (; j < f; j++) { OUTPUT2(float, LOAD1, STORE1); }
+                    LANES(j, f8end, f, OUTPUT2);
                 }
             }
         }
