@@ -4,7 +4,6 @@
 // vector registers instead.
 #include "CKernels.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
@@ -21,14 +20,16 @@ typedef float f8 __attribute__((ext_vector_type(8)));
 // A macro, not a function: an f8 argument would change the calling convention between the clones.
 #define RELU8(v) (relu ? __builtin_elementwise_max((v), (f8)0) : (v))
 
+ptrdiff_t nmk_conv2d_one_channel_scratch(int h, int wo, int kw, int sw) {
+    return (ptrdiff_t)h * ((ptrdiff_t)(wo - 1) * sw + kw);
+}
+
 NMK_CONV_MULTIVERSION
-int nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, int w, int ho, int wo, int kh,
-                           int kw, int sh, int sw, int ph, int pw, const float *kernel, const float *bias,
-                           int filters, int relu) {
+void nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, int w, int ho, int wo, int kh,
+                            int kw, int sh, int sw, int ph, int pw, const float *kernel, const float *bias,
+                            int filters, int relu, float *padded) {
     // Each sample's rows, zero-padded so that every tap of every output column is inside the row.
     const ptrdiff_t pwidth = (ptrdiff_t)(wo - 1) * sw + kw;
-    float *padded = calloc((size_t)h * (size_t)pwidth, sizeof(float));
-    if (!padded) { return -1; }
     const int f = filters;
     const int f8end = f - f % 8;
     for (ptrdiff_t n = 0; n < count; n++) {
@@ -126,8 +127,6 @@ int nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, int
             }
         }
     }
-    free(padded);
-    return 0;
 }
 
 NMK_CONV_MULTIVERSION

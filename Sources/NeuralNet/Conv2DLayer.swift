@@ -54,6 +54,7 @@ final class Conv2DLayer: EngineLayer {
     private var trainingColumns: [FloatBuffer] = []  // per group, whole batch (kept for backward)
     private var workerColumns: [[FloatBuffer]] = []  // [worker][group], one tile
     private var workerProducts: [FloatBuffer] = []  // [worker], one tile
+    private var workerPaddedRows: [FloatBuffer] = []  // [worker], the direct one-channel form's scratch
     private var batchProducts = FloatBuffer(count: 0)  // whole batch, backward
     private var capacity = (batch: 0, workers: 0, training: false)
 
@@ -93,7 +94,7 @@ final class Conv2DLayer: EngineLayer {
         }
         self.groups = groups
         emptyRows = empty
-        winograd = WinogradWidth3(groups: groups, rows: rows, cols: cols, channels: inputShape[2], filters: options.filters)
+        winograd = WinogradWidth3(groups: groups, cols: cols, channels: inputShape[2], filters: options.filters)
         directOneChannel = inputShape[2] == 1
         let kw = cols.window
         let c = inChannels
@@ -105,7 +106,7 @@ final class Conv2DLayer: EngineLayer {
     /// Replaces the Winograd form by one with tiles `tileWidth` outputs wide (2 or 4); tests check both.
     func useWinograd(tileWidth: Int) {
         winograd = WinogradWidth3(
-            groups: groups, rows: rows, cols: cols, channels: inChannels, filters: filters, tileWidth: tileWidth)
+            groups: groups, cols: cols, channels: inChannels, filters: filters, tileWidth: tileWidth)
         capacity.workers = 0
     }
 
@@ -121,6 +122,11 @@ final class Conv2DLayer: EngineLayer {
             workerColumns = (0..<workers).map { _ in groups.map { FloatBuffer(count: tile * wo * depth($0)) } }
             workerProducts = (0..<workers).map { _ in FloatBuffer(count: tile * wo * maxProductWidth) }
             winograd?.reserve(workers: workers, tileSamples: tile)
+            if inChannels == 1 {
+                let scratch = nmk_conv2d_one_channel_scratch(
+                    Int32(rows.input), Int32(cols.output), Int32(cols.window), Int32(cols.stride))
+                workerPaddedRows = (0..<workers).map { _ in FloatBuffer(count: scratch) }
+            }
             capacity.workers = workers
         }
         if training && batch > capacity.batch {
@@ -130,10 +136,12 @@ final class Conv2DLayer: EngineLayer {
         }
     }
 
-    /// Prepares the kernel for the pass (weights may have changed): the Winograd transform for an
-    /// inference pass where the layer has that form; otherwise each multi-member group's kernel slices
-    /// packed side by side (the im2col GEMMs of the forward and backward passes).
+    /// Prepares the kernel for the pass (weights may have changed): nothing for the direct one-channel
+    /// form, which reads the kernel as it is; the Winograd transform for an inference pass where the layer
+    /// has that form; otherwise each multi-member group's kernel slices packed side by side (the im2col
+    /// GEMMs of the forward and backward passes).
     func prepareForward(training: Bool) {
+        if !training && directOneChannel { return }
         if !training, let winograd {
             winograd.transformKernel(kernel.pointer)
             return
@@ -199,7 +207,10 @@ final class Conv2DLayer: EngineLayer {
         let bp = (bias ?? zeroBias).pointer
         let relu = activation == .relu
         let outputSize = self.outputSize
-        if !training && directOneChannel && forwardDirect(x, y, samples: samples, relu: relu) { return }
+        if !training && directOneChannel {
+            forwardDirect(x, y, samples: samples, worker: worker, relu: relu)
+            return
+        }
         var n0 = samples.lowerBound
         while n0 < samples.upperBound {
             let n1 = min(n0 + tile, samples.upperBound)
@@ -251,21 +262,18 @@ final class Conv2DLayer: EngineLayer {
         }
     }
 
-    /// The direct one-channel form of `forward` (inference); false when its buffer cannot be allocated,
-    /// and the caller then takes the GEMM form.
+    /// The direct one-channel form of `forward` (inference).
     private func forwardDirect(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, samples: Range<Int>, relu: Bool
-    ) -> Bool {
-        let status = nmk_conv2d_one_channel(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, samples: Range<Int>, worker: Int, relu: Bool
+    ) {
+        nmk_conv2d_one_channel(
             x + samples.lowerBound * inputSize, y + samples.lowerBound * outputSize, samples.count,
             Int32(rows.input), Int32(cols.input), Int32(rows.output), Int32(cols.output), Int32(rows.window),
             Int32(cols.window), Int32(rows.stride), Int32(cols.stride), Int32(rows.padBefore), Int32(cols.padBefore),
-            kernel.pointer, bias?.pointer, Int32(filters), relu ? 1 : 0)
-        guard status == 0 else { return false }
+            kernel.pointer, bias?.pointer, Int32(filters), relu ? 1 : 0, workerPaddedRows[worker].pointer)
         if activation != .relu && activation != .linear {
             activation.apply(y + samples.lowerBound * outputSize, rows: samples.count * outputSize / filters, cols: filters)
         }
-        return true
     }
 
     func backward(

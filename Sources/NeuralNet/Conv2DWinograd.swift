@@ -21,7 +21,6 @@ import Tensor
 /// training keeps the direct im2col form, so gradients are unchanged.
 final class WinogradWidth3 {
     let groups: [Conv2DLayer.RowGroup]
-    let rows: WindowAxis
     let cols: WindowAxis
     let channels: Int
     let filters: Int
@@ -46,12 +45,11 @@ final class WinogradWidth3 {
     /// nil when the layer does not have the shape (kernel 3 wide, stride 1 along the width).
     /// `tileWidth` forces F(2, 3) or F(4, 3) (tests); by default F(4, 3) where the output is ≥ 4 wide.
     init?(
-        groups: [Conv2DLayer.RowGroup], rows: WindowAxis, cols: WindowAxis, channels: Int, filters: Int,
+        groups: [Conv2DLayer.RowGroup], cols: WindowAxis, channels: Int, filters: Int,
         tileWidth: Int? = nil
     ) {
         guard cols.window == 3, cols.stride == 1, cols.output >= 2, !groups.isEmpty else { return nil }
         self.groups = groups
-        self.rows = rows
         self.cols = cols
         self.channels = channels
         self.filters = filters

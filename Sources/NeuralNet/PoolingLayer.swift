@@ -76,6 +76,7 @@ final class MaxPoolingLayer: EngineLayer {
         let c = channels
         let w = cols.input
         let wo = cols.output
+        // Inference in C; training here, recording each window's first maximum for the backward pass.
         if !training {
             nmk_max_pool(
                 x + samples.lowerBound * inputSize, y + samples.lowerBound * outputSize, samples.count,
@@ -97,30 +98,20 @@ final class MaxPoolingLayer: EngineLayer {
                     let h0 = rows.inputIndex(oh, tap: tr.lowerBound)
                     let w0 = cols.inputIndex(ow, tap: tc.lowerBound)
                     let first = xs + (h0 * w + w0) * c
-                    if training {
-                        // Record the first maximum of each window for the backward pass.
-                        let am = argmax + n * outputSize + (oh * wo + ow) * c
-                        let base = Int32(h0 * w + w0) * Int32(c)
-                        for k in 0..<c {
-                            out[k] = first[k]
-                            am[k] = base + Int32(k)
-                        }
-                        for r in 0..<tr.count {
-                            for j in 0..<tc.count where r > 0 || j > 0 {
-                                let idx = ((h0 + r) * w + w0 + j) * c
-                                let src = xs + idx
-                                for k in 0..<c where src[k] > out[k] {
-                                    out[k] = src[k]
-                                    am[k] = Int32(idx + k)
-                                }
-                            }
-                        }
-                    } else {
-                        for k in 0..<c { out[k] = first[k] }
-                        for r in 0..<tr.count {
-                            for j in 0..<tc.count where r > 0 || j > 0 {
-                                let src = xs + ((h0 + r) * w + w0 + j) * c
-                                for k in 0..<c { out[k] = max(out[k], src[k]) }
+                    // Record the first maximum of each window for the backward pass.
+                    let am = argmax + n * outputSize + (oh * wo + ow) * c
+                    let base = Int32(h0 * w + w0) * Int32(c)
+                    for k in 0..<c {
+                        out[k] = first[k]
+                        am[k] = base + Int32(k)
+                    }
+                    for r in 0..<tr.count {
+                        for j in 0..<tc.count where r > 0 || j > 0 {
+                            let idx = ((h0 + r) * w + w0 + j) * c
+                            let src = xs + idx
+                            for k in 0..<c where src[k] > out[k] {
+                                out[k] = src[k]
+                                am[k] = Int32(idx + k)
                             }
                         }
                     }

@@ -27,10 +27,14 @@ void nmk_add_regularizer_gradient(const float *w, float *g, ptrdiff_t n, float l
 /// y[n][oh][ow][f] = act(bias[f] + Σ_(i, j) x[n][oh·sh + i − ph][ow·sw + j − pw] · kernel[i][j][f]) for
 /// ho × wo outputs and `filters` filters (kernel HWIO, kh × kw × 1 × filters), taps outside the image
 /// counting as zero; act is ReLU when `relu` is non-zero, else the identity; `bias` may be NULL.
-/// Returns 0, or −1 when the row buffer cannot be allocated.
-int nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, int w, int ho, int wo, int kh,
-                           int kw, int sh, int sw, int ph, int pw, const float *kernel, const float *bias,
-                           int filters, int relu);
+/// `padded` is the caller's scratch of `nmk_conv2d_one_channel_scratch(h, wo, kw, sw)` floats (one
+/// sample's rows with their zero padding); calls running at the same time need their own.
+void nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, int w, int ho, int wo, int kh,
+                            int kw, int sh, int sw, int ph, int pw, const float *kernel, const float *bias,
+                            int filters, int relu, float *padded);
+
+/// The floats of `nmk_conv2d_one_channel`'s scratch.
+ptrdiff_t nmk_conv2d_one_channel_scratch(int h, int wo, int kw, int sw);
 
 /// The input transform of Winograd's F(tile_width, 3) along the width (tile_width 2 or 4; the
 /// formulas are in NeuralNet/Conv2DWinograd.swift) for `samples` NHWC samples at x (input_size floats
