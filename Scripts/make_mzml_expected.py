@@ -27,6 +27,7 @@ import gzip
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -330,6 +331,20 @@ def one_spectrum_file(arrays, default_length=3, rt_param=rt("60", "UO:0000010", 
     return document([spectrum(0, ident, default_length, [level(level_n)], rt_param, arrays)])
 
 
+def spectrum_open_at_end(text):
+    """The id of the spectrum whose start tag the text holds without its end tag (a file cut there), or None."""
+    start = text.rfind("<spectrum ")
+    if start < 0 or "</spectrum>" in text[start:]:
+        return None
+    match = re.search(r'id="([^"]*)"', text[start:])
+    return match.group(1) if match else None
+
+
+def gzip_prefix_text(data):
+    """What a reader gets from a gzip stream cut short: the text its bytes inflate to."""
+    return zlib.decompressobj(wbits=31).decompress(data).decode(errors="replace")
+
+
 def error_files():
     """name -> (file contents, expected error kind, expected spectrum id or None)."""
     ok_mz, _ = encode([100.0, 200.0, 300.0], "f64")
@@ -339,6 +354,8 @@ def error_files():
     truncated_linear = base64.b64encode(base64.b64decode(encode([100.0, 200.0, 300.0], "linear")[0])[:13]).decode()
     not_zlib = base64.b64encode(b"\x00" * 24).decode()
     broken = one_spectrum_file(good).replace("</scanList>", "</scanLis>")
+    cut = one_spectrum_file(good)[: one_spectrum_file(good).index(ok_mz) + 8]
+    cut_gzip = gzip.compress(one_spectrum_file(good).encode(), mtime=0)[:300]
     return {
         "bad-base64.mzML": (one_spectrum_file([binary_array("mz", "f64", "AAAA*AAA"), good[1]]), "corruptArray", "scan=7"),
         "bad-zlib.mzML": (one_spectrum_file([binary_array("mz", "f64+zlib", not_zlib), good[1]]), "corruptArray", "scan=7"),
@@ -350,9 +367,12 @@ def error_files():
         "no-scan-start-time.mzML": (one_spectrum_file(good, rt_param=""), "invalidSpectrum", "scan=7"),
         "rt-without-unit.mzML": (one_spectrum_file(good, rt_param=rt("60")), "invalidSpectrum", "scan=7"),
         "ms2-only.mzML": (one_spectrum_file(good, level_n=2), "noSpectraOfLevel", None),
-        "broken-xml.mzML": (broken, "malformedXML", None),
+        # The mismatched end tag lies inside spectrum scan=7, so the error names it; the file is not truncated.
+        "broken-xml.mzML": (broken, "malformedXML", "scan=7"),
+        # Cut inside the m/z array's base64 text of spectrum scan=7: a truncated file, inside that spectrum.
+        "truncated.mzML": (cut, "malformedXML", spectrum_open_at_end(cut)),
         "not-mzml.mzML": ('<?xml version="1.0"?>\n<html><body/></html>\n', "notMzML", None),
-        "truncated.mzML.gz": (gzip.compress(one_spectrum_file(good).encode(), mtime=0)[:300], "malformedXML", None),
+        "truncated.mzML.gz": (cut_gzip, "malformedXML", spectrum_open_at_end(gzip_prefix_text(cut_gzip))),
     }
 
 

@@ -192,10 +192,19 @@ final class MzMLStreamParser: XMLEventHandler {
     func forEachSpectrum(_ body: (SpectrumHeader) throws -> Void) throws {
         guard let xml, !parsed else { return }
         parsed = true
-        try withoutActuallyEscaping(body) { body in
-            consumer = body
-            defer { consumer = nil }
-            try xml.parse()
+        do {
+            try withoutActuallyEscaping(body) { body in
+                consumer = body
+                defer { consumer = nil }
+                try xml.parse()
+            }
+        } catch var error as MzMLError where error.kind == .malformedXML && error.spectrumIndex == nil {
+            // Broken XML inside a spectrum: name the spectrum too.
+            if let open = spectrum {
+                error.spectrumIndex = open.index
+                error.spectrumID = open.id
+            }
+            throw error
         }
         if let handlerError { throw handlerError }
         try checkEnd()

@@ -45,6 +45,9 @@ struct XMLAttributes {
 private struct CapturedError {
     var message: String
     var line: Int?
+    /// Whether libxml2 had consumed the whole file when it reported the error (a truncated file), rather
+    /// than stopping at a fault with input left (a mismatched tag, say).
+    var atEndOfInput: Bool
 }
 
 /// A streaming XML parser: libxml2's SAX2 parser reading the file through zlib's `gzread` (which reads
@@ -119,7 +122,14 @@ final class XMLSAXParser {
         guard firstError == nil, error.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
         let message = error.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) }
         firstError = CapturedError(message: message ?? "libxml2 error \(error.code)",
-                                   line: error.line > 0 ? Int(error.line) : currentLine)
+                                   line: error.line > 0 ? Int(error.line) : currentLine,
+                                   atEndOfInput: reachedEnd && unparsedInput == 0)
+    }
+
+    /// Bytes libxml2 has read from the file but not parsed yet (0 when unknown).
+    private var unparsedInput: Int {
+        guard let input = context?.pointee.input, let cur = input.pointee.cur, let end = input.pointee.end else { return 0 }
+        return end - cur
     }
 
     /// The line libxml2 has reached, when known.
@@ -186,7 +196,7 @@ final class XMLSAXParser {
         if let readFailure { throw readFailure }
         if let firstError {
             // At the end of the input, an unterminated document is a truncated file.
-            let detail = reachedEnd && openElements > 0
+            let detail = firstError.atEndOfInput && openElements > 0
                 ? "the file ends inside an unclosed element (truncated?); libxml2: \(firstError.message)"
                 : firstError.message
             throw MzMLError(.malformedXML, path: path, line: firstError.line, detail: detail)
