@@ -29,12 +29,7 @@ public enum AtomicFile {
     /// removed, `url` is untouched and the error is rethrown.
     /// - Throws: `FileWriteError` when the folder is missing or the rename fails; whatever `body` throws.
     public static func write(to url: URL, _ body: (URL) throws -> Void) throws {
-        let folder = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
-        else {
-            throw FileWriteError(path: url.path, problem: "the folder \(folder.path) does not exist")
-        }
+        try checkDestination(url)
         let temporary = temporaryURL(for: url)
         do {
             try body(temporary)
@@ -42,6 +37,24 @@ public enum AtomicFile {
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
+        }
+    }
+
+    /// Checks that `url` can be written the atomic way: its folder exists and is writable, and `url` is
+    /// not a folder. Commands call it before their work, so that a mistyped output path fails at once.
+    /// - Throws: `FileWriteError` naming `url`.
+    public static func checkDestination(_ url: URL) throws {
+        let folder = url.deletingLastPathComponent()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            throw FileWriteError(path: url.path, problem: "the folder \(folder.path) does not exist")
+        }
+        guard access(folder.path, W_OK | X_OK) == 0 else {
+            throw FileWriteError(path: url.path, problem: "the folder \(folder.path) is not writable")
+        }
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw FileWriteError(path: url.path, problem: "is a folder, not a file")
         }
     }
 

@@ -67,6 +67,12 @@ public struct ExportOptions: Sendable, Equatable {
         self.properties = properties
     }
 
+    /// The names in `exclude` that match no sample of `samples` (by raw file name or its stem), in order.
+    public func unmatchedExclusions(samples: [String]) -> [String] {
+        let known = Set(samples).union(samples.map(ResultsExport.sampleStem))
+        return exclude.filter { !known.contains($0) }
+    }
+
     /// The filters NeatMS's user documentation recommends: export `High_quality` and `Low_quality` peaks of
     /// features with `High_quality` peaks in at least 75 % of the samples.
     public static let documented = ExportOptions(

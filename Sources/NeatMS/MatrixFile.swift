@@ -152,6 +152,7 @@ public enum MatrixFile {
         /// Starts a file at `url` (replaced when complete); root attributes describe how it was made.
         public init(url: URL, options: MatrixOptions, tablePath: String, format: FeatureTableFormat) throws {
             self.url = url
+            try asTableError { try AtomicFile.checkDestination(url) }
             temporary = AtomicFile.temporaryURL(for: url)
             let file = try HDF5File.create(temporary)
             self.file = file

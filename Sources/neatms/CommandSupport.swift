@@ -48,6 +48,18 @@ enum CommandSupport {
         return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
+    /// Fails at once, before any work, when an output path cannot be written (missing or read-only folder,
+    /// or a folder in its place). - Throws: `CommandError` naming the path.
+    static func checkOutputs(_ paths: String?...) throws {
+        for path in paths.compactMap({ $0 }) {
+            do {
+                try AtomicFile.checkDestination(URL(fileURLWithPath: path))
+            } catch let error as FileWriteError {
+                throw CommandError(file: path, problem: error.problem)
+            }
+        }
+    }
+
     /// Writes `data` atomically (`AtomicFile`: a temporary file in the target folder, then a rename).
     /// - Throws: `CommandError` naming `path`.
     static func writeAtomically(_ data: Data, to path: String) throws {

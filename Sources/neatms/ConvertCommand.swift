@@ -72,6 +72,7 @@ struct ConvertCommand: ParsableCommand {
         try Diagnostics.reportingErrors(paths: [input, output] + (architecture.map { [$0] } ?? [])) {
             let inURL = URL(fileURLWithPath: input)
             let outURL = URL(fileURLWithPath: output)
+            try CommandSupport.checkOutputs(output)
             if sameFile(inURL, outURL) {
                 throw KerasFormatError("refusing to overwrite the input file", file: output)
             }

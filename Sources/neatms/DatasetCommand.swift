@@ -30,6 +30,7 @@ struct DatasetCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.reportingErrors(paths: [experiment.raw, experiment.features, labels, output]) {
+            try CommandSupport.checkOutputs(output)
             let run = try experiment.load()
             let peakLabels = try PeakLabels(url: URL(fileURLWithPath: labels), table: run.table)
             let classList = classes.map(CommandSupport.classList)

@@ -22,6 +22,7 @@ struct ExtractCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.reportingErrors(paths: [experiment.raw, experiment.features, output]) {
+            try CommandSupport.checkOutputs(output)
             let run = try experiment.load()
             let table = run.table
             let writer = try MatrixFile.Writer(

@@ -90,6 +90,7 @@ extension PredictCommand {
         // With --classes the names are known now; otherwise they are NeatMS's three labels, and the
         // loader refuses a model with another number of outputs (so `classes` is final once it succeeds).
         let classes = classOption.map(CommandSupport.classList) ?? CommandSupport.neatmsClasses
+        try Diagnostics.reportingErrors(paths: [output]) { try CommandSupport.checkOutputs(output) }
         let network = BackgroundNetwork(background: Cores.available > 1) {
             let loadedModel = try CommandSupport.loadModel(model)
             let network = try Network(model: loadedModel)
@@ -124,12 +125,33 @@ extension PredictCommand {
         }
     }
 
+    /// Names in the export options that match nothing (a typo would otherwise export nothing, or exclude
+    /// nothing, without a word).
+    private func warnAboutUnknownNames(
+        _ export: ExportOptions, experiment: Experiment, classes: [String], manualLabels: Set<String>,
+        options: RawPredictionOptions
+    ) {
+        let labels = Set(classes).union(manualLabels)
+        for (option, names) in [("--export-classes", export.exportClasses), ("--min-group-classes", export.minGroupClasses)] {
+            for name in names ?? [] where !labels.contains(name) {
+                Diagnostics.warning("\(option): no peak can have the label '\(name)' (labels: \(labels.sorted().joined(separator: ", ")))")
+            }
+        }
+        let samples = experiment.table.samples
+        for name in export.unmatchedExclusions(samples: samples) {
+            Diagnostics.warning("--exclude: '\(name)' is not a sample of \(options.features ?? "the table") (samples: \(samples.joined(separator: ", ")))")
+        }
+    }
+
     private func labelPeaks(
         _ experiment: Experiment, unused: [String], network: BackgroundNetwork, classes: [String],
         threshold: Double, options: RawPredictionOptions, output: String, start: Date
     ) throws {
         if !classes.contains(options.label) {
             _ = try network.network()  // a wrong model explains a missing class better
+            throw CommandError(
+                file: model,
+                problem: "--label \(options.label) is not one of the model's classes \(classes.joined(separator: ", "))")
         }
         var annotations: [Int: String] = [:]
         if let path = options.annotations {
@@ -137,6 +159,8 @@ extension PredictCommand {
             for entry in labels.entries { annotations[entry.peak] = entry.label }
         }
         let exportOptions = try options.exportOptions()
+        warnAboutUnknownNames(exportOptions, experiment: experiment, classes: classes, manualLabels: Set(annotations.values),
+            options: options)
         let progress = SampleProgress(table: experiment.table)
         let batchSize = self.batchSize
         let size = options.matrix.matrixSize

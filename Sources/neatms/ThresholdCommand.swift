@@ -42,7 +42,12 @@ struct ThresholdCommand: ParsableCommand {
     func run() throws {
         let svgPath = svg ?? (data.hasSuffix(".h5") ? String(data.dropLast(3)) : data) + ".roc.svg"
         try Diagnostics.reportingErrors(paths: [model, data, svgPath] + (csv.map { [$0] } ?? [])) {
+            try CommandSupport.checkOutputs(csv, svgPath)
             let dataset = try PeakDataset.read(URL(fileURLWithPath: data))
+            guard dataset.classes.contains(label) else {
+                throw CommandError(
+                    file: data, problem: "--label \(label) is not one of its classes \(dataset.classes.joined(separator: ", "))")
+            }
             let network = try Network(model: try CommandSupport.loadModel(model))
             let expected = network.inputShape
             guard expected == [2, dataset.options.size, 1] else {

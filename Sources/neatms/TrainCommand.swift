@@ -126,6 +126,7 @@ struct TrainCommand: ParsableCommand {
         if let model { paths.append(model) }
         if let checkpoint { paths.append(checkpoint) }
         try Diagnostics.reportingErrors(paths: paths) {
+            try CommandSupport.checkOutputs(output, checkpoint)
             let dataset = try readPeaks()
             try dataset.checkFinite(file: data)
             let batches = try Batches(

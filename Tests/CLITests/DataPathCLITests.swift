@@ -86,6 +86,66 @@ import Testing
         #expect(warnings.allSatisfy { $0.contains("labels.csv:") })
     }
 
+    @Test func anUnwritableOutputFailsBeforeAnyWork() throws {
+        let folder = try TestPaths.temporaryDirectory("cli-bad-output")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let missing = folder.appendingPathComponent("no/such/folder/out.h5").path
+        let model = TestPaths.fixture("neatms_default_model.h5").path
+        let commands: [[String]] = [
+            ["extract"] + experiment + ["-o", missing],
+            ["dataset"] + experiment + ["--labels", demo.appendingPathComponent("labels.csv").path, "-o", missing],
+            ["predict", "--model", model] + experiment + ["--threshold", "0.22", "-o", missing],
+            ["convert", model, missing],
+        ]
+        for arguments in commands {
+            let result = try runNeatms(arguments)
+            #expect(result.status == 1, "\(arguments[0]): \(result.stderr)")
+            #expect(
+                result.stderr == "neatms: error: \(missing): the folder \(folder.path)/no/such/folder does not exist\n",
+                "\(arguments[0])")
+            #expect(!result.stderr.contains("[1/"), "\(arguments[0]) reported progress before failing")
+        }
+        // A folder where the output file should go.
+        let taken = folder.appendingPathComponent("taken.csv")
+        try FileManager.default.createDirectory(at: taken, withIntermediateDirectories: true)
+        let result = try runNeatms(["predict", "--model", model] + experiment + ["--threshold", "0.22", "-o", taken.path])
+        #expect(result.status == 1)
+        #expect(result.stderr == "neatms: error: \(taken.path): is a folder, not a file\n")
+    }
+
+    @Test func unknownLabelsAndSamplesAreNamed() throws {
+        let folder = try TestPaths.temporaryDirectory("cli-unknown-names")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = TestPaths.fixture("neatms_default_model.h5").path
+        let output = folder.appendingPathComponent("results.csv").path
+        let badLabel = try runNeatms(
+            ["predict", "--model", model] + experiment + ["--threshold", "0.22", "--label", "Good", "-o", output])
+        #expect(badLabel.status == 1)
+        #expect(badLabel.stderr.hasSuffix(
+            "neatms: error: \(model): --label Good is not one of the model's classes High_quality, Low_quality, Noise\n"),
+            "\(badLabel.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+
+        let peaks = folder.appendingPathComponent("PEAKS.h5").path
+        let dataset = try runNeatms(["dataset"] + experiment + ["--labels", demo.appendingPathComponent("labels.csv").path, "-o", peaks])
+        #expect(dataset.status == 0, "\(dataset.stderr)")
+        let threshold = try runNeatms(["threshold", "--model", model, "--data", peaks, "--label", "Good"])
+        #expect(threshold.status == 1)
+        #expect(threshold.stderr == "neatms: error: \(peaks): --label Good is not one of its classes High_quality, Low_quality, Noise\n")
+
+        let typos = try runNeatms(
+            ["predict", "--model", model] + experiment
+                + ["--threshold", "0.22", "--export-classes", "High_quality,Good", "--exclude", "sample_9.mzML,sample_2", "-o", output])
+        #expect(typos.status == 0, "\(typos.stderr)")
+        let warnings = typos.stderr.split(separator: "\n").filter { $0.hasPrefix("neatms: warning: --") }
+        #expect(warnings.count == 2, "\(typos.stderr)")
+        #expect(warnings.contains { $0.hasPrefix("neatms: warning: --export-classes: no peak can have the label 'Good'") })
+        #expect(warnings.contains { $0.hasPrefix("neatms: warning: --exclude: 'sample_9.mzML' is not a sample of ") })
+        // sample_2 (a stem) is excluded, so no row names it; the sample column holds the stems.
+        let csv = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(!csv.contains(",sample_2,") && csv.contains(",sample_1,"))
+    }
+
     @Test func badOptionsAreUsageErrors() throws {
         let bad = try runNeatms(["extract"] + experiment + ["--matrix-size", "1", "-o", "/tmp/never.h5"])
         #expect(bad.status == 64)

@@ -55,13 +55,29 @@ import TestSupport
         #expect(error.description == "\(url.path): the folder \(dir.path)/missing does not exist")
     }
 
+    @Test func aFolderAtTheDestinationIsRefusedBeforeWriting() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("taken")
+        try FileManager.default.createDirectory(at: url.appendingPathComponent("inside"), withIntermediateDirectories: true)
+        var called = false
+        let error = try #require(throws: FileWriteError.self) { try AtomicFile.write(to: url) { _ in called = true } }
+        #expect(error.description == "\(url.path): is a folder, not a file")
+        #expect(!called)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["taken"])
+    }
+
     @Test func aFailedRenameNamesTheDestination() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        // A non-empty folder at the destination: rename(2) of a file over it fails.
+        // A non-empty folder appears at the destination while the file is written: rename(2) over it fails.
         let url = dir.appendingPathComponent("taken")
-        try FileManager.default.createDirectory(at: url.appendingPathComponent("inside"), withIntermediateDirectories: true)
-        let error = try #require(throws: FileWriteError.self) { try AtomicFile.write(Data("x".utf8), to: url) }
+        let error = try #require(throws: FileWriteError.self) {
+            try AtomicFile.write(to: url) { temporary in
+                try Data("x".utf8).write(to: temporary)
+                try FileManager.default.createDirectory(at: url.appendingPathComponent("inside"), withIntermediateDirectories: true)
+            }
+        }
         #expect(error.path == url.path)
         #expect(error.problem.hasPrefix("cannot move the written file into place: "))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["taken"])
