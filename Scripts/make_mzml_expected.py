@@ -351,6 +351,8 @@ def error_files():
     ok_int, _ = encode([1.0, 2.0, 3.0], "f64")
     good = [binary_array("mz", "f64", ok_mz), binary_array("intensity", "f64", ok_int)]
     four, _ = encode([1.0, 2.0, 3.0, 4.0], "f64")
+    nan_intensity, _ = encode([1.0, float("nan"), 3.0], "f64")
+    inf_mz, _ = encode([100.0, 200.0, float("inf")], "f64+zlib")
     truncated_linear = base64.b64encode(base64.b64decode(encode([100.0, 200.0, 300.0], "linear")[0])[:13]).decode()
     not_zlib = base64.b64encode(b"\x00" * 24).decode()
     broken = one_spectrum_file(good).replace("</scanList>", "</scanLis>")
@@ -366,6 +368,10 @@ def error_files():
             one_spectrum_file([good[0], binary_array("intensity", "f64", four, 4)]), "invalidSpectrum", "scan=7"),
         "no-scan-start-time.mzML": (one_spectrum_file(good, rt_param=""), "invalidSpectrum", "scan=7"),
         "rt-without-unit.mzML": (one_spectrum_file(good, rt_param=rt("60")), "invalidSpectrum", "scan=7"),
+        # Not-a-number and infinite points are refused, naming the spectrum.
+        "nan-intensity.mzML": (one_spectrum_file([good[0], binary_array("intensity", "f64", nan_intensity)]),
+                               "corruptArray", "scan=7"),
+        "inf-mz-zlib.mzML": (one_spectrum_file([binary_array("mz", "f64+zlib", inf_mz), good[1]]), "corruptArray", "scan=7"),
         "ms2-only.mzML": (one_spectrum_file(good, level_n=2), "noSpectraOfLevel", None),
         # The mismatched end tag lies inside spectrum scan=7, so the error names it; the file is not truncated.
         "broken-xml.mzML": (broken, "malformedXML", "scan=7"),

@@ -22,11 +22,25 @@ public enum KerasModelFile {
     }
 
     /// Reads a full model with its detected format and any warnings.
+    /// - Throws: `KerasFormatError` naming the file, also when a weight is NaN or infinite.
     public static func load(_ url: URL) throws -> LoadedModel {
+        let loaded: LoadedModel
         switch try sniff(url) {
-        case .zip: return try KerasArchive.read(url)
-        case .hdf5: return try LegacyH5.read(url)
+        case .zip: loaded = try KerasArchive.read(url)
+        case .hdf5: loaded = try LegacyH5.read(url)
         }
+        try checkFinite(loaded.model, file: url.path)
+        return loaded
+    }
+
+    /// Refuses weights that are NaN or infinite (a diverged training, a corrupt file): such a network only
+    /// ever predicts NaN, or hides the fault behind a ReLU.
+    /// - Throws: `KerasFormatError` naming `file`, the layer, the weight and the value.
+    public static func checkFinite(_ model: Model, file: String) throws {
+        guard let bad = model.firstNonFiniteWeight() else { return }
+        throw KerasFormatError(
+            "layer '\(bad.layer)': \(bad.weight) holds \(bad.value) at flat index \(bad.index) (weights must be finite)",
+            file: file)
     }
 
     /// Writes `model` atomically in `format`.

@@ -33,11 +33,13 @@ public enum KerasWeightsFile {
                 let (weights, warnings) = try LegacyWeights.assign(
                     stored, to: model, matching: matching, skipMismatch: skipMismatch)
                 result.weights = weights
+                try KerasModelFile.checkFinite(result, file: url.path)
                 return WeightLoadResult(model: result, warnings: warnings)
             }
             if try root.kind(of: "layers") == .group {
                 let loaded = try Keras3Weights.load(root, into: model, matching: matching, skipMismatch: skipMismatch)
                 result.weights = loaded.weights
+                try KerasModelFile.checkFinite(result, file: url.path)
                 return WeightLoadResult(model: result, warnings: loaded.warnings)
             }
             throw KerasFormatError("neither layer_names nor a layers group: not a Keras weights file")

@@ -72,7 +72,13 @@ extension PeakDataset {
         let x: [Float] = n == 0 ? [] : try xSet.read()
         func ints(_ name: String, count expected: Int?) throws -> [Int]? {
             guard root.contains(name) else { return nil }
-            let values: [Int64] = try root.dataset(name).read()
+            let set = try root.dataset(name)
+            switch set.elementType {
+            case .int32, .int64, .uint8: break
+            case .other(let type) where type.hasPrefix("int") || type.hasPrefix("uint"): break
+            default: throw fail("\(name) holds \(set.elementType) values, integers expected")
+            }
+            let values: [Int64] = try set.read()
             if let expected, values.count != expected { throw fail("\(name) has \(values.count) values, X has \(expected) peaks") }
             return values.map { Int($0) }
         }
@@ -85,6 +91,9 @@ extension PeakDataset {
         guard let y = try ints("y", count: n) else { throw fail("no 'y' dataset") }
         guard let classes = try root.stringListAttribute("classes"), !classes.isEmpty else {
             throw fail("no 'classes' attribute")
+        }
+        if let twice = classes.enumerated().first(where: { classes[..<$0.offset].contains($0.element) })?.element {
+            throw fail("the classes attribute lists '\(twice)' twice (\(classes.joined(separator: ", ")))")
         }
         if let bad = y.first(where: { $0 < 0 || $0 >= classes.count }) {
             throw fail("y holds class index \(bad), but there are \(classes.count) classes")

@@ -219,4 +219,22 @@ public struct Model: Sendable, Equatable {
         self.compile = compile
         self.optimizerState = optimizerState
     }
+
+    /// The first weight value that is NaN or infinite, if any: the layer, the weight's name (`kernel` /
+    /// `bias` for Conv2D and Dense, else its position), the value's flat index and the value.
+    public func firstNonFiniteWeight() -> (layer: String, weight: String, index: Int, value: Float)? {
+        for (l, tensors) in weights.enumerated() {
+            for (w, tensor) in tensors.enumerated() {
+                guard let i = tensor.scalars.firstIndex(where: { !$0.isFinite }) else { continue }
+                let spec = architecture.layers[l]
+                var name = "weight \(w)"
+                switch spec.kind {
+                case .conv2D, .dense: name = w == 0 ? "kernel" : w == 1 ? "bias" : name
+                default: break
+                }
+                return (spec.name, name, i, tensor.scalars[i])
+            }
+        }
+        return nil
+    }
 }

@@ -103,7 +103,7 @@ struct PredictCommand: ParsableCommand {
         if let classes {
             let list = CommandSupport.classList(classes)
             guard list.count == count else {
-                throw ValidationError("--classes lists \(list.count) names but model \(model) has \(count) outputs")
+                throw CommandError(file: model, problem: "--classes lists \(list.count) names but the model has \(count) outputs")
             }
             return list
         }

@@ -44,6 +44,7 @@ struct ThresholdCommand: ParsableCommand {
         try Diagnostics.reportingErrors(paths: [model, data, svgPath] + (csv.map { [$0] } ?? [])) {
             try CommandSupport.checkOutputs(csv, svgPath)
             let dataset = try PeakDataset.read(URL(fileURLWithPath: data))
+            try dataset.checkFinite(file: data)
             guard dataset.classes.contains(label) else {
                 throw CommandError(
                     file: data, problem: "--label \(label) is not one of its classes \(dataset.classes.joined(separator: ", "))")

@@ -112,6 +112,15 @@ struct TrainCommand: ParsableCommand {
         path.lowercased().hasSuffix(".keras") ? .keras : .h5(.tfKeras2)
     }
 
+    /// A model whose weights went NaN or infinite is not written (Keras would save it, and it would only
+    /// ever predict NaN). - Throws: `CommandError` naming `path`.
+    static func refuseDiverged(_ model: Model, path: String) throws {
+        guard let bad = model.firstNonFiniteWeight() else { return }
+        throw CommandError(
+            file: path,
+            problem: "not written: training diverged (layer '\(bad.layer)' \(bad.weight) holds \(bad.value)); try a smaller --lr")
+    }
+
     /// `<OUT stem>.validation.h5` beside OUT.
     static func validationPath(for output: String) -> String {
         let url = URL(fileURLWithPath: output)
@@ -172,6 +181,7 @@ struct TrainCommand: ParsableCommand {
             }
             if let checkpointPath {
                 options.checkpoint = { _, model in
+                    try Self.refuseDiverged(model, path: checkpointPath)
                     try KerasModelFile.write(model, to: URL(fileURLWithPath: checkpointPath), format: modelFormat(checkpointPath))
                 }
             }
@@ -184,7 +194,9 @@ struct TrainCommand: ParsableCommand {
                         + "restored the weights of epoch \(best + 1) (\(monitor) \(String(format: "%.4f", value)))")
             }
 
-            try KerasModelFile.write(network.exportModel(), to: URL(fileURLWithPath: output), format: modelFormat(output))
+            let trained = network.exportModel()
+            try Self.refuseDiverged(trained, path: output)
+            try KerasModelFile.write(trained, to: URL(fileURLWithPath: output), format: modelFormat(output))
             printResult("wrote \(output) (\(history.epochs.count) epochs on \(trainingRows.count) peaks)\n")
             if batches.validation.isEmpty {
                 printResult("no validation peaks held out (--validation-split \(validationSplit)): no validation file written\n")
@@ -247,8 +259,11 @@ struct TrainCommand: ParsableCommand {
             let names = CommandSupport.classList(freeze)
             let layers = network.layerSummaries.map(\.name)
             if let unknown = names.first(where: { !layers.contains($0) }) {
-                throw ValidationError(
-                    "--freeze: \(model ?? "the NeatMS network") has no layer '\(unknown)' (layers: \(layers.joined(separator: ", ")))")
+                let problem = "has no layer '\(unknown)' (layers: \(layers.joined(separator: ", ")))"
+                // A model file's layers are its content (one error line naming it); NeatMS's own are fixed,
+                // so there a wrong name is a usage error.
+                guard let model else { throw ValidationError("--freeze: the NeatMS network \(problem)") }
+                throw CommandError(file: model, problem: "--freeze: the model \(problem)")
             }
             try network.freeze(layers: names)
         } else if let n = freezeFirst {

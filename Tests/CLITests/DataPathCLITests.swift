@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 import TestSupport
 import Testing
 
@@ -132,6 +133,23 @@ import Testing
         let threshold = try runNeatms(["threshold", "--model", model, "--data", peaks, "--label", "Good"])
         #expect(threshold.status == 1)
         #expect(threshold.stderr == "neatms: error: \(peaks): --label Good is not one of its classes High_quality, Low_quality, Noise\n")
+
+        // A NaN in the held-out matrices: refused, as `train` and `predict --matrices` refuse it.
+        let nanPeaks = folder.appendingPathComponent("nan.h5")
+        try FileManager.default.copyItem(atPath: peaks, toPath: nanPeaks.path)
+        do {
+            let file = try HDF5File.open(nanPeaks, writable: true)
+            let x = try file.root.dataset("X")
+            var values: [Float] = try x.read()
+            values[240 + 7] = .nan  // matrix 1, row 0, column 7
+            try x.write(values)
+            try file.close()
+        }
+        let svg = folder.appendingPathComponent("roc.svg").path
+        let nanThreshold = try runNeatms(["threshold", "--model", model, "--data", nanPeaks.path, "--svg", svg])
+        #expect(nanThreshold.status == 1)
+        #expect(nanThreshold.stderr == "neatms: error: \(nanPeaks.path): X: matrix 1 holds nan at (0, 7) (matrices must be finite)\n")
+        #expect(!FileManager.default.fileExists(atPath: svg))
 
         let typos = try runNeatms(
             ["predict", "--model", model] + experiment

@@ -291,6 +291,44 @@ import Testing
         #expect(r.status == 1)
         #expect(singleErrorLine(r)?.contains("(N, 2, 120, 1) but \(peaks.path) holds matrices (N, 2, 16, 1)") == true)
         #expect(!FileManager.default.fileExists(atPath: out))
+
+        // A layer the given model file lacks: its content, so one error line naming it.
+        let source = fixturePath("reduced_tfkeras2_full.h5")
+        r = try runNeatms(["train", "--data", peaks.path, "--model", source, "--freeze", "nosuch", "--epochs", "1", "-o", out])
+        #expect(r.status == 1)
+        #expect(singleErrorLine(r)?.hasPrefix("neatms: error: \(source): --freeze: the model has no layer 'nosuch' (layers: ") == true)
+
+        // NaN weights in the starting model.
+        var nanModel = try KerasModelFile.read(URL(fileURLWithPath: source))
+        nanModel.weights[1][0].scalars[3] = .nan
+        let nanModelURL = dir.appendingPathComponent("nan-model.h5")
+        try KerasModelFile.write(nanModel, to: nanModelURL, format: .h5(.tfKeras2))
+        r = try runNeatms(["train", "--data", peaks.path, "--model", nanModelURL.path, "--epochs", "1", "-o", out])
+        #expect(r.status == 1)
+        #expect(singleErrorLine(r)?.hasPrefix("neatms: error: \(nanModelURL.path): layer '") == true, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    /// A learning rate that makes the weights overflow: the model is not written, nor a checkpoint of
+    /// overflowed weights.
+    @Test func aDivergedTrainingWritesNoModel() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (peaks, _) = try makePeaks(dir)
+        let out = dir.appendingPathComponent("o.h5")
+        let checkpoint = dir.appendingPathComponent("ck.keras")
+        let r = try runNeatms([
+            "train", "--data", peaks.path, "--epochs", "2", "--lr", "1e30", "--seed", "1", "-o", out.path,
+            "--checkpoint", checkpoint.path,
+        ])
+        #expect(r.status == 1)
+        let errors = r.stderr.split(separator: "\n").filter { $0.hasPrefix("neatms: error: ") }
+        #expect(errors.count == 1)
+        #expect(errors.first?.contains("not written: training diverged (layer '") == true, "\(r.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(!left.contains { $0.hasPrefix("o.") || $0.hasSuffix(".tmp") }, "\(left)")
+        // A checkpoint of an epoch before the weights overflowed may stand; it must be a finite model.
+        if left.contains("ck.keras") { _ = try KerasModelFile.load(checkpoint) }
     }
 
     @Test(arguments: [

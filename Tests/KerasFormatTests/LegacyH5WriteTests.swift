@@ -63,6 +63,29 @@ import Testing
         #expect(try Data(contentsOf: url) == Data("previous".utf8))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["model.h5"])
     }
+
+    /// Keras saves and loads NaN weights without a word; NeatMSKit refuses them when reading, from a
+    /// model file and from a weights file, naming the file, layer and weight.
+    @Test func nonFiniteWeightsAreRefusedWhenRead() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = try LegacyH5.read(kerasFixture("reduced_tfkeras2_full.h5")).model
+        let dense = try #require(good.architecture.layers.firstIndex { if case .dense = $0.kind { return true } else { return false } })
+        var bad = good
+        bad.weights[dense][1].scalars[2] = .nan
+        let model = dir.appendingPathComponent("nan.h5")
+        try LegacyH5.write(bad, to: model)
+        let error = try #require(throws: KerasFormatError.self) { try KerasModelFile.load(model) }
+        let layer = good.architecture.layers[dense].name
+        #expect(error.description == "\(model.path): layer '\(layer)': bias holds nan at flat index 2 (weights must be finite)")
+
+        bad = good
+        bad.weights[dense][0].scalars[0] = -.infinity
+        let weights = dir.appendingPathComponent("inf.weights.h5")
+        try KerasWeightsFile.writeKeras3(bad, to: weights)
+        let weightsError = try #require(throws: KerasFormatError.self) { try KerasWeightsFile.load(weights, into: good) }
+        #expect(weightsError.description == "\(weights.path): layer '\(layer)': kernel holds -inf at flat index 0 (weights must be finite)")
+    }
 }
 
 @Suite struct SGDStateRoundTrips {

@@ -1,5 +1,7 @@
 import Foundation
+import HDF5
 import NeatMS
+import TestSupport
 import Testing
 
 /// `PeakDataset` helpers `neatms train` uses: finite check, row tensors, relabelled parts.
@@ -31,6 +33,37 @@ import Testing
         } catch let e as MatrixInputError {
             #expect(e.description == "p.h5: X: matrix 1 holds -inf at (1, 1) (matrices must be finite)")
         }
+    }
+
+    /// A PEAKS.h5 whose `y` holds floats, or whose classes repeat a name, is refused (not truncated to
+    /// integers, not merged into fewer classes).
+    @Test func floatLabelsAndRepeatedClassesAreRefused() throws {
+        let folder = try TestPaths.temporaryDirectory("peaks-bad")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let good = folder.appendingPathComponent("good.h5")
+        try dataset().write(to: good)
+        #expect(try PeakDataset.read(good).y == [0, 1, 2, 1])
+
+        let floatY = folder.appendingPathComponent("float-y.h5")
+        try FileManager.default.copyItem(at: good, to: floatY)
+        do {
+            let file = try HDF5File.open(floatY, writable: true)
+            try file.root.deleteLink("y")
+            try file.root.writeDataset("y", shape: [4], values: [0.5, 1.5, 2.5, 1.5] as [Double])
+            try file.close()
+        }
+        let floatError = try #require(throws: MatrixInputError.self) { try PeakDataset.read(floatY) }
+        #expect(floatError.description == "\(floatY.path): y holds float64 values, integers expected")
+
+        let repeated = folder.appendingPathComponent("repeated.h5")
+        try FileManager.default.copyItem(at: good, to: repeated)
+        do {
+            let file = try HDF5File.open(repeated, writable: true)
+            try file.root.setAttribute("classes", .strings(["A", "B", "A"], .vlenUTF8))
+            try file.close()
+        }
+        let repeatedError = try #require(throws: MatrixInputError.self) { try PeakDataset.read(repeated) }
+        #expect(repeatedError.description == "\(repeated.path): the classes attribute lists 'A' twice (A, B, A)")
     }
 
     @Test func partKeepsPeakDetailsWithMergedLabels() throws {
