@@ -26,23 +26,21 @@ public enum KerasWeightsFile {
             defer { try? file.close() }
             let root = file.root
             var result = model
+            let warnings: [String]
             let weightsAtRoot = try LegacyWeights.hasLayerNames(root)
             if try weightsAtRoot || root.kind(of: "model_weights") == .group {
                 let group = try weightsAtRoot ? root : root.group("model_weights")
                 let stored = try LegacyWeights.read(group)
-                let (weights, warnings) = try LegacyWeights.assign(
+                (result.weights, warnings) = try LegacyWeights.assign(
                     stored, to: model, matching: matching, skipMismatch: skipMismatch)
-                result.weights = weights
-                try KerasModelFile.checkFinite(result, file: url.path)
-                return WeightLoadResult(model: result, warnings: warnings)
-            }
-            if try root.kind(of: "layers") == .group {
+            } else if try root.kind(of: "layers") == .group {
                 let loaded = try Keras3Weights.load(root, into: model, matching: matching, skipMismatch: skipMismatch)
-                result.weights = loaded.weights
-                try KerasModelFile.checkFinite(result, file: url.path)
-                return WeightLoadResult(model: result, warnings: loaded.warnings)
+                (result.weights, warnings) = (loaded.weights, loaded.warnings)
+            } else {
+                throw KerasFormatError("neither layer_names nor a layers group: not a Keras weights file")
             }
-            throw KerasFormatError("neither layer_names nor a layers group: not a Keras weights file")
+            try KerasModelFile.checkFinite(result, file: url.path)
+            return WeightLoadResult(model: result, warnings: warnings)
         }
     }
 

@@ -393,22 +393,13 @@ final class MzMLStreamParser: XMLEventHandler {
             throw spectrumError(.corruptArray, state, "intensity array: \(failure.reason)")
         }
         for (name, values) in [("m/z", decodedMZ.values), ("intensity", decodedIntensity.values)] {
-            if let bad = Self.firstNonFinite(values) {
+            if let bad = values.firstIndex(where: { !$0.isFinite }) {
                 throw spectrumError(.corruptArray, state, "\(name) array holds \(values[bad]) at point \(bad) (values must be finite)")
             }
         }
         return SpectrumHeader(
             index: state.index, id: state.id, scanNumber: Spectrum.scanNumber(fromID: state.id), msLevel: level,
             retentionTimeMinutes: rt, isProfile: state.isProfile)
-    }
-
-    /// The index of the first NaN or infinite value, if any. The common case (all finite) is one branch-free
-    /// pass: `v - v` is 0 for finite values and NaN otherwise.
-    private static func firstNonFinite(_ values: UnsafeBufferPointer<Double>) -> Int? {
-        var sum = 0.0
-        for v in values { sum += v - v }
-        guard sum.isNaN else { return nil }
-        return values.firstIndex { !$0.isFinite }
     }
 
     /// The scan start time in minutes; the unit by name or, failing that, by UO accession.

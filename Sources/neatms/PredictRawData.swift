@@ -128,8 +128,7 @@ extension PredictCommand {
     /// Names in the export options that match nothing (a typo would otherwise export nothing, or exclude
     /// nothing, without a word).
     private func warnAboutUnknownNames(
-        _ export: ExportOptions, experiment: Experiment, classes: [String], manualLabels: Set<String>,
-        options: RawPredictionOptions
+        _ export: ExportOptions, experiment: Experiment, classes: [String], manualLabels: Set<String>, features: String
     ) {
         let labels = Set(classes).union(manualLabels)
         for (option, names) in [("--export-classes", export.exportClasses), ("--min-group-classes", export.minGroupClasses)] {
@@ -139,7 +138,7 @@ extension PredictCommand {
         }
         let samples = experiment.table.samples
         for name in export.unmatchedExclusions(samples: samples) {
-            Diagnostics.warning("--exclude: '\(name)' is not a sample of \(options.features ?? "the table") (samples: \(samples.joined(separator: ", ")))")
+            Diagnostics.warning("--exclude: '\(name)' is not a sample of \(features) (samples: \(samples.joined(separator: ", ")))")
         }
     }
 
@@ -159,8 +158,9 @@ extension PredictCommand {
             for entry in labels.entries { annotations[entry.peak] = entry.label }
         }
         let exportOptions = try options.exportOptions()
-        warnAboutUnknownNames(exportOptions, experiment: experiment, classes: classes, manualLabels: Set(annotations.values),
-            options: options)
+        warnAboutUnknownNames(
+            exportOptions, experiment: experiment, classes: classes, manualLabels: Set(annotations.values),
+            features: options.features ?? "the table")
         let progress = SampleProgress(table: experiment.table)
         let batchSize = self.batchSize
         let size = options.matrix.matrixSize
