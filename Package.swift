@@ -14,7 +14,7 @@ let package = Package(
     name: "NeatMSKit",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "neatms", targets: ["neatms"]),
+        .executable(name: "neatms", targets: ["NeatMSCLI"]),
         .library(name: "HDF5", targets: ["HDF5"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
@@ -63,9 +63,10 @@ let package = Package(
         .target(name: "MassSpec", dependencies: ["CXML2", "CZlibShim", "CDeflate"]),
         // The NeatMS data path: tables, peak matrices, batches, threshold, prediction, export.
         .target(name: "NeatMS", dependencies: ["MassSpec", "NeuralNet", "Tensor", "HDF5", "FileSupport"]),
-        // The thin command-line tool.
+        // The thin command-line tool; its product (the binary) is `neatms`. The target's own name differs from
+        // NeatMS by more than case, so that the two folders do not collide on a case-insensitive file system.
         .executableTarget(
-            name: "neatms",
+            name: "NeatMSCLI",
             dependencies: [
                 "HDF5", "Tensor", "NeuralNet", "KerasFormat", "MassSpec", "NeatMS", "FileSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -93,6 +94,6 @@ let package = Package(
             dependencies: ["NeatMS", "MassSpec", "NeuralNet", "KerasFormat", "HDF5", "TestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["neatms", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor"]),
+            dependencies: ["NeatMSCLI", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor"]),
     ]
 )
