@@ -44,6 +44,10 @@ let package = Package(
             name: "CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]),
 
+        // Helpers every layer may use: the cores this process may run on, `Locked<Value>`.
+        .target(name: "Support", dependencies: ["CSupport"]),
+        // Support's C part: the process's CPU affinity (a GNU extension Swift's Glibc module lacks).
+        .target(name: "CSupport"),
         // Atomic file writes (temporary file + rename), shared by every writer.
         .target(name: "FileSupport"),
         // The only code that calls the HDF5 C API.
@@ -54,7 +58,7 @@ let package = Package(
         // the one-channel convolution, max pooling and the Winograd transforms. No GEMM here.
         .target(name: "CKernels"),
         // Layers, models, losses, optimisers, training. Knows nothing about files.
-        .target(name: "NeuralNet", dependencies: ["Tensor", "CKernels"]),
+        .target(name: "NeuralNet", dependencies: ["Tensor", "CKernels", "Support"]),
         // Keras model files: legacy .h5 (Keras 2.2, tf.keras, Keras 3), weights files, .keras archives.
         .target(
             name: "KerasFormat",
@@ -62,13 +66,13 @@ let package = Package(
         // mzML reading: streaming XML, base64, zlib (libdeflate for arrays, zlib for gzip), MS-Numpress.
         .target(name: "MassSpec", dependencies: ["CXML2", "CZlibShim", "CDeflate"]),
         // The NeatMS data path: tables, peak matrices, batches, threshold, prediction, export.
-        .target(name: "NeatMS", dependencies: ["MassSpec", "NeuralNet", "Tensor", "HDF5", "FileSupport"]),
+        .target(name: "NeatMS", dependencies: ["MassSpec", "NeuralNet", "Tensor", "HDF5", "FileSupport", "Support"]),
         // The thin command-line tool; its product (the binary) is `neatms`. The target's own name differs from
         // NeatMS by more than case, so that the two folders do not collide on a case-insensitive file system.
         .executableTarget(
             name: "NeatMSCLI",
             dependencies: [
-                "HDF5", "Tensor", "NeuralNet", "KerasFormat", "MassSpec", "NeatMS", "FileSupport",
+                "HDF5", "Tensor", "NeuralNet", "KerasFormat", "MassSpec", "NeatMS", "FileSupport", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -81,6 +85,7 @@ let package = Package(
 
         // Test support: temporary folders, approximate equality, Fixtures/ and ../shared/data lookup.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),

@@ -59,8 +59,4 @@ void nmk_winograd_output(int tile_width, const float *const *m, ptrdiff_t sample
 void nmk_max_pool(const float *x, float *y, ptrdiff_t count, int h, int w, int c, int ho, int wo, int kh, int kw,
                   int sh, int sw, int ph, int pw);
 
-/// The number of CPUs in the calling process's affinity mask (Linux `sched_getaffinity`), or 0 where
-/// the platform has no such mask or the call fails.
-int nmk_available_cpus(void);
-
 #endif

@@ -1,4 +1,4 @@
-import CKernels
+import CSupport
 import Foundation
 
 /// How many cores this process may run on.
