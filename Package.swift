@@ -66,13 +66,18 @@ let package = Package(
         // mzML reading: streaming XML, base64, zlib (libdeflate for arrays, zlib for gzip), MS-Numpress.
         .target(name: "MassSpec", dependencies: ["CXML2", "CZlibShim", "CDeflate"]),
         // The NeatMS data path: tables, peak matrices, batches, threshold, prediction, export.
-        .target(name: "NeatMS", dependencies: ["MassSpec", "NeuralNet", "Tensor", "HDF5", "FileSupport", "Support"]),
+        .target(name: "NeatMS", dependencies: ["MassSpec", "Tensor", "HDF5", "FileSupport", "Support"]),
+        // The NeatMS network as the data path's classifier: model loading, the one input check, the pool.
+        .target(
+            name: "Classification",
+            dependencies: ["NeatMS", "NeuralNet", "KerasFormat", "Tensor", "Support"]),
         // The thin command-line tool; its product (the binary) is `neatms`. The target's own name differs from
         // NeatMS by more than case, so that the two folders do not collide on a case-insensitive file system.
         .executableTarget(
             name: "NeatMSCLI",
             dependencies: [
-                "HDF5", "Tensor", "NeuralNet", "KerasFormat", "MassSpec", "NeatMS", "FileSupport", "Support",
+                "HDF5", "Tensor", "NeuralNet", "KerasFormat", "MassSpec", "NeatMS", "Classification", "FileSupport",
+                "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -96,7 +101,10 @@ let package = Package(
         .testTarget(name: "MassSpecTests", dependencies: ["MassSpec", "TestSupport"]),
         .testTarget(
             name: "NeatMSTests",
-            dependencies: ["NeatMS", "MassSpec", "NeuralNet", "KerasFormat", "HDF5", "TestSupport"]),
+            dependencies: ["NeatMS", "MassSpec", "NeuralNet", "KerasFormat", "HDF5", "Support", "TestSupport"]),
+        .testTarget(
+            name: "ClassificationTests",
+            dependencies: ["Classification", "NeatMS", "NeuralNet", "KerasFormat", "Tensor", "TestSupport"]),
         .testTarget(
             name: "CLITests",
             dependencies: ["NeatMSCLI", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor"]),

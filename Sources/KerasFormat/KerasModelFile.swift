@@ -2,18 +2,6 @@ import Foundation
 import HDF5
 import NeuralNet
 
-/// Where a model is written and in which layout.
-public enum KerasOutputFormat: Sendable, Equatable {
-    /// Keras 2 legacy full-model `.h5` in the given style (`.tfKeras2` or `.keras22`).
-    case h5(KerasConfigStyle)
-    /// Keras 3 `.keras` archive.
-    case keras
-    /// Keras 2 `save_weights` `.h5` (weights only).
-    case keras2WeightsH5
-    /// Keras 3 `.weights.h5` (weights and optimizer variables, no architecture).
-    case keras3WeightsH5
-}
-
 /// One entry point for every Keras model file: detects the layout and reads or writes it.
 public enum KerasModelFile {
     /// Reads a full model (legacy `.h5` of any generation, or a `.keras` archive).
@@ -44,22 +32,18 @@ public enum KerasModelFile {
     }
 
     /// Writes `model` atomically in `format`.
-    public static func write(_ model: Model, to url: URL, format: KerasOutputFormat) throws {
-        switch format {
-        case .h5(let style): try LegacyH5.write(model, to: url, style: style)
+    public static func write(_ model: Model, to url: URL, format: ModelLayout) throws {
+        switch format.format {
+        case .kerasH5: try LegacyH5.write(model, to: url, style: format.style ?? .tfKeras2)
         case .keras: try KerasArchive.write(model, to: url)
-        case .keras2WeightsH5: try KerasWeightsFile.writeKeras2(model, to: url)
-        case .keras3WeightsH5: try KerasWeightsFile.writeKeras3(model, to: url)
+        case .kerasWeightsH5: try KerasWeightsFile.writeKeras2(model, to: url)
+        case .kerasWeights: try KerasWeightsFile.writeKeras3(model, to: url)
         }
     }
 
-    /// The output format a file name implies: `.keras` → archive, `.weights.h5` → Keras 3 weights,
-    /// any other name → full-model `.h5` (tf-keras style).
-    public static func defaultFormat(for url: URL) -> KerasOutputFormat {
-        let name = url.lastPathComponent.lowercased()
-        if name.hasSuffix(".keras") { return .keras }
-        if name.hasSuffix(".weights.h5") { return .keras3WeightsH5 }
-        return .h5(.tfKeras2)
+    /// Writes `model` atomically in the layout `url`'s name implies (`ModelLayout.forWriting`).
+    public static func write(_ model: Model, to url: URL) throws {
+        try write(model, to: url, format: .forWriting(to: url))
     }
 
     enum Container { case hdf5, zip }

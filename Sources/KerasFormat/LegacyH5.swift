@@ -8,7 +8,7 @@ public struct LoadedModel: Sendable {
     /// Architecture, weights, and (when the file has them) compile settings and optimizer state.
     public var model: Model
     /// Which layout the file had.
-    public var format: KerasFileFormat
+    public var format: ModelLayout
     /// Things that were read but not used (e.g. optimizer state that does not fit), one line each.
     public var warnings: [String]
 }
@@ -65,7 +65,7 @@ public enum LegacyH5 {
         }
         // Keras 3 wrote "3.x"; standalone Keras 2.0–2.3 "2.<4"; tf.keras "2.4-tf"… and tf-keras "2.<tf minor>".
         let version = (try root.stringAttribute("keras_version") ?? "").split(separator: ".").compactMap { Int($0.prefix(while: \.isNumber)) }
-        let format: KerasFileFormat
+        let format: ModelLayout
         if version.first == 3 {
             format = .keras3LegacyH5
         } else if version.count >= 2, version[0] == 2, version[1] < 4 {

@@ -1,7 +1,6 @@
 import Support
 import Foundation
 import MassSpec
-import NeuralNet
 
 /// Manual peak labels, the training input of NeatMSKit (what NeatMS's annotation tool records).
 ///
@@ -215,13 +214,13 @@ extension Experiment {
         for entry in labels.entries {
             subsets[table.peaks[entry.peak].sample, default: []].append(positionOfPeak[entry.peak] ?? -1)
         }
-        let collected = Collected<SampleMatrices>()
-        try extractMatrices(options: options, peakSubsets: subsets, concurrency: concurrency, loader: loader) {
-            collected.append($0)
+        let collected = Locked<[SampleMatrices]>([])
+        try extractMatrices(options: options, peakSubsets: subsets, concurrency: concurrency, loader: loader) { matrices in
+            collected.withLock { $0.append(matrices) }
         }
         var matrixOfPeak: [Int: ArraySlice<Float>] = [:]
         var reasonOfPeak: [Int: InvalidPeakReason] = [:]
-        for result in collected.values {
+        for result in collected.current {
             for (i, peak) in result.peaks.enumerated() { matrixOfPeak[peak] = result.matrix(i) }
             for (peak, reason) in result.invalid { reasonOfPeak[peak] = reason }
         }

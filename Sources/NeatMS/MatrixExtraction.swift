@@ -1,7 +1,6 @@
 import Support
 import Foundation
 import MassSpec
-import NeuralNet
 
 extension MS1Scans {
     /// Reads the MS1 spectra of an mzML (or `.mzML.gz`) file with `MassSpec`'s streaming reader, keeping
@@ -83,26 +82,10 @@ public struct Experiment: Sendable {
         concurrency: Int = Cores.available,
         loader: @escaping MS1Loader = { try MS1Scans.load($0, keeping: $1) }
     ) throws -> [SampleMatrices] {
-        let collected = Collected<SampleMatrices>()
-        try extractMatrices(options: options, concurrency: concurrency, loader: loader) { collected.append($0) }
-        return collected.values.sorted { $0.sample < $1.sample }
-    }
-}
-
-/// A lock-protected list filled from several threads.
-final class Collected<Element>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [Element] = []
-
-    func append(_ element: Element) {
-        lock.lock()
-        storage.append(element)
-        lock.unlock()
-    }
-
-    var values: [Element] {
-        lock.lock()
-        defer { lock.unlock() }
-        return storage
+        let collected = Locked<[SampleMatrices]>([])
+        try extractMatrices(options: options, concurrency: concurrency, loader: loader) { matrices in
+            collected.withLock { $0.append(matrices) }
+        }
+        return collected.current.sorted { $0.sample < $1.sample }
     }
 }

@@ -1,5 +1,6 @@
 import FileSupport
 import Foundation
+import Support
 import HDF5
 
 /// Peak matrices stored in HDF5, one group per sample — the layout of NeatMS's reference files
@@ -146,8 +147,8 @@ public enum MatrixFile {
     public final class Writer: @unchecked Sendable {
         private let url: URL
         private let temporary: URL
-        private var file: HDF5File?
-        private let lock = NSLock()
+        /// The open file, until `finish` or `abandon`.
+        private let file = Locked<HDF5File?>(nil)
 
         /// Starts a file at `url` (replaced when complete); root attributes describe how it was made.
         public init(url: URL, options: MatrixOptions, tablePath: String, format: FeatureTableFormat) throws {
@@ -155,7 +156,7 @@ public enum MatrixFile {
             try asTableError { try AtomicFile.checkDestination(url) }
             temporary = AtomicFile.temporaryURL(for: url)
             let file = try HDF5File.create(temporary)
-            self.file = file
+            self.file.withLock { $0 = file }
             do {
                 try file.root.setAttribute(
                     "description",
@@ -176,8 +177,10 @@ public enum MatrixFile {
 
         /// Writes one sample's group.
         public func add(_ sample: Sample) throws {
-            lock.lock()
-            defer { lock.unlock() }
+            try file.withLock { file in try add(sample, to: file) }
+        }
+
+        private func add(_ sample: Sample, to file: HDF5File?) throws {
             guard let file else { throw MatrixInputError(file: url.path, problem: "the writer is already finished") }
             let group = try file.root.createGroup(sample.name)
             let n = sample.count
@@ -217,10 +220,7 @@ public enum MatrixFile {
 
         /// Closes the file and moves it into place.
         public func finish() throws {
-            lock.lock()
-            defer { lock.unlock() }
-            guard let file else { return }
-            self.file = nil
+            guard let file = file.withLock({ open in defer { open = nil }; return open }) else { return }
             do {
                 try file.close()
                 try moveIntoPlace(temporary, url)
@@ -232,10 +232,10 @@ public enum MatrixFile {
 
         /// Drops the temporary file (after an error); the destination is untouched.
         public func abandon() {
-            lock.lock()
-            defer { lock.unlock() }
-            if let file { try? file.close() }
-            file = nil
+            file.withLock { open in
+                if let open { try? open.close() }
+                open = nil
+            }
             try? FileManager.default.removeItem(at: temporary)
         }
     }

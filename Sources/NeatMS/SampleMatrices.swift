@@ -1,7 +1,6 @@
 import Support
 import Foundation
 import MassSpec
-import NeuralNet
 
 /// The matrices of one sample's valid peaks, in NeatMS's order, with the invalid peaks and why.
 public struct SampleMatrices: Sendable, Equatable {
@@ -118,53 +117,26 @@ public enum SampleRunner {
         work: @Sendable (Int) throws -> Result,
         consume: @Sendable (Int, Result) throws -> Void
     ) throws {
-        let state = RunnerState()
+        // The next sample to start and the first error; `consume` runs under a lock of its own, so that
+        // workers can take their next sample while one result is being consumed.
+        let state = Locked<(next: Int, error: (any Error)?)>((0, nil))
+        let consuming = Locked(())
         let workers = max(1, min(concurrency, samples.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let next = state.nextIndex(limit: samples.count) {
+            while let next = state.withLock({ state -> Int? in
+                guard state.error == nil, state.next < samples.count else { return nil }
+                state.next += 1
+                return state.next - 1
+            }) {
                 let sample = samples[next]
                 do {
                     let result = try work(sample)
-                    try state.serially { try consume(sample, result) }
+                    try consuming.withLock { _ in try consume(sample, result) }
                 } catch {
-                    state.fail(error)
+                    state.withLock { if $0.error == nil { $0.error = error } }
                 }
             }
         }
-        if let error = state.firstError { throw error }
-    }
-}
-
-/// Shared state of `SampleRunner.run`, guarded by a lock.
-private final class RunnerState: @unchecked Sendable {
-    private let lock = NSLock()
-    private let consumeLock = NSLock()
-    private var next = 0
-    private var error: (any Error)?
-
-    func nextIndex(limit: Int) -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard error == nil, next < limit else { return nil }
-        next += 1
-        return next - 1
-    }
-
-    func fail(_ error: any Error) {
-        lock.lock()
-        defer { lock.unlock() }
-        if self.error == nil { self.error = error }
-    }
-
-    var firstError: (any Error)? {
-        lock.lock()
-        defer { lock.unlock() }
-        return error
-    }
-
-    func serially(_ body: () throws -> Void) throws {
-        consumeLock.lock()
-        defer { consumeLock.unlock() }
-        try body()
+        if let error = state.current.error { throw error }
     }
 }

@@ -1,8 +1,11 @@
 import ArgumentParser
+import Classification
 import FileSupport
 import Foundation
 import KerasFormat
+import NeatMS
 import NeuralNet
+import Support
 
 /// A problem the CLI itself finds (not a library error); one line `<file>: <problem>`.
 struct CommandError: Error, CustomStringConvertible {
@@ -13,9 +16,6 @@ struct CommandError: Error, CustomStringConvertible {
 
 /// Helpers shared by `predict` and `train`.
 enum CommandSupport {
-    /// NeatMS's class labels in its (sorted) order.
-    static let neatmsClasses = ["High_quality", "Low_quality", "Noise"]
-
     /// `A,B,C` → `["A", "B", "C"]` (blank entries dropped, spaces trimmed).
     static func classList(_ text: String) -> [String] {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -26,6 +26,28 @@ enum CommandSupport {
         let loaded = try KerasModelFile.load(URL(fileURLWithPath: path))
         for warning in loaded.warnings { Diagnostics.warning("\(path): \(warning)") }
         return loaded.model
+    }
+
+    /// The classifier of `predict` and `threshold`: `model` loaded (in the background on more than one
+    /// core) and checked for `matrixSize`; the class names are `classes` (`--classes A,B,C`), else those
+    /// of `dataClasses` (a data file's `classes` attribute), else NeatMS's three labels.
+    static func classifier(
+        model: String, classes: String?, dataClasses: (file: String, names: [String])? = nil, matrixSize: Int,
+        matrices: String, batchSize: Int, loadInBackground: Bool = Cores.available > 1
+    ) -> NetworkClassifier {
+        let names: [String]
+        let source: NetworkClassifier.ClassSource
+        if let dataClasses {
+            (names, source) = (dataClasses.names, .dataFile(dataClasses.file))
+        } else if let classes {
+            (names, source) = (classList(classes), .given(option: "--classes"))
+        } else {
+            (names, source) = (NeatMSClasses.names, .neatmsDefault(hint: "give their names with --classes A,B,..."))
+        }
+        return NetworkClassifier(
+            modelFile: model, classes: names, classSource: source, matrixSize: matrixSize, matrices: matrices,
+            batchSize: batchSize,
+            loadInBackground: loadInBackground, warning: { Diagnostics.warning("\(model): \($0)") })
     }
 
     /// CSV `index,<classes>` with one row per sample; probabilities with 9 significant digits

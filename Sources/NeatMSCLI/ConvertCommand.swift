@@ -3,6 +3,26 @@ import Foundation
 import KerasFormat
 import NeuralNet
 
+extension ModelFormat: ExpressibleByArgument {
+    /// `--to` names: each format's own name, and `h5` for `keras-h5` (the name it had first).
+    public init?(argument: String) {
+        self.init(rawValue: argument == "h5" ? ModelFormat.kerasH5.rawValue : argument)
+    }
+}
+
+extension KerasConfigStyle: ExpressibleByArgument {
+    /// `--style` names: `keras2` (tf-keras 2.x, the default) and `keras22` (Keras 2.2 era).
+    public init?(argument: String) {
+        switch argument {
+        case "keras2": self = .tfKeras2
+        case "keras22": self = .keras22
+        default: return nil
+        }
+    }
+
+    public static var allValueStrings: [String] { ["keras2", "keras22"] }
+}
+
 /// `neatms convert IN OUT`: between Keras model-file formats.
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,7 +30,8 @@ struct ConvertCommand: ParsableCommand {
         abstract: "Convert a model between Keras formats (.h5 full model, .keras, weights-only .h5).",
         discussion: """
             IN is any model file `neatms summary` reads. Without --to the format follows OUT's name: \
-            .keras → Keras 3 archive, anything else → full-model .h5. --to keras-weights-h5 writes weights \
+            .keras → Keras 3 archive, .weights.h5 → Keras 3 weights, anything else → full-model .h5. \
+            --to keras-weights-h5 writes weights \
             only: the Keras 3 layout when OUT ends in .weights.h5, else Keras 2's save_weights layout. \
             --style keras2 (default) writes what tf-keras 2.x writes (loads in tf-keras and Keras 3); \
             keras22 writes the Keras 2.2-era layout of NeatMS's bundled model (Keras 3 loads it only with \
@@ -23,26 +44,17 @@ struct ConvertCommand: ParsableCommand {
             and that layer keeps MODEL's weights.
             """)
 
-    enum Target: String, ExpressibleByArgument, CaseIterable {
-        case h5, keras
-        case kerasWeightsH5 = "keras-weights-h5"
-    }
-
-    enum Style: String, ExpressibleByArgument, CaseIterable {
-        case keras2, keras22
-    }
-
     @Argument(help: "The model to read.")
     var input: String
 
     @Argument(help: "The file to write.")
     var output: String
 
-    @Option(help: "Output format: h5, keras or keras-weights-h5 (default: from OUT's name).")
-    var to: Target?
+    @Option(help: "Output format: keras-h5 (or h5), keras, keras-weights-h5 or keras-weights (default: from OUT's name).")
+    var to: ModelFormat?
 
     @Option(help: "Full-model .h5 layout: keras2 (tf-keras 2.x) or keras22 (Keras 2.2 era).")
-    var style: Style?
+    var style: KerasConfigStyle?
 
     @Flag(help: "Replace OUT if it exists.")
     var force = false
@@ -63,7 +75,7 @@ struct ConvertCommand: ParsableCommand {
         if architecture == nil, byName || skipMismatch {
             throw ValidationError("--by-name and --skip-mismatch apply only with --architecture")
         }
-        if style != nil, (to ?? (output.lowercased().hasSuffix(".keras") ? .keras : .h5)) != .h5 {
+        if style != nil, layout.format != .kerasH5 {
             throw ValidationError("--style applies only to full-model .h5 output (--to h5)")
         }
     }
@@ -97,28 +109,15 @@ struct ConvertCommand: ParsableCommand {
                 source = "\(loaded.format)"
             }
             if dropOptimizerState { model.optimizerState = nil }
-            let format: KerasOutputFormat
-            switch to {
-            case nil:
-                format = outURL.lastPathComponent.lowercased().hasSuffix(".keras") ? .keras : .h5(style == .keras22 ? .keras22 : .tfKeras2)
-            case .h5?: format = .h5(style == .keras22 ? .keras22 : .tfKeras2)
-            case .keras?: format = .keras
-            case .kerasWeightsH5?:
-                format = outURL.lastPathComponent.lowercased().hasSuffix(".weights.h5") ? .keras3WeightsH5 : .keras2WeightsH5
-            }
+            let format = layout
             try KerasModelFile.write(model, to: outURL, format: format)
-            printResult("wrote \(output) (\(describe(format))) from \(input) (\(source))\n")
+            printResult("wrote \(output) (\(format)) from \(input) (\(source))\n")
         }
     }
 
-    private func describe(_ format: KerasOutputFormat) -> String {
-        switch format {
-        case .h5(.keras22): return "Keras 2.2-style full-model .h5"
-        case .h5: return "tf-keras 2-style full-model .h5"
-        case .keras: return "Keras 3 .keras archive"
-        case .keras2WeightsH5: return "Keras 2 weights-only .h5"
-        case .keras3WeightsH5: return "Keras 3 .weights.h5"
-        }
+    /// What OUT gets: --to, else the format OUT's name implies; --style for a full-model .h5.
+    private var layout: ModelLayout {
+        ModelLayout.forWriting(to: URL(fileURLWithPath: output), format: to, style: style)
     }
 
     /// True when both paths name the same file (also through links or different spellings).

@@ -2,7 +2,7 @@ import Support
 import ArgumentParser
 import Foundation
 import NeatMS
-import NeuralNet
+import Support
 
 extension FeatureTableFormat: ExpressibleByArgument {}
 
@@ -60,23 +60,20 @@ struct MatrixOptionGroup: ParsableArguments {
 }
 
 /// Progress lines on stderr: `[k/N] sample: V of P peaks valid (I invalid)`.
-final class SampleProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = 0
-    private let total: Int
+struct SampleProgress: Sendable {
+    private let done = Locked(0)
     private let table: FeatureTable
 
     init(table: FeatureTable) {
         self.table = table
-        total = table.samples.count
     }
 
     func report(_ matrices: SampleMatrices, extra: String = "") {
-        lock.lock()
-        done += 1
-        let line = "[\(done)/\(total)] \(matrices.sampleName): \(matrices.count) of "
-            + "\(table.peaksBySample[matrices.sample].count) peaks valid\(extra)\n"
-        lock.unlock()
+        let line = done.withLock { done in
+            done += 1
+            return "[\(done)/\(table.samples.count)] \(matrices.sampleName): \(matrices.count) of "
+                + "\(table.peaksBySample[matrices.sample].count) peaks valid\(extra)\n"
+        }
         FileHandle.standardError.write(Data(line.utf8))
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NeatMS
+import Support
 
 /// `neatms extract`: the peak matrices of an experiment, one HDF5 group per sample.
 struct ExtractCommand: ParsableCommand {
@@ -29,12 +30,12 @@ struct ExtractCommand: ParsableCommand {
                 url: URL(fileURLWithPath: output), options: matrix.options, tablePath: experiment.features,
                 format: experiment.format)
             let progress = SampleProgress(table: table)
-            let totals = Totals()
+            let totals = Locked<(valid: Int, invalid: Int)>((0, 0))
             let start = Date()
             do {
                 try run.extractMatrices(options: matrix.options, concurrency: matrix.jobs) { matrices in
                     try writer.add(MatrixFile.Sample(matrices, table: table))
-                    totals.add(valid: matrices.count, invalid: matrices.invalid.map(\.reason))
+                    totals.withLock { $0 = ($0.valid + matrices.count, $0.invalid + matrices.invalid.count) }
                     let invalid = matrices.invalid.isEmpty ? "" : " (\(invalidSummary(matrices.invalid.map(\.reason))))"
                     progress.report(matrices, extra: invalid)
                 }
@@ -44,23 +45,10 @@ struct ExtractCommand: ParsableCommand {
                 throw error
             }
             let seconds = Date().timeIntervalSince(start)
+            let (valid, invalid) = totals.current
             printResult(
-                "wrote \(totals.valid) matrices (\(totals.invalid.count) invalid peaks skipped) for "
+                "wrote \(valid) matrices (\(invalid) invalid peaks skipped) for "
                     + "\(table.samples.count) samples to \(output) in \(String(format: "%.2f", seconds)) s\n")
         }
-    }
-}
-
-/// Counts collected from the per-sample callbacks.
-final class Totals: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var valid = 0
-    private(set) var invalid: [InvalidPeakReason] = []
-
-    func add(valid: Int, invalid: [InvalidPeakReason]) {
-        lock.lock()
-        self.valid += valid
-        self.invalid += invalid
-        lock.unlock()
     }
 }

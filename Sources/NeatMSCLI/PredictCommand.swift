@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
-import KerasFormat
 import NeatMS
-import NeuralNet
 
 /// `neatms predict --model MODEL --matrices FILE.h5`: class probabilities of stored peak matrices.
 struct PredictCommand: ParsableCommand {
@@ -68,19 +66,12 @@ struct PredictCommand: ParsableCommand {
         try Diagnostics.reportingErrors(paths: [model, matricesPath] + (output.map { [$0] } ?? [])) {
             try CommandSupport.checkOutputs(output)
             let input = try MatrixInput.readMatrices(URL(fileURLWithPath: matricesPath), dataset: dataset)
-            let loaded = try CommandSupport.loadModel(model)
-            let network = try Network(model: loaded)
-            let expected = network.inputShape
-            guard expected.count == 3, expected[0] == 2, expected[1] == input.matrixSize, expected[2] == 1 else {
-                throw CommandError(
-                    file: matricesPath,
-                    problem: "\(dataset) holds matrices of shape (N, 2, \(input.matrixSize), 1) but model \(model) "
-                        + "expects (N, \(expected.map(String.init).joined(separator: ", ")))")
-            }
-            let classCount = network.outputShape.reduce(1, *)
-            let names = try classNames(fileClasses: input.classes, count: classCount)
-            let probabilities = try network.predict(input.tensor, batchSize: batchSize)
-            let csv = CommandSupport.probabilityCSV(probabilities.scalars, rows: input.count, classes: names)
+            let classifier = CommandSupport.classifier(
+                model: model, classes: classes, dataClasses: input.classes.map { (matricesPath, $0) },
+                matrixSize: input.matrixSize, matrices: matricesPath, batchSize: batchSize, loadInBackground: false)
+            try classifier.checkLoaded()
+            let probabilities = try classifier.flatProbabilities(of: input.values, count: input.count)
+            let csv = CommandSupport.probabilityCSV(probabilities, rows: input.count, classes: classifier.classes)
             if let output {
                 try CommandSupport.writeAtomically(Data(csv.utf8), to: output)
                 printResult("wrote \(input.count) predictions to \(output)\n")
@@ -88,29 +79,5 @@ struct PredictCommand: ParsableCommand {
                 printResult(csv)
             }
         }
-    }
-
-    /// The file's classes, else --classes, else NeatMS's three labels for a three-class model.
-    private func classNames(fileClasses: [String]?, count: Int) throws -> [String] {
-        if let fileClasses {
-            guard fileClasses.count == count else {
-                throw CommandError(
-                    file: matrices ?? "",
-                    problem: "its classes attribute lists \(fileClasses.count) classes \(fileClasses) but model \(model) has \(count) outputs")
-            }
-            return fileClasses
-        }
-        if let classes {
-            let list = CommandSupport.classList(classes)
-            guard list.count == count else {
-                throw CommandError(file: model, problem: "--classes lists \(list.count) names but the model has \(count) outputs")
-            }
-            return list
-        }
-        guard count == CommandSupport.neatmsClasses.count else {
-            throw ValidationError(
-                "model \(model) has \(count) outputs and \(matrices ?? "the input") has no classes attribute: give their names with --classes A,B,...")
-        }
-        return CommandSupport.neatmsClasses
     }
 }

@@ -2,8 +2,7 @@ import Support
 import ArgumentParser
 import Foundation
 import NeatMS
-import NeuralNet
-import Tensor
+import Classification
 
 /// The raw-data form of `neatms predict`: mzML files + feature table → labelled results CSV.
 struct RawPredictionOptions: ParsableArguments {
@@ -86,41 +85,25 @@ extension PredictCommand {
             let threshold = options.threshold
         else { throw ValidationError("the raw-data form needs --raw, --features, --format and --threshold") }
         let start = Date()
-        let size = options.matrix.matrixSize
-        let model = self.model
-        // With --classes the names are known now; otherwise they are NeatMS's three labels, and the
-        // loader refuses a model with another number of outputs (so `classes` is final once it succeeds).
-        let classes = classOption.map(CommandSupport.classList) ?? CommandSupport.neatmsClasses
         try Diagnostics.reportingErrors(paths: [output]) { try CommandSupport.checkOutputs(output) }
-        let network = BackgroundNetwork(background: Cores.available > 1) {
-            let loadedModel = try CommandSupport.loadModel(model)
-            let network = try Network(model: loadedModel)
-            guard network.inputShape == [2, size, 1] else {
-                throw CommandError(
-                    file: model,
-                    problem: "the model expects input \(network.inputShape), but --matrix-size \(size) gives (2, \(size), 1)")
-            }
-            let classCount = network.outputShape.reduce(1, *)
-            guard classes.count == classCount else {
-                throw ValidationError("model \(model) has \(classCount) outputs: give their names with --classes A,B,...")
-            }
-            return (loadedModel, network)
-        }
+        let classifier = CommandSupport.classifier(
+            model: model, classes: classOption, matrixSize: options.matrix.matrixSize,
+            matrices: "the raw data (--matrix-size \(options.matrix.matrixSize))", batchSize: batchSize)
         try Diagnostics.reportingErrors(paths: [model, raw, features, output]) {
             let loaded: (Experiment, [String])
             do {
                 loaded = try ExperimentOptions.load(raw: raw, features: features, format: format)
             } catch {
-                network.waitUntilLoaded()  // no exit while the loader is inside libhdf5
+                classifier.waitUntilLoaded()  // no exit while the loader is inside libhdf5
                 throw error
             }
             let (experiment, unused) = loaded
             do {
                 try labelPeaks(
-                    experiment, unused: unused, network: network, classes: classes, threshold: threshold,
-                    options: options, output: output, start: start)
+                    experiment, unused: unused, classifier: classifier, threshold: threshold, options: options,
+                    output: output, start: start)
             } catch {
-                _ = try network.network()  // a model error comes before any error of the data
+                try classifier.checkLoaded()  // a model error comes before any error of the data
                 throw error
             }
         }
@@ -144,11 +127,12 @@ extension PredictCommand {
     }
 
     private func labelPeaks(
-        _ experiment: Experiment, unused: [String], network: BackgroundNetwork, classes: [String],
-        threshold: Double, options: RawPredictionOptions, output: String, start: Date
+        _ experiment: Experiment, unused: [String], classifier: NetworkClassifier, threshold: Double,
+        options: RawPredictionOptions, output: String, start: Date
     ) throws {
+        let classes = classifier.classes
         if !classes.contains(options.label) {
-            _ = try network.network()  // a wrong model explains a missing class better
+            try classifier.checkLoaded()  // a wrong model explains a missing class better
             throw CommandError(
                 file: model,
                 problem: "--label \(options.label) is not one of the model's classes \(classes.joined(separator: ", "))")
@@ -163,23 +147,14 @@ extension PredictCommand {
             exportOptions, experiment: experiment, classes: classes, manualLabels: Set(annotations.values),
             features: options.features ?? "the table")
         let progress = SampleProgress(table: experiment.table)
-        let batchSize = self.batchSize
-        let size = options.matrix.matrixSize
-        let classCount = classes.count
-        network.instances = min(options.matrix.jobs, experiment.table.samples.count)
         let predictions = try experiment.predictPeaks(
-            classes: classes, threshold: threshold, label: options.label, options: options.matrix.options,
+            classifier: classifier, threshold: threshold, label: options.label, options: options.matrix.options,
             concurrency: options.matrix.jobs,
-            predict: { matrices in
-                let input = Tensor(shape: [matrices.count, 2, size, 1], scalars: matrices.values)
-                let output = try network.predict(input, batchSize: batchSize)
-                return (0..<matrices.count).map { Array(output[($0 * classCount)..<(($0 + 1) * classCount)]) }
-            },
             progress: { matrices in
                 let invalid = matrices.invalid.isEmpty ? "" : " (\(invalidSummary(matrices.invalid.map(\.reason))))"
                 progress.report(matrices, extra: invalid)
             })
-        _ = try network.network()  // checked even when no sample had a valid peak
+        try classifier.checkLoaded()  // checked even when no sample had a valid peak
         let csv = ResultsExport.csv(
             table: experiment.table, predictions: predictions, options: exportOptions,
             sampleCount: experiment.table.samples.count + unused.count, annotations: annotations)
@@ -190,101 +165,5 @@ extension PredictCommand {
             "labelled \(predictions.labels.compactMap { $0 }.count) of \(experiment.table.peaks.count) peaks "
                 + "(\(counts.joined(separator: ", "))) in \(experiment.table.samples.count) samples in "
                 + String(format: "%.2f", Date().timeIntervalSince(start)) + " s; wrote \(rows) rows to \(output)\n")
-    }
-}
-
-/// The network of `predict --raw`, loaded (and checked) on a background thread from creation on, so that
-/// loading (~20 ms of CPU for NeatMS's model, mostly first-touch page faults, HDF5 and JSON) overlaps
-/// reading the feature table and the first samples. `network()` waits for it. On one core a second thread
-/// gains nothing and only costs switches, so there it loads in `init`.
-///
-/// The sample workers share it as a pool of up to `instances` copies of the network, one forward pass
-/// per copy at a time: with several samples in flight, each worker runs its own passes on its own core
-/// (a pass that waited for another's lock would leave that core idle, and a pass split across cores
-/// cannot get a core that a worker is using to read a file); with one sample at a time, the one copy
-/// splits its passes across every core.
-final class BackgroundNetwork: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var result: Result<(model: Model, network: Network), any Error>?
-    private let pool = NSCondition()
-    private var idle: [Network] = []
-    private var made = 0
-    /// How many copies passes may use at once (set before the first pass).
-    var instances = 1
-
-    /// Starts `load` on a new thread, or runs it now when `background` is false. `load` returns the
-    /// model and a checked network built from it.
-    init(background: Bool, load: @escaping @Sendable () throws -> (model: Model, network: Network)) {
-        guard background else {
-            result = Result { try load() }
-            return
-        }
-        let thread = Thread { [self] in
-            let loaded = Result { try load() }
-            condition.lock()
-            result = loaded
-            condition.broadcast()
-            condition.unlock()
-        }
-        thread.stackSize = 8 << 20
-        thread.start()
-    }
-
-    /// Waits for the loader and returns its result.
-    private func waitForResult() -> Result<(model: Model, network: Network), any Error> {
-        condition.lock()
-        defer { condition.unlock() }
-        while true {
-            if let result { return result }
-            condition.wait()
-        }
-    }
-
-    /// Waits until the loader has finished, whatever its outcome.
-    func waitUntilLoaded() { _ = waitForResult() }
-
-    /// The loaded network; rethrows the loader's error.
-    func network() throws -> Network { try waitForResult().get().network }
-
-    /// A copy of the network for one pass (waits for the loader, and for a free copy when all are busy).
-    private func acquire() throws -> Network {
-        let (model, first) = try waitForResult().get()
-        let copies = max(1, instances)
-        let threads = max(1, Cores.available / copies)
-        pool.lock()
-        while idle.isEmpty && made >= copies { pool.wait() }
-        if let network = idle.popLast() {
-            pool.unlock()
-            return network
-        }
-        made += 1
-        let isFirst = made == 1
-        pool.unlock()
-        let network: Network
-        do {
-            network = isFirst ? first : try Network(model: model)
-        } catch {
-            pool.lock()
-            made -= 1
-            pool.signal()
-            pool.unlock()
-            throw error
-        }
-        network.threads = threads
-        return network
-    }
-
-    private func release(_ network: Network) {
-        pool.lock()
-        idle.append(network)
-        pool.signal()
-        pool.unlock()
-    }
-
-    /// One forward pass on a free copy of the network.
-    func predict(_ input: Tensor, batchSize: Int) throws -> [Float] {
-        let network = try acquire()
-        defer { release(network) }
-        return try network.predict(input, batchSize: batchSize).scalars
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import NeatMS
-import NeuralNet
-import Tensor
 
 /// `neatms threshold`: NeatMS's recall table, threshold and ROC AUC on held-out labelled peaks.
 struct ThresholdCommand: ParsableCommand {
@@ -49,23 +47,12 @@ struct ThresholdCommand: ParsableCommand {
                 throw CommandError(
                     file: data, problem: "--label \(label) is not one of its classes \(dataset.classes.joined(separator: ", "))")
             }
-            let network = try Network(model: try CommandSupport.loadModel(model))
-            let expected = network.inputShape
-            guard expected == [2, dataset.options.size, 1] else {
-                throw CommandError(
-                    file: data,
-                    problem: "its matrices are (2, \(dataset.options.size), 1) but model \(model) expects \(expected)")
-            }
-            let classCount = network.outputShape.reduce(1, *)
-            guard classCount == dataset.classes.count else {
-                throw CommandError(
-                    file: data,
-                    problem: "it has \(dataset.classes.count) classes \(dataset.classes) but model \(model) has \(classCount) outputs")
-            }
+            let classifier = CommandSupport.classifier(
+                model: model, classes: nil, dataClasses: (data, dataset.classes), matrixSize: dataset.options.size, matrices: data,
+                batchSize: batchSize, loadInBackground: false)
+            try classifier.checkLoaded()
             guard dataset.count > 0 else { throw CommandError(file: data, problem: "holds no valid labelled peak") }
-            let input = Tensor(shape: [dataset.count, 2, dataset.options.size, 1], scalars: dataset.x)
-            let output = try network.predict(input, batchSize: batchSize).scalars
-            let probabilities = (0..<dataset.count).map { Array(output[($0 * classCount)..<(($0 + 1) * classCount)]) }
+            let probabilities = try classifier.probabilities(of: dataset.x, count: dataset.count)
             let analysis = try ThresholdAnalysis(
                 classes: dataset.classes, trueClasses: dataset.y, probabilities: probabilities, label: label)
 

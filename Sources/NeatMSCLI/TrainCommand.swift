@@ -1,4 +1,5 @@
 import ArgumentParser
+import Classification
 import Foundation
 import HDF5
 import KerasFormat
@@ -90,7 +91,8 @@ struct TrainCommand: ParsableCommand {
         if let mergeClasses, parseMerge(mergeClasses) == nil {
             throw ValidationError("--merge-classes must look like LABEL,LABEL=NEW")
         }
-        for path in [output] + (checkpoint.map { [$0] } ?? []) where path.lowercased().hasSuffix(".weights.h5") {
+        for path in [output] + (checkpoint.map { [$0] } ?? [])
+        where !(ModelFormat.implied(byName: URL(fileURLWithPath: path))?.holdsArchitecture ?? true) {
             throw ValidationError("\(path): a trained model is written whole (.h5 or .keras), not as .weights.h5")
         }
         if let checkpoint, URL(fileURLWithPath: checkpoint).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL {
@@ -105,11 +107,6 @@ struct TrainCommand: ParsableCommand {
         let into = parts[1].trimmingCharacters(in: .whitespaces)
         guard !labels.isEmpty, !into.isEmpty else { return nil }
         return ClassMerge(labels: labels, into: into)
-    }
-
-    /// A `.keras` name gets a Keras 3 archive; anything else the Keras 2 full-model `.h5` (tf-keras layout).
-    private func modelFormat(_ path: String) -> KerasOutputFormat {
-        path.lowercased().hasSuffix(".keras") ? .keras : .h5(.tfKeras2)
     }
 
     /// A model whose weights went NaN or infinite is not written (Keras would save it, and it would only
@@ -182,7 +179,7 @@ struct TrainCommand: ParsableCommand {
             if let checkpointPath {
                 options.checkpoint = { _, model in
                     try Self.refuseDiverged(model, path: checkpointPath)
-                    try KerasModelFile.write(model, to: URL(fileURLWithPath: checkpointPath), format: modelFormat(checkpointPath))
+                    try KerasModelFile.write(model, to: URL(fileURLWithPath: checkpointPath))
                 }
             }
             let history = try network.fit(x: x, y: y, options: options)
@@ -196,7 +193,7 @@ struct TrainCommand: ParsableCommand {
 
             let trained = network.exportModel()
             try Self.refuseDiverged(trained, path: output)
-            try KerasModelFile.write(trained, to: URL(fileURLWithPath: output), format: modelFormat(output))
+            try KerasModelFile.write(trained, to: URL(fileURLWithPath: output))
             printResult("wrote \(output) (\(history.epochs.count) epochs on \(trainingRows.count) peaks)\n")
             if batches.validation.isEmpty {
                 printResult("no validation peaks held out (--validation-split \(validationSplit)): no validation file written\n")
@@ -228,20 +225,9 @@ struct TrainCommand: ParsableCommand {
         let network: Network
         if let model {
             network = try Network(model: try CommandSupport.loadModel(model), seed: seed)
-            let expected = [2, dataset.options.size, 1]
-            guard network.inputShape == expected else {
-                throw CommandError(
-                    file: model,
-                    problem: "the model expects inputs (N, \(network.inputShape.map(String.init).joined(separator: ", "))) "
-                        + "but \(data) holds matrices (N, 2, \(dataset.options.size), 1)")
-            }
-            let outputs = network.outputShape.reduce(1, *)
-            guard outputs == classes.count else {
-                throw CommandError(
-                    file: model,
-                    problem: "the model has \(outputs) output classes but \(data) has \(classes.count) "
-                        + "(\(classes.joined(separator: ", ")))")
-            }
+            try NetworkClassifier.check(
+                network, modelFile: model, matrixSize: dataset.options.size, matrices: data,
+                classes: classes, source: .dataFile(data))
             if optimizer != nil || lr != nil {
                 let current = network.compileConfig.optimizer
                 let kind = optimizer?.kind ?? current.kind

@@ -14,8 +14,8 @@ import Testing
     func neatmsModelRoundTrips(name: String) throws {
         let model = try KerasModelFile.read(kerasFixture(Self.source))
         #expect(try model.architecture.parameterCounts().reduce(0, +) == 1_002_883)
-        let format: KerasOutputFormat =
-            name.hasSuffix(".keras") ? .keras : .h5(name.hasPrefix("keras22") ? .keras22 : .tfKeras2)
+        let format: ModelLayout =
+            name.hasSuffix(".keras") ? .kerasArchive : .h5(name.hasPrefix("keras22") ? .keras22 : .tfKeras2)
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent(name)

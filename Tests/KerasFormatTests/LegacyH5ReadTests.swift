@@ -30,12 +30,12 @@ let reducedLayers = Architecture.neatms(matrixSize: 16).layers
     }
 
     @Test(arguments: [
-        ("reduced_h5py2style.h5", KerasFileFormat.keras22H5),
+        ("reduced_h5py2style.h5", ModelLayout.keras22H5),
         ("reduced_h5py2style_fixedlen.h5", .keras22H5),
         ("reduced_keras3_legacy.h5", .keras3LegacyH5),
         ("reduced_sequential.h5", .tfKerasH5),
     ])
-    func everyLayoutHoldsTheSameWeightsAsTheTfKerasFile(file: String, format: KerasFileFormat) throws {
+    func everyLayoutHoldsTheSameWeightsAsTheTfKerasFile(file: String, format: ModelLayout) throws {
         let reference = try LegacyH5.read(kerasFixture("reduced_tfkeras2_full.h5")).model
         let loaded = try LegacyH5.read(kerasFixture(file))
         #expect(loaded.format == format)

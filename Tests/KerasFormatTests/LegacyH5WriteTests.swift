@@ -96,7 +96,7 @@ import Testing
         #expect(state.slots["momentum"]?[5].map(\.shape) == [[1024, 128], [128]])
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let output: KerasOutputFormat = format == "keras" ? .keras : .h5(format == "keras22" ? .keras22 : .tfKeras2)
+        let output: ModelLayout = format == "keras" ? .kerasArchive : .h5(format == "keras22" ? .keras22 : .tfKeras2)
         let name = "sgd_\(format).\(format == "keras" ? "keras" : "h5")"
         let url = dir.appendingPathComponent(name)
         try KerasModelFile.write(source, to: url, format: output)
@@ -126,7 +126,7 @@ import Testing
         for i in [1, 3] { model.architecture.layers[i].trainable = false }  // the convolutional base
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let output: KerasOutputFormat = format == "keras" ? .keras : .h5(format == "keras22" ? .keras22 : .tfKeras2)
+        let output: ModelLayout = format == "keras" ? .kerasArchive : .h5(format == "keras22" ? .keras22 : .tfKeras2)
         let name = "frozen_\(format).\(format == "keras" ? "keras" : "h5")"
         let url = dir.appendingPathComponent(name)
         try KerasModelFile.write(model, to: url, format: output)

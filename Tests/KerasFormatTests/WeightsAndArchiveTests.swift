@@ -137,12 +137,12 @@ private func emptyReducedModel() throws -> Model {
 
 @Suite struct ModelFileDetection {
     @Test(arguments: [
-        ("reduced_tfkeras2_full.h5", KerasFileFormat.tfKerasH5),
+        ("reduced_tfkeras2_full.h5", ModelLayout.tfKerasH5),
         ("reduced_h5py2style.h5", .keras22H5),
         ("reduced_keras3_legacy.h5", .keras3LegacyH5),
         ("reduced_keras3.keras", .kerasArchive),
     ])
-    func detectsTheLayout(file: String, format: KerasFileFormat) throws {
+    func detectsTheLayout(file: String, format: ModelLayout) throws {
         #expect(try KerasModelFile.load(kerasFixture(file)).format == format)
     }
 

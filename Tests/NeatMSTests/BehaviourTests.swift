@@ -218,12 +218,12 @@ struct SharedDataBehaviourTests {
         let fixture = try #require(try Behaviour.load().export[name])
         let run = try experiment(name)
         let classes = ["High_quality", "Low_quality", "Noise"]
-        let predictions = try run.predictPeaks(
-            classes: classes, threshold: fixture.threshold, loader: ScanCache.shared.load
-        ) { matrices in
+        let classifier = FunctionClassifier(classes: classes) { matrices in
             let rows = fixture.probabilities_64ths[matrices.sampleName] ?? []
             return rows.map { $0.map { Float($0) / 64 } }
         }
+        let predictions = try run.predictPeaks(
+            classifier: classifier, threshold: fixture.threshold, loader: ScanCache.shared.load)
         for (sample, letters) in fixture.labels {
             let s = try #require(run.table.sampleIndex(sample))
             let ours = run.table.peaksBySample[s].compactMap { predictions.labels[$0] }.map { String($0.prefix(1)) }

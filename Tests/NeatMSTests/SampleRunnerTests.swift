@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Testing
 import TestSupport
 
@@ -44,25 +45,19 @@ import TestSupport
 
     @Test func concurrencyIsBounded() throws {
         let run = try experiment()
-        final class Counter: @unchecked Sendable {
-            let lock = NSLock()
-            var active = 0, peak = 0
-        }
-        let counter = Counter()
-        let results = Collected<SampleMatrices>()
+        let counter = Locked((active: 0, peak: 0))
+        let results = Locked<[SampleMatrices]>([])
         try run.extractMatrices(options: MatrixOptions(minScans: 3), concurrency: 1, loader: { _, _ in
-            counter.lock.lock()
-            counter.active += 1
-            counter.peak = max(counter.peak, counter.active)
-            counter.lock.unlock()
+            counter.withLock {
+                $0.active += 1
+                $0.peak = max($0.peak, $0.active)
+            }
             Thread.sleep(forTimeInterval: 0.02)
-            counter.lock.lock()
-            counter.active -= 1
-            counter.lock.unlock()
+            counter.withLock { $0.active -= 1 }
             return Self.scans()
-        }) { results.append($0) }
-        #expect(counter.peak == 1)
-        #expect(results.values.map(\.sampleName).sorted() == ["a.mzML", "b.mzML", "c.mzML"])
-        #expect(results.values.allSatisfy { $0.count == 1 && $0.scanNumbers == [3] })
+        }) { matrices in results.withLock { $0.append(matrices) } }
+        #expect(counter.current.peak == 1)
+        #expect(results.current.map(\.sampleName).sorted() == ["a.mzML", "b.mzML", "c.mzML"])
+        #expect(results.current.allSatisfy { $0.count == 1 && $0.scanNumbers == [3] })
     }
 }

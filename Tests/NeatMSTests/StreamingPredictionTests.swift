@@ -32,7 +32,8 @@ import TestSupport
     private func predict(_ run: Experiment, streaming: Bool) throws -> (PeakPredictions, [SampleMatrices]) {
         let collected = Collected()
         let predictions = try run.predictPeaks(
-            classes: Self.classes, threshold: 0.3, concurrency: 2, streaming: streaming, predict: Self.network,
+            classifier: FunctionClassifier(classes: Self.classes, function: Self.network), threshold: 0.3,
+            concurrency: 2, streaming: streaming,
             progress: { collected.add($0) })
         return (predictions, collected.values.sorted { $0.sample < $1.sample })
     }

@@ -1,7 +1,6 @@
 import Support
 import Foundation
 import MassSpec
-import NeuralNet
 
 /// Labels from predicted probabilities (NeatMS's `predict_peaks`, REFERENCE §6).
 public enum PeakLabelling {
@@ -55,37 +54,37 @@ public struct PredictionError: Error, CustomStringConvertible, Sendable {
 
 extension Experiment {
     /// Predicts every valid peak, samples in parallel (REFERENCE §6): each sample's matrices are built and
-    /// passed, as one (N, 2, n, 1) batch, to `predict`, which returns N probability rows; the peaks are then
-    /// labelled with `threshold` and `label`.
+    /// passed, as one batch, to `classifier`, which returns one probability row per matrix; the peaks are
+    /// then labelled with `threshold` and `label`.
     ///
     /// - Parameters:
-    ///   - classes: the model's classes, in output order (NeatMS: the sorted labels).
-    ///   - predict: runs the network on one sample's batch (`matrices.values`, shape
-    ///     (`matrices.count`, 2, n, 1)) and returns one row of class probabilities per peak. Called from
-    ///     several threads at once; it must be thread-safe.
+    ///   - classifier: the network (its classes are the labels, in output order; NeatMS: the sorted labels).
+    ///     Called from several threads at once.
     ///   - progress: called (serially) after each sample with its matrices' summary.
     ///   - loader: reads a sample's scans; nil (the default) reads the mzML with `MassSpec` (as
     ///     `MS1Scans.load(_:keeping:)`).
     ///   - streaming: with the default loader, whether each sample is read on a thread of its own while
-    ///     its first peaks go through the network (`StreamingSample`), so that `predict` may then be called
-    ///     several times per sample, with part of its peaks each time. nil (the default): when there are
-    ///     more cores than samples worked on at once. The matrices are the same either way; the network
+    ///     its first peaks go through the network (`StreamingSample`), so that the classifier may then be
+    ///     asked several times per sample, with part of its peaks each time. nil (the default): when there
+    ///     are more cores than samples worked on at once. The matrices are the same either way; the network
     ///     then sees other batches, which can move its outputs in the last bits of a float.
     public func predictPeaks(
-        classes: [String], threshold: Double, label: String = "High_quality",
+        classifier: some PeakClassifier, threshold: Double, label: String = "High_quality",
         options: MatrixOptions = .neatMSDefault,
         concurrency: Int = Cores.available,
         loader: MS1Loader? = nil,
         streaming: Bool? = nil,
-        predict: @escaping @Sendable (_ matrices: SampleMatrices) throws -> [[Float]],
         progress: @escaping @Sendable (SampleMatrices) -> Void = { _ in }
     ) throws -> PeakPredictions {
+        let classes = classifier.classes
         guard let target = classes.firstIndex(of: label) else {
             throw PredictionError(message: "class '\(label)' is not one of the model's classes \(classes.joined(separator: ", "))")
         }
-        let box = PredictionsBox(PeakPredictions(classes: classes, peakCount: table.peaks.count))
+        let box = Locked(PeakPredictions(classes: classes, peakCount: table.peaks.count))
         let table = self.table
-        let stream = loader == nil && (streaming ?? (Cores.available > min(max(concurrency, 1), table.samples.count)))
+        let workers = min(max(concurrency, 1), table.samples.count)
+        let stream = loader == nil && (streaming ?? (Cores.available > workers))
+        classifier.prepare(concurrentCallers: workers)
         let load = loader ?? { try MS1Scans.load($0, keeping: $1) }
         try SampleRunner.run(
             samples: Array(table.samples.indices), concurrency: concurrency,
@@ -94,11 +93,11 @@ extension Experiment {
                     let streamed = StreamingSample(
                         table: table, sample: sample, url: rawFiles[sample], options: options,
                         batchSize: Self.streamingBatch, spectraPerChunk: Self.streamingChunk)
-                    return try streamed.run(predict: predict)
+                    return try streamed.run(predict: classifier.probabilities)
                 }
                 let scans = try load(rawFiles[sample], table.mzRanges(sample: sample))
                 let matrices = SampleMatrices(table: table, sample: sample, scans: scans, options: options)
-                let output = matrices.count == 0 ? [] : try predict(matrices)
+                let output = matrices.count == 0 ? [] : try classifier.probabilities(matrices)
                 guard output.count == matrices.count else {
                     throw PredictionError(
                         message: "\(matrices.sampleName): the model returned \(output.count) predictions for \(matrices.count) peaks")
@@ -107,7 +106,7 @@ extension Experiment {
             },
             consume: { _, result in
                 let (matrices, output) = result
-                box.update { predictions in
+                box.withLock { predictions in
                     for (i, peak) in matrices.peaks.enumerated() {
                         predictions.probabilities[peak] = output[i]
                         predictions.labels[peak] = PeakLabelling.label(
@@ -116,7 +115,7 @@ extension Experiment {
                 }
                 progress(matrices)
             })
-        return box.value
+        return box.current
     }
 }
 
@@ -125,24 +124,4 @@ extension Experiment {
     static let streamingBatch = 256
     /// Spectra per chunk handed from the reader thread when streaming.
     static let streamingChunk = 16
-}
-
-/// Lock-protected predictions, filled as samples finish.
-private final class PredictionsBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: PeakPredictions
-
-    init(_ value: PeakPredictions) { stored = value }
-
-    func update(_ body: (inout PeakPredictions) -> Void) {
-        lock.lock()
-        body(&stored)
-        lock.unlock()
-    }
-
-    var value: PeakPredictions {
-        lock.lock()
-        defer { lock.unlock() }
-        return stored
-    }
 }
