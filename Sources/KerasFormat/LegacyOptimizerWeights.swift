@@ -2,7 +2,7 @@ import HDF5
 import NeuralNet
 import Tensor
 
-/// The legacy `.h5` `optimizer_weights` group in its three schemes (KERAS-LAYOUTS.md):
+/// The legacy `.h5` `optimizer_weights` group in its three schemes (docs/KERAS-FILES.md#optimizer-weights):
 /// tf-keras 2.x (`iteration:0`, `Adam/m/<layer>/<w>:0`), Keras 3 (`adam/iteration`,
 /// `adam/<layer>_<w>_momentum`) and Keras 2.2.4 (`Adam/iterations:0`, `training/Adam/Variable_N:0`
 /// in m, v, vhat blocks over the trainable variables).

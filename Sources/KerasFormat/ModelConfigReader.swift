@@ -2,7 +2,7 @@ import NeuralNet
 
 /// Keras model-config JSON (`model_config` in legacy `.h5`, `config.json` in `.keras`) → `Architecture`.
 ///
-/// Understands the three dialects Keras has written (KERAS-LAYOUTS.md "JSON differences"):
+/// Understands the three dialects Keras has written (docs/KERAS-FILES.md#json-dialects):
 /// Keras 2.2.4 `Model`, tf.keras / tf-keras `Functional` and `Sequential`, and Keras 3
 /// `Functional` / `Sequential`. Only a single-input, single-output chain of the layer classes in
 /// `LayerKind` is accepted; anything else is an error naming the layer and the option.

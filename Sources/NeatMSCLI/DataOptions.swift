@@ -48,7 +48,7 @@ struct MatrixOptionGroup: ParsableArguments {
     @Option(help: "Minimum number of scans with signal between RT start and RT end.")
     var minScans: Int = 5
 
-    @Option(help: "Samples processed at once (default: the number of cores).")
+    @Option(help: "Samples processed at once; the default is the number of cores this process may use.")
     var jobs: Int = Cores.available
 
     var options: MatrixOptions { MatrixOptions(size: matrixSize, margin: margin, minScans: minScans) }

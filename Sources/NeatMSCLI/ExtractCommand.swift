@@ -11,8 +11,8 @@ struct ExtractCommand: ParsableCommand {
         discussion: """
             Writes, per sample, a group named after the raw file holding X (N, 2, n, 1) float32 for the \
             valid peaks in NeatMS's order, and per peak peak_index_in_sample, feature_id, feature_row, \
-            mz, RT_min, rt_start_min, rt_end_min, mz_min, mz_max, height, area and scan_number (the layout \
-            of NeatMS's reference matrices), plus invalid_peak_index_in_sample. Progress goes to stderr.
+            mz, RT_min, rt_start_min, rt_end_min, mz_min, mz_max, height, area and scan_number (times in \
+            minutes), plus invalid_peak_index_in_sample (the peaks without a matrix). Progress goes to stderr.
             """)
 
     @OptionGroup var experiment: ExperimentOptions

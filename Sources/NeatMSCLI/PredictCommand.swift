@@ -10,14 +10,13 @@ struct PredictCommand: ParsableCommand {
         discussion: """
             Raw-data form: --raw DIR --features TABLE --format mzmine|xcms --threshold T -o RESULTS.csv \
             builds every peak's matrix (samples in parallel, progress on stderr), labels each valid peak \
-            as NeatMS's predict_peaks does (the --label class when P(label) >= T, else the most probable \
-            class) and writes NeatMS's long export table (feature ID, sample, then --export-properties; \
+            as NeatMS's predict_peaks does (the --label class when its probability is >= T, else the most \
+            probable class) and writes NeatMS's long export table (feature ID, sample, then --export-properties; \
             by default every valid peak with rt, mz, height, area, label; NeatMS's documented filters are \
             --export-classes High_quality,Low_quality --min-group-classes High_quality --min-group-size 0.75).
 
-            Matrices form: 
-            --matrices FILE.h5 holds a float32 dataset (default X) of shape (N, 2, n, 1) or (N, 2, n), \
-            n matching the model's input. The output is CSV with the header `index,<class names>` and \
+            Matrices form: --matrices FILE.h5 holds a float32 dataset (default X) of shape (N, 2, n, 1) or \
+            (N, 2, n), n matching the model's input. The output is CSV with the header `index,<class names>` and \
             one row per matrix (probabilities with 9 significant digits), on stdout unless -o is given. \
             Class names come from the file's `classes` attribute, else --classes, else \
             High_quality,Low_quality,Noise for a three-class model (NeatMS's sorted labels).

@@ -15,7 +15,7 @@ struct RawPredictionOptions: ParsableArguments {
     @Option(help: "Raw-data form: feature table format, mzmine or xcms.")
     var format: FeatureTableFormat?
 
-    @Option(help: "Raw-data form: P(label) at or above which a peak gets --label (NeatMS's default model: 0.22).")
+    @Option(help: "Raw-data form: the probability of --label at or above which a peak gets --label (0.22 for NeatMS's published model).")
     var threshold: Double?
 
     @Option(help: "Raw-data form: the class the threshold applies to.")
@@ -30,7 +30,7 @@ struct RawPredictionOptions: ParsableArguments {
     @Option(help: "Keep a feature when at least --min-group-size of its peaks have one of these labels (default: any).")
     var minGroupClasses: String?
 
-    @Option(help: "Peaks a feature needs (a value <= 1 is a fraction of the samples; default 0).")
+    @Option(help: "Peaks a feature needs (a value <= 1 is a fraction of the samples).")
     var minGroupSize: Double = 0
 
     @Option(help: "Samples to leave out of the export, comma-separated (raw file names).")
@@ -74,7 +74,7 @@ struct RawPredictionOptions: ParsableArguments {
 
 extension PredictCommand {
     /// Runs the raw-data form: matrices per sample (in parallel), the network on each sample's batch,
-    /// NeatMS's labels (REFERENCE §6) and the long-format export (§7).
+    /// NeatMS's labels and the long-format export (docs/NEATMS-BEHAVIOUR.md#prediction, #export).
     ///
     /// With more than one core, the model is loaded on a background thread while the feature table and
     /// the first samples are read (the first forward pass waits for it); with one core it is loaded

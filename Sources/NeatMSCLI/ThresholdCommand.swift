@@ -9,9 +9,10 @@ struct ThresholdCommand: ParsableCommand {
         abstract: "Tune the probability threshold on labelled peaks the model was not trained on.",
         discussion: """
             --data is a PEAKS.h5 (from neatms dataset, or the validation peaks neatms train writes beside \
-            the model). For p = 0.00 … 0.99 the table gives the fraction of --label peaks with P(label) >= p \
-            (True) and of the other peaks (False, split into False_low and False_noise), each divided by its \
-            column maximum; the threshold is the first p maximising True - False (NeatMS's get_threshold), \
+            the model). For p = 0.00 … 0.99 the table gives the fraction of --label peaks whose predicted \
+            probability of --label is >= p (True) and the same for the other peaks (False, split into \
+            False_low for Low_quality peaks and False_noise for the rest), each divided by its column \
+            maximum; the threshold is the first p maximising True - False (NeatMS's get_threshold), \
             and the ROC AUC is computed by trapezoids over (False, True).
             """)
 

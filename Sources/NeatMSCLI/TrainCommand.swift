@@ -13,8 +13,8 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train or fine-tune the NeatMS network on labelled peaks (PEAKS.h5).",
         discussion: """
-            Batches are NeatMS's (REFERENCE §4), drawn with Python's random seeded with --seed (the same \
-            split as `random.seed(S); create_batches(...)`): the class order is the sorted labels; labelled \
+            Peaks are split as NeatMS's create_batches splits them (--seed S gives NeatMS's split after \
+            Python's random.seed(S)): the class order is the sorted labels; labelled \
             peaks are shuffled, optionally normalised per class, shuffled again; peaks without a matrix are \
             dropped; s = round(validation-split × valid peaks) (halves to even): the first s are the test \
             set (shown as val_* each epoch), the next s the validation set, kept apart and written beside \
@@ -68,7 +68,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Merge labels into one before splitting: LABEL,LABEL=NEW (e.g. Low_quality,Noise=Bad).")
     var mergeClasses: String?
 
-    @Option(help: "Stop when val_loss (loss without test data) has not improved for this many epochs; restores the best weights.")
+    @Option(help: "Stop when val_loss (loss when there is no test set) has not improved for this many epochs; restores the best weights.")
     var earlyStopping: Int?
 
     @Option(help: "Write the model to this file after every epoch (.h5, or .keras for a Keras 3 archive).")

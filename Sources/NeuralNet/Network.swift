@@ -118,7 +118,7 @@ public final class Network {
             model: Model(architecture: architecture, weights: weights, compile: compile), seed: seed &+ 1)
     }
 
-    /// NeatMS's `create_model(lr, optimizer)` without a file: the network of REFERENCE §3 for
+    /// NeatMS's `create_model(lr, optimizer)` without a file: the network of docs/NEATMS-BEHAVIOUR.md#network for
     /// `(2, matrixSize)` inputs and `classes` outputs, freshly initialised and compiled.
     public static func neatms(
         matrixSize: Int = 120, classes: Int = 3, optimizer: OptimizerConfig = .adam(learningRate: 1e-5),

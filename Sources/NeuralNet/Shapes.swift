@@ -113,7 +113,7 @@ extension Architecture {
         try weightShapes().map { $0.reduce(0) { $0 + $1.reduce(1, *) } }
     }
 
-    /// The network NeatMS's `create_model` builds (REFERENCE §3): input (2, n, 1), `conv2d_1` 32×5×5
+    /// The network NeatMS's `create_model` builds (docs/NEATMS-BEHAVIOUR.md#network): input (2, n, 1), `conv2d_1` 32×5×5
     /// same relu, `max_pooling2d_1` (1, 2), `conv2d_2` 64×3×3 same relu, `flatten_1`, `dense_1` 128
     /// relu with L2 0.001, `dropout_1` 0.5, `dense_prediction` k softmax.
     public static func neatms(matrixSize: Int = 120, classes: Int = 3, name: String = "NeatMS_Model") -> Architecture {

@@ -1,6 +1,6 @@
 // neatms-bench: NeatMSKit's side of Scripts/bench (the network figures of issue 3).
 //
-// Measures, on `--threads` cores, the NeatMS network (REFERENCE §3, 120×3, freshly initialised):
+// Measures, on `--threads` cores, the NeatMS network (docs/NEATMS-BEHAVIOUR.md#network; 120×3, freshly initialised):
 // inference matrices/s at batch 32 and 1024 over `--count` matrices (median of 3 timed runs after a
 // warm-up) and training samples/s for one epoch of `--count` at batch 32 (the second of two epochs, as on
 // the Keras side). Prints one JSON object on stdout, the same keys Scripts/bench_keras.py prints:

@@ -161,7 +161,7 @@ struct CoreCountCLI {
         // "--jobs <jobs>  Samples processed at once (...). (default: N)", possibly wrapped.
         let flat = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         let jobs = try #require(flat.range(of: "--jobs <jobs>"))
-        // The help sentence itself says "(default: the number of cores)."; the value follows it.
+        // The help sentence says the default is the number of cores; the value follows it.
         let defaultMark = try #require(flat.range(of: ". (default: ", range: jobs.upperBound..<flat.endIndex))
         let close = try #require(flat[defaultMark.upperBound...].firstIndex(of: ")"))
         return String(flat[defaultMark.upperBound..<close])

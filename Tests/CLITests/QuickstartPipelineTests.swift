@@ -7,7 +7,7 @@ import Testing
 /// The quick start's pipeline (`Scripts/quickstart`) on the bundled model and demo, with the debug binary:
 /// `dataset` → `train --model … --freeze-first 4` (2 epochs) → `threshold` → `predict --raw`.
 /// Independent references: Fixtures/demo/neatms_reference.json (what real NeatMS 0.9 computes from the demo:
-/// peaks and valid peaks per sample) and REFERENCE §4's split arithmetic.
+/// peaks and valid peaks per sample) and NeatMS's split arithmetic (docs/NEATMS-BEHAVIOUR.md#batches).
 @Suite(.serialized) struct QuickstartPipeline {
     let demo = TestPaths.fixture("demo")
     let defaultModel = TestPaths.fixture("neatms_default_model.h5")
@@ -28,7 +28,7 @@ import Testing
             .flatMap { Double($0.dropFirst(prefix.count).split(separator: " ").first ?? "") }
     }
 
-    /// Fixtures/neatms_default_model.h5 (Scripts/train_default_model): NeatMS's network (REFERENCE §3: layer
+    /// Fixtures/neatms_default_model.h5 (Scripts/train_default_model): NeatMS's network (docs/NEATMS-BEHAVIOUR.md#network: layer
     /// names, 1,002,883 parameters) in the Keras 2.2-era layout, with its training config but no optimizer state.
     @Test func bundledDefaultModelIsTheNeatMSNetworkInTheKeras22Layout() throws {
         let loaded = try KerasModelFile.load(defaultModel)
@@ -110,7 +110,7 @@ import Testing
                 #expect(after.weights[i] != before.weights[i], "trainable \(layer.name) did not change")
             }
         }
-        // REFERENCE §4: s = round(0.1 × 427 valid peaks) = 43 test and 43 validation peaks, 341 to train on:
+        // create_batches: s = round(0.1 × 427 valid peaks) = 43 test and 43 validation peaks, 341 to train on:
         // 2 epochs × ⌈341 / 32⌉ = 22 Adam steps on a freshly compiled optimizer (--lr recompiles).
         #expect(reference.valid_peaks == 427)
         #expect(after.compile?.optimizer.kind == .adam)

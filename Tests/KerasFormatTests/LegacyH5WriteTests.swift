@@ -37,7 +37,8 @@ import Testing
         try LegacyH5.write(source, to: url, style: .keras22)
         let file = try HDF5File.open(url)
         defer { try? file.close() }
-        // KERAS-LAYOUTS.md, file (e): vlen ASCII scalars, fixed S16 layer_names, S17 conv2d_1 weight_names.
+        // Keras 2.2.4 + h5py 2 (docs/KERAS-FILES.md#string-attributes): vlen ASCII scalars, fixed S16
+        // layer_names, S17 conv2d_1 weight_names.
         #expect(try file.root.attribute("keras_version") == .string("2.2.4", .vlenASCII))
         let weights = try file.root.group("model_weights")
         #expect(try weights.attribute("layer_names") == .strings(reducedLayers.map(\.name), .fixedASCII(16)))

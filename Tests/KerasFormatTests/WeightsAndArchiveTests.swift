@@ -89,7 +89,8 @@ private func emptyReducedModel() throws -> Model {
         #expect(Keras3Weights.snakeCase("MaxPooling2D") == "max_pooling2d")
         #expect(Keras3Weights.snakeCase("InputLayer") == "input_layer")
         #expect(Keras3Weights.snakeCase("Conv2D") == "conv2d")
-        // KERAS-LAYOUTS.md: conv2d_2 → conv2d_1, dense_prediction → dense_1.
+        // Keras 3 names paths by class (docs/KERAS-FILES.md#keras-3-weights): conv2d_2 → conv2d_1,
+        // dense_prediction → dense_1.
         #expect(
             Keras3Weights.layerPaths(Architecture.neatms()) == [
                 "input_layer", "conv2d", "max_pooling2d", "conv2d_1", "flatten", "dense", "dropout", "dense_1",

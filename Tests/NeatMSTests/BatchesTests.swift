@@ -1,7 +1,8 @@
 import Testing
 import NeatMS
 
-/// REFERENCE §4: counts, Python's half-even rounding, normalisation, merging, disjointness, seeds.
+/// NeatMS's `create_batches` (docs/NEATMS-BEHAVIOUR.md#batches): counts, Python's half-even rounding,
+/// normalisation, merging, disjointness, seeds.
 @Suite struct BatchesTests {
     /// `n` valid peaks cycling through the three NeatMS labels.
     func labels(_ n: Int) -> [String] {

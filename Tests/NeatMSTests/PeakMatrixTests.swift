@@ -4,7 +4,8 @@ import TestSupport
 
 @testable import NeatMS
 
-/// REFERENCE §2 on small hand-made scans, with expected values from exact arithmetic.
+/// NeatMS's peak matrices (docs/NEATMS-BEHAVIOUR.md#matrices) on small hand-made scans, with expected values
+/// from exact arithmetic.
 @Suite struct PeakMatrixTests {
     /// Scans at t = 0, 1, …, 10 min, each with a point at m/z 100 (intensity `f(t)`) and one at 200.
     private func scans(_ f: (Int) -> Double) -> MS1Scans {

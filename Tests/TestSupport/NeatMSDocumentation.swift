@@ -3,7 +3,7 @@ import Foundation
 /// Reference text from the NeatMS documentation, shared by the tests that check `summary` output.
 public enum NeatMSDocumentation {
     /// The model summary block copied from the NeatMS documentation
-    /// (`../shared/seed/neural-network-training.md`, "nn_handler.get_model_summary()"), the independent
+    /// (its "Neural network training" page, transfer-learning section, `nn_handler.get_model_summary()`), the independent
     /// reference for Keras 2's summary format and for `neatms summary`.
     public static let modelSummary = """
     Model: "NeatMS_Model"

@@ -2,9 +2,8 @@ import Foundation
 import HDF5
 import Tensor
 
-// NOTE (lead, 00:50 UTC): the PEAKS.h5 format and batches live in Labels.swift (PeakDataset),
-// PeakDatasetFile.swift (read/write) and Batches.swift (REFERENCE §4 with Python's random). This file
-// keeps only the reader of plain matrix files for `neatms predict --matrices`.
+// This file holds only the reader of plain matrix files for `neatms predict --matrices`; labelled peaks
+// (PEAKS.h5) are `PeakDataset`, and their training batches `Batches`.
 
 /// Reading peak matrices for prediction (`neatms predict --matrices FILE.h5`).
 public enum MatrixInput {

@@ -65,7 +65,7 @@ public enum PeakMatrixResult: Sendable, Equatable {
     case invalid(InvalidPeakReason)
 }
 
-/// Turns peaks into NeatMS's (2, n) matrices (REFERENCE §2), numerically as NeatMS 0.9 does:
+/// Turns peaks into NeatMS's (2, n) matrices (docs/NEATMS-BEHAVIOUR.md#matrices), numerically as NeatMS 0.9 does:
 /// the same window arithmetic, inclusive bounds, per-scan sums in numpy's pairwise order, numpy's
 /// `linspace` and `interp`, baseline and normalisation in float64, then float32.
 public enum PeakMatrixBuilder {

@@ -2,7 +2,7 @@ import Support
 import Foundation
 import MassSpec
 
-/// Labels from predicted probabilities (NeatMS's `predict_peaks`, REFERENCE §6).
+/// Labels from predicted probabilities (NeatMS's `predict_peaks`, docs/NEATMS-BEHAVIOUR.md#prediction).
 public enum PeakLabelling {
     /// The label of one peak: `target` when its probability is at least `threshold`, otherwise the class
     /// with the highest probability (the first one on ties, as `numpy.argmax`).
@@ -53,9 +53,9 @@ public struct PredictionError: Error, CustomStringConvertible, Sendable {
 }
 
 extension Experiment {
-    /// Predicts every valid peak, samples in parallel (REFERENCE §6): each sample's matrices are built and
-    /// passed, as one batch, to `classifier`, which returns one probability row per matrix; the peaks are
-    /// then labelled with `threshold` and `label`.
+    /// Predicts every valid peak, samples in parallel (docs/NEATMS-BEHAVIOUR.md#prediction): each sample's
+    /// matrices are built and passed, as one batch, to `classifier`, which returns one probability row per
+    /// matrix; the peaks are then labelled with `threshold` and `label`.
     ///
     /// - Parameters:
     ///   - classifier: the network (its classes are the labels, in output order; NeatMS: the sorted labels).

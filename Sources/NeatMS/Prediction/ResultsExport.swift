@@ -1,6 +1,7 @@
 import Foundation
 
-/// The results table (NeatMS's `export_csv`, REFERENCE §7), long format: one row per exported peak.
+/// The results table (NeatMS's `export_csv`, docs/NEATMS-BEHAVIOUR.md#export), long format: one row per
+/// exported peak.
 ///
 /// Columns: an unnamed row index (pandas's), `feature ID`, `sample` (the raw file name without its
 /// extension), `m/z` and `retention time` of the feature when `mz` / `rt` are requested, then the other

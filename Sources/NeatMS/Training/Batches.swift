@@ -50,7 +50,8 @@ public struct BatchError: Error, CustomStringConvertible, Equatable, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
-/// Training, test and validation batches, as NeatMS's `NN_handler.create_batches` makes them (REFERENCE §4):
+/// Training, test and validation batches, as NeatMS's `NN_handler.create_batches` makes them
+/// (docs/NEATMS-BEHAVIOUR.md#batches):
 /// 1. merge labels (optional); the class order is the sorted list of (merged) labels;
 /// 2. shuffle all labelled peaks (Python's `random.shuffle`, seeded);
 /// 3. with `normaliseClass`, keep per class (in shuffled order) as many peaks as the smallest class has

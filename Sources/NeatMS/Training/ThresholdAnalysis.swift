@@ -1,7 +1,7 @@
 import Foundation
 
 /// Threshold tuning on the validation set (NeatMS's `get_true_vs_false_positive_df` and `get_threshold`,
-/// REFERENCE §5).
+/// docs/NEATMS-BEHAVIOUR.md#threshold).
 public struct ThresholdAnalysis: Sendable, Equatable {
     /// One row of the recall table.
     public struct Row: Sendable, Equatable {
