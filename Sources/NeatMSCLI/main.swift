@@ -5,6 +5,7 @@ struct Neatms: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neatms",
         abstract: "Use, fine-tune and convert the NeatMS peak-quality network.",
+        version: neatmsVersion,
         subcommands: [
             SummaryCommand.self, InspectCommand.self, ConvertCommand.self, ExtractCommand.self,
             DatasetCommand.self, TrainCommand.self, ThresholdCommand.self, PredictCommand.self,

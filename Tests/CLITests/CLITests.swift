@@ -103,3 +103,17 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.keras").path))
     }
 }
+
+@Suite struct VersionCLI {
+    /// `neatms --version` prints one Semantic Versioning line, the version CHANGELOG.md names.
+    @Test func versionIsOneSemVerLineThatTheChangelogNames() throws {
+        let result = try runNeatms(["--version"])
+        #expect(result.status == 0)
+        let version = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!version.contains("\n"))
+        #expect(version.wholeMatch(of: /\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?/) != nil, "\(version)")
+        let changelog = try String(
+            contentsOf: TestPaths.packageRoot.appendingPathComponent("CHANGELOG.md"), encoding: .utf8)
+        #expect(changelog.contains("`\(version)`"), "CHANGELOG.md does not name \(version)")
+    }
+}
