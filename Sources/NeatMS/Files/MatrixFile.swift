@@ -144,7 +144,7 @@ public enum MatrixFile {
 
     /// Writes sample groups into a new file atomically, as they arrive: `begin` creates a temporary file
     /// beside `url`, `add` writes one group, `finish` closes and renames it into place.
-    public final class Writer: @unchecked Sendable {
+    public final class Writer: Sendable {
         private let url: URL
         private let temporary: URL
         /// The open file, until `finish` or `abandon`.
