@@ -50,26 +50,6 @@ enum CommandSupport {
             loadInBackground: loadInBackground, warning: { Diagnostics.warning("\(model): \($0)") })
     }
 
-    /// CSV `index,<classes>` with one row per sample; probabilities with 9 significant digits
-    /// (enough to round-trip a float32).
-    static func probabilityCSV(_ p: [Float], rows: Int, classes: [String]) -> String {
-        var text = "index," + classes.map(csvField).joined(separator: ",") + "\n"
-        text.reserveCapacity(rows * (classes.count * 16 + 8))
-        let k = classes.count
-        for r in 0..<rows {
-            text += String(r)
-            for c in 0..<k { text += "," + String(format: "%.9g", Double(p[r * k + c])) }
-            text += "\n"
-        }
-        return text
-    }
-
-    /// A CSV field, quoted when it holds a comma, quote or line break.
-    static func csvField(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
     /// Fails at once, before any work, when an output path cannot be written (missing or read-only folder,
     /// or a folder in its place). - Throws: `CommandError` naming the path.
     static func checkOutputs(_ paths: String?...) throws {

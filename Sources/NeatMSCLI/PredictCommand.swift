@@ -70,7 +70,7 @@ struct PredictCommand: ParsableCommand {
                 matrixSize: input.matrixSize, matrices: matricesPath, batchSize: batchSize, loadInBackground: false)
             try classifier.checkLoaded()
             let probabilities = try classifier.flatProbabilities(of: input.values, count: input.count)
-            let csv = CommandSupport.probabilityCSV(probabilities, rows: input.count, classes: classifier.classes)
+            let csv = ResultsExport.probabilityCSV(probabilities, rows: input.count, classes: classifier.classes)
             if let output {
                 try CommandSupport.writeAtomically(Data(csv.utf8), to: output)
                 printResult("wrote \(input.count) predictions to \(output)\n")

@@ -203,6 +203,21 @@ public enum ResultsExport {
         return (negative ? "-" : "") + integer + "." + (rest.isEmpty ? "0" : rest)
     }
 
+    /// The table of `neatms predict --matrices`: CSV `index,<classes>` with one row per matrix and the
+    /// probabilities (`p`, rows × classes, row-major) with 9 significant digits (enough to round-trip a
+    /// float32).
+    public static func probabilityCSV(_ p: [Float], rows: Int, classes: [String]) -> String {
+        var text = "index," + classes.map(csvField).joined(separator: ",") + "\n"
+        text.reserveCapacity(rows * (classes.count * 16 + 8))
+        let k = classes.count
+        for r in 0..<rows {
+            text += String(r)
+            for c in 0..<k { text += "," + String(format: "%.9g", Double(p[r * k + c])) }
+            text += "\n"
+        }
+        return text
+    }
+
     /// A text field, quoted when it needs to be.
     static func csvField(_ text: String) -> String {
         guard text.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) else { return text }
