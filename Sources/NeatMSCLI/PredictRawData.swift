@@ -91,7 +91,7 @@ extension PredictCommand {
         // With --classes the names are known now; otherwise they are NeatMS's three labels, and the
         // loader refuses a model with another number of outputs (so `classes` is final once it succeeds).
         let classes = classOption.map(CommandSupport.classList) ?? CommandSupport.neatmsClasses
-        try Diagnostics.reportingErrors(paths: [output]) { try CommandSupport.checkOutputs(output) }
+        try Diagnostics.reportingErrors { try CommandSupport.checkOutputs(output) }
         let network = BackgroundNetwork(background: Cores.available > 1) {
             let loadedModel = try CommandSupport.loadModel(model)
             let network = try Network(model: loadedModel)
@@ -106,7 +106,7 @@ extension PredictCommand {
             }
             return (loadedModel, network)
         }
-        try Diagnostics.reportingErrors(paths: [model, raw, features, output]) {
+        try Diagnostics.reportingErrors {
             let loaded: (Experiment, [String])
             do {
                 loaded = try ExperimentOptions.load(raw: raw, features: features, format: format)
