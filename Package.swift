@@ -96,7 +96,9 @@ let package = Package(
         .testTarget(name: "MassSpecTests", dependencies: ["MassSpec", "TestSupport"]),
         .testTarget(
             name: "NeatMSTests",
-            dependencies: ["NeatMS", "MassSpec", "NeuralNet", "KerasFormat", "HDF5", "TestSupport"]),
+            dependencies: [
+                "NeatMS", "MassSpec", "NeuralNet", "KerasFormat", "HDF5", "FileSupport", "Support", "TestSupport",
+            ]),
         .testTarget(
             name: "CLITests",
             dependencies: ["NeatMSCLI", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor"]),
