@@ -44,14 +44,14 @@ let package = Package(
             name: "CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]),
 
-        // Helpers every layer may use: the cores this process may run on, `Locked<Value>`.
+        // Helpers every layer may use: the cores this process may run on, `Locked<Value>`, `LocatedError`.
         .target(name: "Support", dependencies: ["CSupport"]),
         // Support's C part: the process's CPU affinity (a GNU extension Swift's Glibc module lacks).
         .target(name: "CSupport"),
         // Atomic file writes (temporary file + rename), shared by every writer.
-        .target(name: "FileSupport"),
+        .target(name: "FileSupport", dependencies: ["Support"]),
         // The only code that calls the HDF5 C API.
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        .target(name: "HDF5", dependencies: ["CHDF5", "Support"]),
         // Float32 tensors and the one file that talks to BLAS.
         .target(name: "Tensor", dependencies: blasTargetDependencies),
         // Vectorised C kernels (AVX2 / AVX2 + FMA clones on x86-64 Linux): optimiser updates, and for inference
@@ -62,9 +62,9 @@ let package = Package(
         // Keras model files: legacy .h5 (Keras 2.2, tf.keras, Keras 3), weights files, .keras archives.
         .target(
             name: "KerasFormat",
-            dependencies: ["HDF5", "NeuralNet", "Tensor", "FileSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["HDF5", "NeuralNet", "Tensor", "FileSupport", "Support", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // mzML reading: streaming XML, base64, zlib (libdeflate for arrays, zlib for gzip), MS-Numpress.
-        .target(name: "MassSpec", dependencies: ["CXML2", "CZlibShim", "CDeflate"]),
+        .target(name: "MassSpec", dependencies: ["CXML2", "CZlibShim", "CDeflate", "Support"]),
         // The NeatMS data path: tables, peak matrices, batches, threshold, prediction, export.
         .target(name: "NeatMS", dependencies: ["MassSpec", "Tensor", "HDF5", "FileSupport", "Support"]),
         // The NeatMS network as the data path's classifier: model loading, the one input check, the pool.
@@ -101,10 +101,12 @@ let package = Package(
         .testTarget(name: "MassSpecTests", dependencies: ["MassSpec", "TestSupport"]),
         .testTarget(
             name: "NeatMSTests",
-            dependencies: ["NeatMS", "MassSpec", "NeuralNet", "KerasFormat", "HDF5", "Support", "TestSupport"]),
+            dependencies: [
+                "NeatMS", "MassSpec", "NeuralNet", "KerasFormat", "HDF5", "FileSupport", "Support", "TestSupport",
+            ]),
         .testTarget(
             name: "ClassificationTests",
-            dependencies: ["Classification", "NeatMS", "NeuralNet", "KerasFormat", "Tensor", "TestSupport"]),
+            dependencies: ["Classification", "NeatMS", "NeuralNet", "KerasFormat", "Tensor", "Support", "TestSupport"]),
         .testTarget(
             name: "CLITests",
             dependencies: ["NeatMSCLI", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor"]),

@@ -184,17 +184,15 @@ public final class NetworkClassifier: PeakClassifier, @unchecked Sendable {
 }
 
 /// A model that cannot serve as the classifier for the data at hand.
-public struct ClassifierError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// The file concerned, as the user gave it.
-    public var file: String
+public struct ClassifierError: LocatedError, Equatable, Sendable {
+    /// The model file (or data file) concerned, as the user gave it.
+    public var file: String?
     public var problem: String
 
     public init(file: String, problem: String) {
         self.file = file
         self.problem = problem
     }
-
-    public var description: String { "\(file): \(problem)" }
 }
 
 /// A result that one thread sets once and others wait for.

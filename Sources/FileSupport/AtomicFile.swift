@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 #if canImport(Glibc)
 import Glibc
@@ -7,8 +8,8 @@ import Darwin
 #endif
 
 /// A file that could not be written: `<path>: <problem>` on one line.
-public struct FileWriteError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// The destination's path.
+public struct FileWriteError: LocatedError, Equatable, Sendable {
+    /// The destination, as the user gave it (`URL.relativePath`).
     public var path: String
     /// What went wrong, e.g. `the folder /x does not exist`.
     public var problem: String
@@ -18,7 +19,11 @@ public struct FileWriteError: Error, CustomStringConvertible, Equatable, Sendabl
         self.problem = problem
     }
 
-    public var description: String { "\(path): \(problem)" }
+    /// `path`, as `LocatedError` names it.
+    public var file: String? {
+        get { path }
+        set { path = newValue ?? "" }
+    }
 }
 
 /// The one way NeatMSKit writes files: into a temporary file in the destination's folder, then one
@@ -48,13 +53,13 @@ public enum AtomicFile {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
         else {
-            throw FileWriteError(path: url.path, problem: "the folder \(folder.path) does not exist")
+            throw FileWriteError(path: url.relativePath, problem: "the folder \(folder.relativePath) does not exist")
         }
         guard access(folder.path, W_OK | X_OK) == 0 else {
-            throw FileWriteError(path: url.path, problem: "the folder \(folder.path) is not writable")
+            throw FileWriteError(path: url.relativePath, problem: "the folder \(folder.relativePath) is not writable")
         }
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
-            throw FileWriteError(path: url.path, problem: "is a folder, not a file")
+            throw FileWriteError(path: url.relativePath, problem: "is a folder, not a file")
         }
     }
 
@@ -65,7 +70,7 @@ public enum AtomicFile {
             do {
                 try data.write(to: temporary)
             } catch {
-                throw FileWriteError(path: url.path, problem: "cannot write: \(error.localizedDescription)")
+                throw FileWriteError(path: url.relativePath, problem: "cannot write: \(error.localizedDescription)")
             }
         }
     }
@@ -81,7 +86,7 @@ public enum AtomicFile {
     public static func moveIntoPlace(_ temporary: URL, over destination: URL) throws {
         guard rename(temporary.path, destination.path) == 0 else {
             let reason = String(cString: strerror(errno))
-            throw FileWriteError(path: destination.path, problem: "cannot move the written file into place: \(reason)")
+            throw FileWriteError(path: destination.relativePath, problem: "cannot move the written file into place: \(reason)")
         }
     }
 }

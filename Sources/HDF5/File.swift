@@ -11,7 +11,7 @@ import Foundation
 /// last group, dataset or attribute id is closed too.
 public final class HDF5File: @unchecked Sendable {
     private let handle: HDF5Handle
-    /// The path the file was opened or created with.
+    /// The path the file was opened or created with, as given (`URL.relativePath`); errors name it.
     public let path: String
     /// True when opened for writing.
     public let isWritable: Bool
@@ -34,9 +34,9 @@ public final class HDF5File: @unchecked Sendable {
     /// Throws `.fileNotFound` for a missing file, `.notHDF5` for a file without the HDF5 signature
     /// (empty file, another format) and `.corrupt` for a damaged or truncated HDF5 file.
     public static func open(_ url: URL, writable: Bool = false) throws -> HDF5File {
-        let path = url.path
+        let path = url.relativePath
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw HDF5Error(.fileNotFound, file: path, message: "no such file")
         }
         guard !isDirectory.boolValue else {
@@ -44,8 +44,8 @@ public final class HDF5File: @unchecked Sendable {
         }
         return try HDF5Library.synchronized {
             let flags = writable ? neatms_h5f_acc_rdwr() : neatms_h5f_acc_rdonly()
-            let id = H5Fopen(path, flags, hid_t(neatms_h5p_default()))
-            guard id >= 0 else { throw openFailure(path: path) }
+            let id = H5Fopen(url.path, flags, hid_t(neatms_h5p_default()))
+            guard id >= 0 else { throw openFailure(url) }
             return try HDF5File(id: id, path: path, writable: writable)
         }
     }
@@ -53,13 +53,13 @@ public final class HDF5File: @unchecked Sendable {
     /// Creates a file. With `overwrite` an existing file is truncated; without it, an existing file is an
     /// `.alreadyExists` error. The layout is HDF5's default (superblock v0, old-style groups), like h5py's.
     public static func create(_ url: URL, overwrite: Bool = true) throws -> HDF5File {
-        let path = url.path
-        if !overwrite, FileManager.default.fileExists(atPath: path) {
+        let path = url.relativePath
+        if !overwrite, FileManager.default.fileExists(atPath: url.path) {
             throw HDF5Error(.alreadyExists, file: path, message: "file already exists")
         }
         return try HDF5Library.synchronized {
             let flags = overwrite ? neatms_h5f_acc_trunc() : neatms_h5f_acc_excl()
-            let id = H5Fcreate(path, flags, hid_t(neatms_h5p_default()), hid_t(neatms_h5p_default()))
+            let id = H5Fcreate(url.path, flags, hid_t(neatms_h5p_default()), hid_t(neatms_h5p_default()))
             guard id >= 0 else {
                 throw currentError(.library, file: path, object: nil, message: "cannot create HDF5 file")
             }
@@ -105,11 +105,12 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     /// Classifies a failed `H5Fopen` from HDF5's error stack (caller holds the lock).
-    private static func openFailure(path: String) -> HDF5Error {
+    private static func openFailure(_ url: URL) -> HDF5Error {
+        let path = url.relativePath
         let frames = captureErrorStack()
         let stack = frames.map(\.text)
         let minors = Set(frames.map(\.minor))
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue
         if size == 0 {
             return HDF5Error(.notHDF5, file: path, message: "not an HDF5 file (empty file)", stack: [])
         }

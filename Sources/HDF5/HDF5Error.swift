@@ -1,9 +1,12 @@
 import CHDF5
+import Support
 
 /// Every failure of the HDF5 layer: which file, which object, what went wrong, and HDF5's own error stack.
 ///
-/// `description` is one line: `<file>: <object>: <message> (<innermost HDF5 frames>)`.
-public struct HDF5Error: Error, CustomStringConvertible, Sendable, Equatable {
+/// `description` is one line: `<file>: <object>: <message> (<innermost HDF5 frames>)`. As a
+/// `LocatedError`, the object is the `location` and the message the `problem`; a format reader that names
+/// the file itself (the HDF5 file may be a temporary copy) quotes `withoutFile`: object and message, no stack.
+public struct HDF5Error: LocatedError, Sendable, Equatable {
     /// What kind of failure this is, for callers that react differently (e.g. a missing object).
     public enum Kind: String, Sendable, Equatable {
         /// The file is not an HDF5 file (no signature: empty file, PNG renamed `.h5`, ...).
@@ -32,8 +35,8 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable, Equatable {
 
     /// The kind of failure.
     public var kind: Kind
-    /// The file path.
-    public var file: String
+    /// The file as it was opened or created (`URL.relativePath`: as the user gave it).
+    public var file: String?
     /// The object path inside the file (e.g. `/model_weights/dense_1` or `/model_weights@layer_names`), if any.
     public var object: String?
     /// What went wrong, in words.
@@ -50,10 +53,17 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable, Equatable {
         self.stack = stack
     }
 
+    /// The object path, unless it is empty or the root group `/` (which says nothing).
+    public var location: String? {
+        guard let object, !object.isEmpty, object != "/" else { return nil }
+        return object
+    }
+
+    /// The message.
+    public var problem: String { message }
+
     public var description: String {
-        var text = file + ": "
-        if let object, !object.isEmpty { text += object + ": " }
-        text += message
+        var text = locatedDescription
         // The innermost frames say what actually failed; the outer ones are "unable to open file" wrappers.
         let frames = stack.suffix(2).map { $0.replacingNewlines() }
         if !frames.isEmpty { text += " (" + frames.joined(separator: "; ") + ")" }

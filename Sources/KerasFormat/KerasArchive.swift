@@ -2,6 +2,7 @@ import FileSupport
 import Foundation
 import HDF5
 import NeuralNet
+import Support
 import ZIPFoundation
 
 /// Keras 3 `.keras` archives: a ZIP of `metadata.json`, `config.json` (model config with

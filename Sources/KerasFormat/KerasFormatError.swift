@@ -1,11 +1,12 @@
 import FileSupport
 import Foundation
 import HDF5
+import Support
 
 /// A Keras file or config that NeatMSKit cannot read or write. The description is one line:
 /// `<file>: <problem>` when the file is known, else just the problem.
-public struct KerasFormatError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// The file concerned (its path as given), when known.
+public struct KerasFormatError: LocatedError, Equatable, Sendable {
+    /// The file concerned, as the user gave it (`URL.relativePath`), when known.
     public var file: String?
     /// What is wrong, e.g. `layer 'conv2d_1': dilation_rate [2, 2] is not supported (only [1, 1])`.
     public var problem: String
@@ -15,40 +16,29 @@ public struct KerasFormatError: Error, CustomStringConvertible, Equatable, Senda
         self.file = file
     }
 
-    public var description: String {
-        guard let file else { return problem }
-        return "\(file): \(problem)"
-    }
-
     /// The same error attributed to `file`, unless it already names one.
     public func inFile(_ file: String) -> KerasFormatError {
-        self.file == nil ? KerasFormatError(problem, file: file) : self
+        var error = self
+        if error.file?.isEmpty ?? true { error.file = file }
+        return error
     }
 }
 
-/// Runs `body`, turning any error into a `KerasFormatError` that names `url`'s file.
-/// Errors that are already `KerasFormatError`s keep their message; others (HDF5, ZIP, architecture
-/// errors) contribute their one-line description.
+/// Runs `body`, turning any error into a `KerasFormatError` that names `url`'s file as the user gave it.
+/// Errors that are already `KerasFormatError`s keep their message (and file, if they name one); a
+/// `FileWriteError` keeps its destination; other `LocatedError`s (HDF5, architecture, network errors)
+/// contribute their location and problem but not their file (an HDF5 file may be a temporary one);
+/// anything else (ZIP errors) its one-line description.
 func attributing<T>(_ url: URL, _ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as KerasFormatError {
-        throw error.inFile(url.path)
+        throw error.inFile(url.relativePath)
     } catch let error as FileWriteError {
         throw KerasFormatError(error.problem, file: error.path)
-    } catch let error as HDF5Error {
-        // The HDF5 message already names a file (perhaps a temporary one): keep object and message.
-        let object = error.object.map { $0 == "/" || $0.isEmpty ? "" : "\($0): " } ?? ""
-        throw KerasFormatError(oneLine(object + error.message), file: url.path)
-    } catch let error as any CustomStringConvertible & Error {
-        throw KerasFormatError(oneLine(error.description), file: url.path)
+    } catch let error as any LocatedError {
+        throw KerasFormatError(error.withoutFile, file: url.relativePath)
     } catch {
-        throw KerasFormatError(oneLine("\(error)"), file: url.path)
+        throw KerasFormatError(oneLine("\(error)"), file: url.relativePath)
     }
-}
-
-/// Collapses a multi-line message to its first line (the CLI prints exactly one error line).
-func oneLine(_ text: String) -> String {
-    let first = text.split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? text
-    return first.trimmingCharacters(in: .whitespaces)
 }

@@ -17,7 +17,7 @@ public enum KerasModelFile {
         case .zip: loaded = try KerasArchive.read(url)
         case .hdf5: loaded = try LegacyH5.read(url)
         }
-        try checkFinite(loaded.model, file: url.path)
+        try checkFinite(loaded.model, file: url.relativePath)
         return loaded
     }
 
@@ -51,13 +51,13 @@ public enum KerasModelFile {
     /// Tells a ZIP (`.keras`) from anything else by its first bytes; non-ZIP files go to HDF5, whose
     /// open reports "not an HDF5 file" / "truncated" precisely. Missing or empty files are errors here.
     static func sniff(_ url: URL) throws -> Container {
-        let path = url.path
+        let path = url.relativePath
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw KerasFormatError("no such file", file: path)
         }
         guard !isDirectory.boolValue else { throw KerasFormatError("is a directory, not a model file", file: path) }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw KerasFormatError("cannot open the file for reading", file: path)
         }
         defer { try? handle.close() }

@@ -39,7 +39,7 @@ public enum KerasWeightsFile {
             } else {
                 throw KerasFormatError("neither layer_names nor a layers group: not a Keras weights file")
             }
-            try KerasModelFile.checkFinite(result, file: url.path)
+            try KerasModelFile.checkFinite(result, file: url.relativePath)
             return WeightLoadResult(model: result, warnings: warnings)
         }
     }

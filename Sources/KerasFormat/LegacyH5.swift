@@ -83,7 +83,7 @@ public enum LegacyH5 {
     /// (the layout of NeatMS's bundled model): tf-keras loads it fully, Keras 3 with `compile=False`.
     public static func write(_ model: Model, to url: URL, style: KerasConfigStyle = .tfKeras2) throws {
         guard style != .keras3 else {
-            throw KerasFormatError("the legacy .h5 writer supports the keras22 and tfKeras2 styles", file: url.path)
+            throw KerasFormatError("the legacy .h5 writer supports the keras22 and tfKeras2 styles", file: url.relativePath)
         }
         try attributing(url) {
             try checkShapes(model)

@@ -1,8 +1,10 @@
+import Support
+
 /// Why an mzML file could not be read.
 ///
 /// `description` is one line naming the file and, where it applies, the spectrum (its `id` and 0-based
-/// position in the `spectrumList`) and the XML line.
-public struct MzMLError: Error, CustomStringConvertible, Equatable, Sendable {
+/// position in the `spectrumList`) and the XML line: `<path>[:<line>]: [spectrum #<index> (id "<id>"): ]<problem>`.
+public struct MzMLError: LocatedError, Equatable, Sendable {
     /// The kind of failure, for callers (and tests) that branch on it.
     public enum Kind: String, Sendable, Equatable, CaseIterable {
         /// The file does not exist or cannot be opened.
@@ -27,7 +29,7 @@ public struct MzMLError: Error, CustomStringConvertible, Equatable, Sendable {
 
     /// What went wrong.
     public var kind: Kind
-    /// The file's path as given.
+    /// The file's path as the user gave it (`URL.relativePath`).
     public var path: String
     /// The spectrum's `id` attribute, when the problem belongs to one spectrum.
     public var spectrumID: String?
@@ -50,16 +52,23 @@ public struct MzMLError: Error, CustomStringConvertible, Equatable, Sendable {
         self.detail = detail
     }
 
-    public var description: String {
-        var text = "\(path)"
-        if let line { text += ":\(line)" }
-        text += ": "
-        if spectrumID != nil || spectrumIndex != nil {
-            text += "spectrum"
-            if let spectrumIndex { text += " #\(spectrumIndex)" }
-            if let spectrumID { text += " (id \"\(spectrumID)\")" }
-            text += ": "
-        }
+    /// `path`, as `LocatedError` names it.
+    public var file: String? {
+        get { path }
+        set { path = newValue ?? "" }
+    }
+
+    /// The spectrum, when the problem belongs to one: `spectrum #<index> (id "<id>")`.
+    public var location: String? {
+        guard spectrumID != nil || spectrumIndex != nil else { return nil }
+        var text = "spectrum"
+        if let spectrumIndex { text += " #\(spectrumIndex)" }
+        if let spectrumID { text += " (id \"\(spectrumID)\")" }
+        return text
+    }
+
+    /// What went wrong, with the details, on one line (libxml2's messages end in a newline).
+    public var problem: String {
         let summary: String
         switch kind {
         case .fileNotFound: summary = "cannot open mzML file"
@@ -71,9 +80,9 @@ public struct MzMLError: Error, CustomStringConvertible, Equatable, Sendable {
         case .corruptArray: summary = "corrupt binary data array"
         case .invalidSpectrum: summary = "invalid spectrum"
         }
-        text += summary
+        var text = summary
         if !detail.isEmpty { text += kind == .noSpectraOfLevel ? " \(detail)" : ": \(detail)" }
-        // Keep the promise of one line even when libxml2's message ends in a newline.
+        // Keep the promise of one line: every line of the details, joined.
         return text.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }

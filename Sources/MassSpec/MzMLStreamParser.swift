@@ -162,18 +162,18 @@ final class MzMLStreamParser: XMLEventHandler {
 
     /// Opens `url`. - Throws: `MzMLError` when the file is missing, empty or unreadable.
     init(url: URL, msLevel: Int?) throws {
-        path = url.path
+        path = url.relativePath
         wantedLevel = msLevel
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw MzMLError(.fileNotFound, path: path, detail: "no such file")
         }
-        guard FileManager.default.isReadableFile(atPath: path) else {
+        guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw MzMLError(.fileNotFound, path: path, detail: "permission denied")
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
         if size == 0 { throw MzMLError(.emptyFile, path: path) }
-        guard let xml = XMLSAXParser(path: path, handler: self) else {
+        guard let xml = XMLSAXParser(path: url.path, name: path, handler: self) else {
             throw MzMLError(.fileNotFound, path: path, detail: "cannot open it")
         }
         self.xml = xml

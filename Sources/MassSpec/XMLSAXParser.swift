@@ -55,6 +55,8 @@ private struct CapturedError {
 /// memory at a time.
 final class XMLSAXParser {
     private let path: String
+    /// The file as the user gave it, for errors.
+    private let name: String
     private let file: gzFile
     private var context: xmlParserCtxtPtr?
     private var handlerTable = xmlSAXHandler()
@@ -69,13 +71,14 @@ final class XMLSAXParser {
     /// The handler owns this parser, so it outlives it (unowned(unsafe): no reference counting per event).
     private unowned(unsafe) let handler: XMLEventHandler
 
-    /// Opens `path` (plain or gzip). Returns nil when the file cannot be opened.
-    init?(path: String, handler: XMLEventHandler) {
+    /// Opens `path` (plain or gzip); errors name the file `name`. Returns nil when the file cannot be opened.
+    init?(path: String, name: String, handler: XMLEventHandler) {
         _ = libxml2Initialised
         guard let file = gzopen(path, "rb") else { return nil }
         gzbuffer(file, 1 << 17)
         self.file = file
         self.path = path
+        self.name = name
         self.handler = handler
         handlerTable.initialized = XML_SAX2_MAGIC
         handlerTable.startElementNs = { context, localName, _, _, _, _, attributeCount, _, attributes in
@@ -150,7 +153,7 @@ final class XMLSAXParser {
         var code: Int32 = 0
         var message = gzerror(file, &code).map { String(cString: $0) } ?? defaultMessage
         if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }
-        return MzMLError(.malformedXML, path: path, line: currentLine,
+        return MzMLError(.malformedXML, path: name, line: currentLine,
                          detail: "cannot read the file (\(message); truncated or corrupt gzip data?)")
     }
 
@@ -186,7 +189,7 @@ final class XMLSAXParser {
         }
         let me = Unmanaged.passUnretained(self).toOpaque()
         guard let context = xmlCreateIOParserCtxt(&handlerTable, me, input, nil, me, XML_CHAR_ENCODING_NONE) else {
-            throw readFailure ?? MzMLError(.malformedXML, path: path, detail: "libxml2 cannot start parsing the file")
+            throw readFailure ?? MzMLError(.malformedXML, path: name, detail: "libxml2 cannot start parsing the file")
         }
         self.context = context
         xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_NOBLANKS.rawValue))
@@ -199,10 +202,10 @@ final class XMLSAXParser {
             let detail = firstError.atEndOfInput && openElements > 0
                 ? "the file ends inside an unclosed element (truncated?); libxml2: \(firstError.message)"
                 : firstError.message
-            throw MzMLError(.malformedXML, path: path, line: firstError.line, detail: detail)
+            throw MzMLError(.malformedXML, path: name, line: firstError.line, detail: detail)
         }
         if status != 0 {
-            throw MzMLError(.malformedXML, path: path, line: currentLine, detail: "libxml2 error \(status)")
+            throw MzMLError(.malformedXML, path: name, line: currentLine, detail: "libxml2 error \(status)")
         }
     }
 }

@@ -7,11 +7,10 @@ import NeatMS
 import NeuralNet
 import Support
 
-/// A problem the CLI itself finds (not a library error); one line `<file>: <problem>`.
-struct CommandError: Error, CustomStringConvertible {
-    var file: String
+/// A problem the CLI itself finds (not a library error); one line `<file>: <problem>`, the file as typed.
+struct CommandError: LocatedError {
+    var file: String?
     var problem: String
-    var description: String { file.isEmpty ? problem : "\(file): \(problem)" }
 }
 
 /// Helpers shared by `predict` and `train`.
@@ -51,24 +50,16 @@ enum CommandSupport {
     }
 
     /// Fails at once, before any work, when an output path cannot be written (missing or read-only folder,
-    /// or a folder in its place). - Throws: `CommandError` naming the path.
+    /// or a folder in its place). - Throws: `FileWriteError` naming the path as typed.
     static func checkOutputs(_ paths: String?...) throws {
         for path in paths.compactMap({ $0 }) {
-            do {
-                try AtomicFile.checkDestination(URL(fileURLWithPath: path))
-            } catch let error as FileWriteError {
-                throw CommandError(file: path, problem: error.problem)
-            }
+            try AtomicFile.checkDestination(URL(fileURLWithPath: path))
         }
     }
 
     /// Writes `data` atomically (`AtomicFile`: a temporary file in the target folder, then a rename).
-    /// - Throws: `CommandError` naming `path`.
+    /// - Throws: `FileWriteError` naming `path` as typed.
     static func writeAtomically(_ data: Data, to path: String) throws {
-        do {
-            try AtomicFile.write(data, to: URL(fileURLWithPath: path))
-        } catch let error as FileWriteError {
-            throw CommandError(file: path, problem: error.problem)
-        }
+        try AtomicFile.write(data, to: URL(fileURLWithPath: path))
     }
 }

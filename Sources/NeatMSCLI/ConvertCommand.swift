@@ -81,7 +81,7 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
-        try Diagnostics.reportingErrors(paths: [input, output] + (architecture.map { [$0] } ?? [])) {
+        try Diagnostics.reportingErrors {
             let inURL = URL(fileURLWithPath: input)
             let outURL = URL(fileURLWithPath: output)
             try CommandSupport.checkOutputs(output)

@@ -29,7 +29,7 @@ struct DatasetCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        try Diagnostics.reportingErrors(paths: [experiment.raw, experiment.features, labels, output]) {
+        try Diagnostics.reportingErrors {
             try CommandSupport.checkOutputs(output)
             let run = try experiment.load()
             let peakLabels = try PeakLabels(url: URL(fileURLWithPath: labels), table: run.table)

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import KerasFormat
+import Support
 
 /// Diagnostics go to stderr as `neatms: error: …` / `neatms: warning: …` lines; results go to stdout.
 enum Diagnostics {
@@ -16,11 +16,10 @@ enum Diagnostics {
         FileHandle.standardError.write(Data(text.utf8))
     }
 
-    /// Runs a command body; a thrown error becomes exactly one `neatms: error:` line and exit status 1.
-    /// (Usage errors are `ValidationError`s thrown from `validate()`, which ArgumentParser reports with
-    /// exit status 64.)
-    /// `paths` maps absolute paths back to the spelling the user typed, for the message.
-    static func reportingErrors(paths: [String] = [], _ body: () throws -> Void) throws {
+    /// Runs a command body; a thrown error becomes exactly one `neatms: error:` line (`errorLine`) and exit
+    /// status 1. (Usage errors are `ValidationError`s thrown from `validate()`, which ArgumentParser reports
+    /// with exit status 64.)
+    static func reportingErrors(_ body: () throws -> Void) throws {
         do {
             try body()
         } catch let exit as ExitCode {
@@ -28,16 +27,17 @@ enum Diagnostics {
         } catch let validation as ValidationError {
             throw validation
         } catch {
-            var text = String(describing: error)
-            if var keras = error as? KerasFormatError, let file = keras.file,
-                let typed = paths.first(where: { URL(fileURLWithPath: $0).path == file })
-            {
-                keras.file = typed
-                text = keras.description
-            }
-            Diagnostics.error(text.split(separator: "\n").first.map(String.init) ?? text)
+            Diagnostics.error(errorLine(error))
             throw ExitCode.failure
         }
+    }
+
+    /// The one line that reports `error`: a `LocatedError`'s `<file>[:<line>]: [<location>: ]<problem>`
+    /// (the libraries and `CommandError` name files as the user typed them), else the first line of its
+    /// description.
+    static func errorLine(_ error: any Error) -> String {
+        if let located = error as? any LocatedError { return located.description }
+        return oneLine(String(describing: error))
     }
 }
 

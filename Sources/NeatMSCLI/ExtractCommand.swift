@@ -22,7 +22,7 @@ struct ExtractCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        try Diagnostics.reportingErrors(paths: [experiment.raw, experiment.features, output]) {
+        try Diagnostics.reportingErrors {
             try CommandSupport.checkOutputs(output)
             let run = try experiment.load()
             let table = run.table

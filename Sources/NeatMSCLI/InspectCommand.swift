@@ -20,7 +20,7 @@ struct InspectCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try Diagnostics.reportingErrors(paths: [file]) {
+        try Diagnostics.reportingErrors {
             let tree = try FileInspector.inspect(URL(fileURLWithPath: file))
             printResult(json ? tree.jsonValue().serialized() + "\n" : tree.treeText())
         }

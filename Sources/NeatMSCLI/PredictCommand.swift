@@ -62,7 +62,7 @@ struct PredictCommand: ParsableCommand {
             return
         }
         guard let matricesPath = matrices else { throw ValidationError("--matrices FILE.h5 is required") }
-        try Diagnostics.reportingErrors(paths: [model, matricesPath] + (output.map { [$0] } ?? [])) {
+        try Diagnostics.reportingErrors {
             try CommandSupport.checkOutputs(output)
             let input = try MatrixInput.readMatrices(URL(fileURLWithPath: matricesPath), dataset: dataset)
             let classifier = CommandSupport.classifier(

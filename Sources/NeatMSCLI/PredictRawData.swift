@@ -85,11 +85,11 @@ extension PredictCommand {
             let threshold = options.threshold
         else { throw ValidationError("the raw-data form needs --raw, --features, --format and --threshold") }
         let start = Date()
-        try Diagnostics.reportingErrors(paths: [output]) { try CommandSupport.checkOutputs(output) }
+        try Diagnostics.reportingErrors { try CommandSupport.checkOutputs(output) }
         let classifier = CommandSupport.classifier(
             model: model, classes: classOption, matrixSize: options.matrix.matrixSize,
             matrices: "the raw data (--matrix-size \(options.matrix.matrixSize))", batchSize: batchSize)
-        try Diagnostics.reportingErrors(paths: [model, raw, features, output]) {
+        try Diagnostics.reportingErrors {
             let loaded: (Experiment, [String])
             do {
                 loaded = try ExperimentOptions.load(raw: raw, features: features, format: format)

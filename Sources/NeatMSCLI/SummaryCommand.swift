@@ -17,14 +17,15 @@ struct SummaryCommand: ParsableCommand {
     var model: String
 
     func run() throws {
-        try Diagnostics.reportingErrors(paths: [model]) {
+        try Diagnostics.reportingErrors {
             let url = URL(fileURLWithPath: model)
             let loaded = try KerasModelFile.load(url)
             for warning in loaded.warnings { Diagnostics.warning("\(model): \(warning)") }
             do {
                 printResult(try loaded.model.architecture.summary())
-            } catch let error as ArchitectureError {
-                throw KerasFormatError(error.description, file: model)
+            } catch var error as ArchitectureError {
+                error.file = model
+                throw error
             }
         }
     }

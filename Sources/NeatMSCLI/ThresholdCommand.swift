@@ -40,7 +40,7 @@ struct ThresholdCommand: ParsableCommand {
 
     func run() throws {
         let svgPath = svg ?? (data.hasSuffix(".h5") ? String(data.dropLast(3)) : data) + ".roc.svg"
-        try Diagnostics.reportingErrors(paths: [model, data, svgPath] + (csv.map { [$0] } ?? [])) {
+        try Diagnostics.reportingErrors {
             try CommandSupport.checkOutputs(csv, svgPath)
             let dataset = try PeakDataset.read(URL(fileURLWithPath: data))
             try dataset.checkFinite(file: data)

@@ -128,12 +128,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        var paths = [data, output]
-        if let model { paths.append(model) }
-        if let checkpoint { paths.append(checkpoint) }
-        try Diagnostics.reportingErrors(paths: paths) {
+        try Diagnostics.reportingErrors {
             try CommandSupport.checkOutputs(output, checkpoint)
-            let dataset = try readPeaks()
+            let dataset = try PeakDataset.read(URL(fileURLWithPath: data))
             try dataset.checkFinite(file: data)
             let batches = try Batches(
                 dataset: dataset,
@@ -202,20 +199,6 @@ struct TrainCommand: ParsableCommand {
                 try dataset.part(batches.validation, of: batches).write(to: URL(fileURLWithPath: path))
                 printResult("wrote \(path) (\(batches.validation.count) validation peaks for `neatms threshold`)\n")
             }
-        }
-    }
-
-    /// Reads `--data`; errors name the file as the user typed it.
-    private func readPeaks() throws -> PeakDataset {
-        let url = URL(fileURLWithPath: data)
-        do {
-            return try PeakDataset.read(url)
-        } catch var error as MatrixInputError {
-            error.file = data
-            throw error
-        } catch var error as HDF5Error where error.file == url.path {
-            error.file = data
-            throw error
         }
     }
 

@@ -1,5 +1,11 @@
+import Support
+
 /// A problem running or training a network; the description is one line naming what is wrong.
-public enum NetworkError: Error, CustomStringConvertible, Equatable {
+///
+/// NeuralNet knows nothing about files: a `NetworkError` never names one (`file` is always nil, and
+/// setting it changes nothing). The layer that knows the file (KerasFormat, the command-line tool) puts
+/// `withoutFile` into an error of its own that names it.
+public enum NetworkError: LocatedError, Equatable {
     /// The architecture cannot be run (wraps the shape checker's message).
     case architecture(ArchitectureError)
     /// A layer was given the wrong number of weight arrays.
@@ -17,16 +23,33 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
     /// Any other invalid argument (message says which).
     case invalidArgument(String)
 
-    public var description: String {
+    /// Always nil: see the type's comment.
+    public var file: String? {
+        get { nil }
+        set {}
+    }
+
+    /// The layer concerned, when one is: `layer '<name>'`.
+    public var location: String? {
+        switch self {
+        case .architecture(let e): return e.location
+        case .weightCount(let layer, _, _), .weightShape(let layer, _, _, _), .optimizerSlot(_, let layer, _, _):
+            return "layer '\(layer)'"
+        case .unknownLayer, .inputShape, .targetShape, .invalidArgument:
+            return nil
+        }
+    }
+
+    public var problem: String {
         switch self {
         case .architecture(let e):
-            return e.description
-        case .weightCount(let layer, let expected, let got):
-            return "layer '\(layer)': expected \(expected) weight arrays, got \(got)"
-        case .weightShape(let layer, let index, let expected, let got):
-            return "layer '\(layer)': weight \(index) has shape \(got), expected \(expected)"
-        case .optimizerSlot(let slot, let layer, let expected, let got):
-            return "layer '\(layer)': optimizer slot '\(slot)' has shape \(got), expected \(expected)"
+            return e.problem
+        case .weightCount(_, let expected, let got):
+            return "expected \(expected) weight arrays, got \(got)"
+        case .weightShape(_, let index, let expected, let got):
+            return "weight \(index) has shape \(got), expected \(expected)"
+        case .optimizerSlot(let slot, _, let expected, let got):
+            return "optimizer slot '\(slot)' has shape \(got), expected \(expected)"
         case .unknownLayer(let name):
             return "no layer named '\(name)'"
         case .inputShape(let expected, let got):

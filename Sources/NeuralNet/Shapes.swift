@@ -1,14 +1,19 @@
+import Support
 import Tensor
 
-/// An architecture that cannot be run: the message names the layer and the problem.
-public struct ArchitectureError: Error, CustomStringConvertible, Equatable {
+/// An architecture that cannot be run: the message names the layer and the problem,
+/// `layer '<layer>': <problem>` (NeuralNet knows no files; a reader that does sets `file`).
+public struct ArchitectureError: LocatedError, Equatable {
     public var layer: String
     public var problem: String
+    /// The model file, when a reader names it; nil from NeuralNet itself.
+    public var file: String?
     public init(layer: String, problem: String) {
         self.layer = layer
         self.problem = problem
     }
-    public var description: String { "layer '\(layer)': \(problem)" }
+    /// `layer '<layer>'`.
+    public var location: String? { "layer '\(layer)'" }
 }
 
 extension LayerSpec {

@@ -2,6 +2,7 @@ import Foundation
 import KerasFormat
 import NeatMS
 import NeuralNet
+import Support
 import Tensor
 import Testing
 import TestSupport
@@ -89,6 +90,13 @@ import TestSupport
             try fromData.checkLoaded()
         }
         #expect(throws: (any Error).self) { try fromData.probabilities(of: Self.matrices(count: 1), count: 1) }
+    }
+
+    /// The CLI prints every error through `LocatedError`: the model file first, then the problem.
+    @Test func classifierErrorsAreLocated() {
+        let error: any LocatedError = ClassifierError(file: "m.h5", problem: "the model has 3 outputs")
+        #expect(error.description == "m.h5: the model has 3 outputs")
+        #expect(error.withoutFile == "the model has 3 outputs")
     }
 
     @Test func aMissingModelFileIsAnErrorOfEveryUse() {

@@ -104,20 +104,20 @@ public enum MatrixFile {
             let xSet = try group.dataset("X")
             let shape = xSet.shape
             guard shape.count == 4, shape[1] == 2, shape[3] == 1 else {
-                throw MatrixInputError(file: url.path, problem: "\(name)/X has shape \(shape), expected (N, 2, n, 1)")
+                throw MatrixInputError(file: url.relativePath, problem: "\(name)/X has shape \(shape), expected (N, 2, n, 1)")
             }
             let count = shape[0]
             func doubles(_ key: String) throws -> [Double] {
                 guard group.contains(key) else { return Array(repeating: .nan, count: count) }
                 let values: [Double] = try group.dataset(key).read()
                 guard values.count == count else {
-                    throw MatrixInputError(file: url.path, problem: "\(name)/\(key) has \(values.count) values for \(count) peaks")
+                    throw MatrixInputError(file: url.relativePath, problem: "\(name)/\(key) has \(values.count) values for \(count) peaks")
                 }
                 return values
             }
             func ints(_ key: String, required: Bool) throws -> [Int]? {
                 guard group.contains(key) else {
-                    if required { throw MatrixInputError(file: url.path, problem: "\(name) has no '\(key)' dataset") }
+                    if required { throw MatrixInputError(file: url.relativePath, problem: "\(name) has no '\(key)' dataset") }
                     return nil
                 }
                 let values: [Int64] = try group.dataset(key).read()
@@ -135,7 +135,7 @@ public enum MatrixFile {
             sample.featureRow = try ints("feature_row", required: false)
             sample.invalidPeakIndexInSample = try ints("invalid_peak_index_in_sample", required: false)
             guard sample.peakIndexInSample.count == count else {
-                throw MatrixInputError(file: url.path, problem: "\(name)/peak_index_in_sample does not have \(count) values")
+                throw MatrixInputError(file: url.relativePath, problem: "\(name)/peak_index_in_sample does not have \(count) values")
             }
             samples.append(sample)
         }
@@ -181,7 +181,7 @@ public enum MatrixFile {
         }
 
         private func add(_ sample: Sample, to file: HDF5File?) throws {
-            guard let file else { throw MatrixInputError(file: url.path, problem: "the writer is already finished") }
+            guard let file else { throw MatrixInputError(file: url.relativePath, problem: "the writer is already finished") }
             let group = try file.root.createGroup(sample.name)
             let n = sample.count
             if n > 0 {

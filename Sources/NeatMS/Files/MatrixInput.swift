@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Support
 import Tensor
 
 // This file holds only the reader of plain matrix files for `neatms predict --matrices`; labelled peaks
@@ -67,9 +68,9 @@ public enum MatrixInput {
 
 /// A matrices or peaks file (`predict --matrices`, `extract` output, PEAKS.h5) that cannot be read or
 /// whose contents do not fit together; one line `<file>: <problem>`.
-public struct MatrixInputError: Error, CustomStringConvertible, Equatable, Sendable {
+public struct MatrixInputError: LocatedError, Equatable, Sendable {
     /// The file as the user named it.
-    public var file: String
+    public var file: String?
     public var problem: String
 
     public init(file: String, problem: String) {
@@ -77,21 +78,17 @@ public struct MatrixInputError: Error, CustomStringConvertible, Equatable, Senda
         self.problem = problem
     }
 
-    public var description: String { "\(file): \(problem)" }
-
-    /// Runs `body`, turning HDF5 errors into `MatrixInputError`s naming `file`.
+    /// Runs `body`, turning other errors into `MatrixInputError`s naming `file`: a `LocatedError` (HDF5)
+    /// gives its location and problem, anything else its first line.
     static func attributing<T>(_ file: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as MatrixInputError {
             throw error
-        } catch let error as HDF5Error {
-            var text = error.object.map { $0 == "/" || $0.isEmpty ? "" : "\($0): " } ?? ""
-            text += error.message
-            throw MatrixInputError(file: file, problem: text)
+        } catch let error as any LocatedError {
+            throw MatrixInputError(file: file, problem: error.withoutFile)
         } catch {
-            let text = String(describing: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            throw MatrixInputError(file: file, problem: text)
+            throw MatrixInputError(file: file, problem: oneLine("\(error)"))
         }
     }
 }

@@ -62,7 +62,7 @@ extension PeakDataset {
         let file = try HDF5File.open(url)
         defer { try? file.close() }
         let root = file.root
-        func fail(_ problem: String) -> MatrixInputError { MatrixInputError(file: url.path, problem: problem) }
+        func fail(_ problem: String) -> MatrixInputError { MatrixInputError(file: url.relativePath, problem: problem) }
         let xSet = try root.dataset("X")
         let shape = xSet.shape
         guard shape.count == 4, shape[1] == 2, shape[3] == 1 else {

@@ -1,3 +1,5 @@
+import Support
+
 /// How peaks are turned into network inputs (NeatMS's `matrice_size`, `margin`, `min_scan_num`).
 public struct MatrixOptions: Sendable, Equatable, CustomStringConvertible {
     /// Number of columns n of the (2, n) matrix (NeatMS default 120).
@@ -29,10 +31,12 @@ public struct MatrixOptions: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Invalid matrix options.
-public struct MatrixOptionsError: Error, CustomStringConvertible, Sendable {
+/// Invalid matrix options; the description is the message.
+public struct MatrixOptionsError: LocatedError, Sendable {
     public var message: String
-    public var description: String { message }
+    /// The file the options came from, when one did (nil: they are command-line options).
+    public var file: String?
+    public var problem: String { message }
 }
 
 /// Why a peak has no matrix (NeatMS marks such peaks invalid: never trained on, never labelled).

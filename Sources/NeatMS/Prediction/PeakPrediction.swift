@@ -46,10 +46,12 @@ public struct PeakPredictions: Sendable, Equatable {
     }
 }
 
-/// A problem running prediction.
-public struct PredictionError: Error, CustomStringConvertible, Sendable {
+/// A problem running prediction; the description is the message.
+public struct PredictionError: LocatedError, Sendable {
     public var message: String
-    public var description: String { message }
+    /// The file concerned, when one names it.
+    public var file: String?
+    public var problem: String { message }
 }
 
 extension Experiment {

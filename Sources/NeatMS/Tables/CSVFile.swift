@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A comma-separated file read into memory as byte ranges, with the line number of every record.
 ///
@@ -25,9 +26,9 @@ struct CSVFile {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw TableError(file: url.path, line: nil, message: "cannot read the file (\(error.localizedDescription))")
+            throw TableError(file: url.relativePath, line: nil, message: "cannot read the file (\(error.localizedDescription))")
         }
-        try self.init(bytes: [UInt8](data), path: url.path)
+        try self.init(bytes: [UInt8](data), path: url.relativePath)
     }
 
     /// Splits in-memory CSV text (used by tests and by `init(url:)`).
@@ -139,9 +140,9 @@ struct CSVFile {
 
 /// A problem in a feature table or labels file: one line naming the file, the line when known, and what
 /// is wrong.
-public struct TableError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// The file's path.
-    public var file: String
+public struct TableError: LocatedError, Sendable, Equatable {
+    /// The file's path as the user gave it (`URL.relativePath`).
+    public var file: String?
     /// 1-based line number, when the problem is on one line.
     public var line: Int?
     /// What is wrong.
@@ -153,8 +154,6 @@ public struct TableError: Error, CustomStringConvertible, Sendable, Equatable {
         self.message = message
     }
 
-    public var description: String {
-        if let line { return "\(file):\(line): \(message)" }
-        return "\(file): \(message)"
-    }
+    /// `message`, as `LocatedError` names it.
+    public var problem: String { message }
 }

@@ -173,14 +173,14 @@ public func listRawFiles(in folder: URL) throws -> [URL] {
     do {
         names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
     } catch {
-        throw TableError(file: folder.path, line: nil, message: "cannot list the raw-data folder (\(error.localizedDescription))")
+        throw TableError(file: folder.relativePath, line: nil, message: "cannot list the raw-data folder (\(error.localizedDescription))")
     }
     let files = names.filter {
         let lower = $0.lowercased()
         return lower.hasSuffix(".mzml") || lower.hasSuffix(".mzml.gz")
     }.sorted().map { folder.appendingPathComponent($0) }
     guard !files.isEmpty else {
-        throw TableError(file: folder.path, line: nil, message: "the raw-data folder holds no .mzML file")
+        throw TableError(file: folder.relativePath, line: nil, message: "the raw-data folder holds no .mzML file")
     }
     return files
 }

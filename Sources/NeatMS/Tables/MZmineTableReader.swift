@@ -38,19 +38,19 @@ enum MZmineTableReader {
     static func read(_ url: URL) throws -> FeatureTable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw TableError(file: url.path, line: nil, message: "no such file or folder")
+            throw TableError(file: url.relativePath, line: nil, message: "no such file or folder")
         }
-        var builder = FeatureTableBuilder(path: url.path)
+        var builder = FeatureTableBuilder(path: url.relativePath)
         if isDirectory.boolValue {
             let names: [String]
             do {
                 names = try FileManager.default.contentsOfDirectory(atPath: url.path)
             } catch {
-                throw TableError(file: url.path, line: nil, message: "cannot list the folder (\(error.localizedDescription))")
+                throw TableError(file: url.relativePath, line: nil, message: "cannot list the folder (\(error.localizedDescription))")
             }
             let csvNames = names.filter { $0.lowercased().hasSuffix(".csv") }.sorted()
             guard !csvNames.isEmpty else {
-                throw TableError(file: url.path, line: nil, message: "the folder holds no .csv feature table")
+                throw TableError(file: url.relativePath, line: nil, message: "the folder holds no .csv feature table")
             }
             var rowOffset = 0
             for name in csvNames {

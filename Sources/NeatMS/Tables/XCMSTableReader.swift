@@ -19,10 +19,10 @@ enum XCMSTableReader {
     static func read(_ url: URL) throws -> FeatureTable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw TableError(file: url.path, line: nil, message: "no such file")
+            throw TableError(file: url.relativePath, line: nil, message: "no such file")
         }
         guard !isDirectory.boolValue else {
-            throw TableError(file: url.path, line: nil, message: "an XCMS table is one CSV file, but a folder was given")
+            throw TableError(file: url.relativePath, line: nil, message: "an XCMS table is one CSV file, but a folder was given")
         }
         let csv = try CSVFile(url: url)
         let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }

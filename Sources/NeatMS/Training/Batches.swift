@@ -1,3 +1,4 @@
+import Support
 import Tensor
 
 /// Labels mapped onto one new label before batches are drawn (NeatMS's `merge_classes`), e.g.
@@ -44,10 +45,12 @@ public struct BatchOptions: Sendable, Equatable {
     }
 }
 
-/// A problem with batch options or labels; one line.
-public struct BatchError: Error, CustomStringConvertible, Equatable, Sendable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+/// A problem with batch options or labels; one line, the problem.
+public struct BatchError: LocatedError, Equatable, Sendable {
+    public var problem: String
+    /// The labels or peaks file, when one names it (nil from the batching itself).
+    public var file: String?
+    public init(_ problem: String) { self.problem = problem }
 }
 
 /// Training, test and validation batches, as NeatMS's `NN_handler.create_batches` makes them

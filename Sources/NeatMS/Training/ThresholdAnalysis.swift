@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Threshold tuning on the validation set (NeatMS's `get_true_vs_false_positive_df` and `get_threshold`,
 /// docs/NEATMS-BEHAVIOUR.md#threshold).
@@ -25,10 +26,12 @@ public struct ThresholdAnalysis: Sendable, Equatable {
     /// gives on NeatMS's table.
     public var auc: Double
 
-    /// A problem with the inputs.
-    public struct InputError: Error, CustomStringConvertible, Sendable {
+    /// A problem with the inputs; the description is the message.
+    public struct InputError: LocatedError, Sendable {
         public var message: String
-        public var description: String { message }
+        /// The file the inputs came from, when one names it (nil from the analysis itself).
+        public var file: String?
+        public var problem: String { message }
     }
 
     /// Builds the recall table from each validation peak's true class and predicted probabilities.
