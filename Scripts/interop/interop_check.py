@@ -67,18 +67,12 @@ import tempfile
 import traceback
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from neatmskit_scripts import venv  # noqa: E402
+from neatmskit_scripts.network import quiet_tensorflow  # noqa: E402
 
 venv.use("keras")
-
-import warnings  # noqa: E402
-
-warnings.filterwarnings("ignore")
+quiet_tensorflow()
 
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402

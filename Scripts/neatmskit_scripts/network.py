@@ -9,6 +9,9 @@ Layers are made and called in that order (functional) or made first and then sta
 the committed Keras fixtures were made: with seeded initialisers the order fixes the initial weights.
 """
 
+import os
+import warnings
+
 LAYER_NAMES = ["input_1", "conv2d_1", "max_pooling2d_1", "conv2d_2", "flatten_1", "dense_1", "dropout_1",
                "dense_prediction"]
 
@@ -48,3 +51,12 @@ def compile_neatms(K, model, lr=1e-5, optimizer="adam", momentum=0.0, metrics=("
         opt = K.optimizers.SGD(learning_rate=lr, momentum=momentum)
     model.compile(loss="categorical_crossentropy", optimizer=opt, metrics=list(metrics))
     return model
+
+
+def quiet_tensorflow():
+    """Call before TensorFlow or Keras is imported: TensorFlow's C++ log off, Keras 3 on TensorFlow, no GPU
+    (CPU results are the reference), Python warnings off."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+    warnings.filterwarnings("ignore")

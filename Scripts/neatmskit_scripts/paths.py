@@ -17,3 +17,17 @@ def display(path) -> str:
         return str(path.relative_to(REPO))
     except ValueError:
         return str(path)
+
+
+def data_and_out(description, out):
+    """Parses `[DATA [OUT]]`: the reference data folder (default SHARED_DATA) and an output folder (default
+    `out`, made when missing); returns both, resolved."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("data", nargs="?", type=Path, default=SHARED_DATA,
+                        help="the reference data folder (default: shared/data beside the checkout)")
+    parser.add_argument("out", nargs="?", type=Path, default=out, help=f"output folder (default {display(out)})")
+    args = parser.parse_args()
+    args.out.resolve().mkdir(parents=True, exist_ok=True)
+    return args.data.resolve(), args.out.resolve()
