@@ -3,7 +3,7 @@
 // Measures, on `--threads` cores, the NeatMS network (docs/NEATMS-BEHAVIOUR.md#network; 120×3, freshly initialised):
 // inference matrices/s at batch 32 and 1024 over `--count` matrices (median of 3 timed runs after a
 // warm-up) and training samples/s for one epoch of `--count` at batch 32 (the second of two epochs, as on
-// the Keras side). Prints one JSON object on stdout, the same keys Scripts/bench_keras.py prints:
+// the Keras side). Prints one JSON object on stdout, the same keys Scripts/benchmarks/bench_keras.py prints:
 // `*_per_s` wall-clock rates and `*_per_cpu_s` the same work per second of process CPU time.
 import ArgumentParser
 import Foundation

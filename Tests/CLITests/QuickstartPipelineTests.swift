@@ -12,7 +12,7 @@ import Testing
     let demo = TestPaths.fixture("demo")
     let defaultModel = TestPaths.fixture("neatms_default_model.h5")
 
-    /// What NeatMS 0.9 found in Fixtures/demo (Scripts/check_demo_with_neatms.py).
+    /// What NeatMS 0.9 found in Fixtures/demo (Scripts/demo/check_demo_with_neatms.py).
     func reference() throws -> DemoReference { try DemoReference.load() }
 
     /// `neatms …`, failing the test with the command's stderr when it does not exit 0.
@@ -28,7 +28,7 @@ import Testing
             .flatMap { Double($0.dropFirst(prefix.count).split(separator: " ").first ?? "") }
     }
 
-    /// Fixtures/neatms_default_model.h5 (Scripts/train_default_model): NeatMS's network (docs/NEATMS-BEHAVIOUR.md#network: layer
+    /// Fixtures/neatms_default_model.h5 (Scripts/fixtures/train_default_model): NeatMS's network (docs/NEATMS-BEHAVIOUR.md#network: layer
     /// names, 1,002,883 parameters) in the Keras 2.2-era layout, with its training config but no optimizer state.
     @Test func bundledDefaultModelIsTheNeatMSNetworkInTheKeras22Layout() throws {
         let loaded = try KerasModelFile.load(defaultModel)
@@ -53,7 +53,7 @@ import Testing
         }
     }
 
-    /// `convert --drop-optimizer-state`, as Scripts/train_default_model uses it: same weights and training
+    /// `convert --drop-optimizer-state`, as Scripts/fixtures/train_default_model uses it: same weights and training
     /// config, no optimizer state.
     @Test func convertCanDropTheOptimizerState() throws {
         let folder = try TestPaths.temporaryDirectory("quickstart-convert")

@@ -6,7 +6,7 @@ import TestSupport
 /// Writes `hdf5_written_by_swift.h5` with every kind the layer writes, for the Python interop check
 /// (`NEATMSKIT_INTEROP_DIR`). Its content mirrors `Fixtures/hdf5/strings_and_types.h5`, so the checker can
 /// compare the two files attribute by attribute and dataset by dataset (the values below are the ones
-/// `Scripts/make_hdf5_fixture.py` writes there). Independently of the interop directory, the test reads the
+/// `Scripts/fixtures/make_hdf5_fixture.py` writes there). Independently of the interop directory, the test reads the
 /// file back here.
 @Suite struct InteropOutputTests {
     static let fileName = "hdf5_written_by_swift.h5"

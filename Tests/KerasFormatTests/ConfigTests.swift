@@ -5,7 +5,7 @@ import Testing
 
 @testable import KerasFormat
 
-/// Config fixtures written by real tf-keras 2.21 / Keras 3.15 (Scripts/make_keras_config_fixtures.py).
+/// Config fixtures written by real tf-keras 2.21 / Keras 3.15 (Scripts/fixtures/make_keras_config_fixtures.py).
 private func configFixture(_ name: String) throws -> JSONValue {
     let data = try Data(contentsOf: TestPaths.fixture("keras/configs/\(name)"))
     return try JSONValue.parse(data, what: name)

@@ -5,7 +5,7 @@ import Testing
 
 @testable import KerasFormat
 
-/// Fixtures written by real tf-keras / Keras 3 / h5py (Scripts/make_fixtures.py, Fixtures/keras/README.md).
+/// Fixtures written by real tf-keras / Keras 3 / h5py (Scripts/fixtures/make_keras_fixtures.py, Fixtures/keras/README.md).
 func kerasFixture(_ name: String) -> URL { TestPaths.fixture("keras/\(name)") }
 
 /// The reduced NeatMS network (n = 16) that every `reduced_*` fixture holds.

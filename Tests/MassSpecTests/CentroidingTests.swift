@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// Profile spectra centroided as pymzml does (NeatMS reads `spectrum.peaks("centroided")`), against the
-/// centroids pymzml 2.6.1 returned (Fixtures/mzml/centroided.json, Scripts/make_centroid_expected.py).
+/// centroids pymzml 2.6.1 returned (Fixtures/mzml/centroided.json, Scripts/fixtures/make_centroid_expected.py).
 struct CentroidingTests {
     struct Fixture: Decodable {
         struct Synthetic: Decodable {

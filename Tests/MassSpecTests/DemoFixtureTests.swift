@@ -3,9 +3,9 @@ import MassSpec
 import Testing
 import TestSupport
 
-/// The bundled demo experiment (Fixtures/demo, written by Scripts/make_demo_data.py) read by MassSpec
+/// The bundled demo experiment (Fixtures/demo, written by Scripts/demo/make_demo_data.py) read by MassSpec
 /// gives what pymzml — NeatMS's own reader — read from the same files, as recorded by
-/// Scripts/check_demo_with_neatms.py in Fixtures/demo/neatms_reference.json.
+/// Scripts/demo/check_demo_with_neatms.py in Fixtures/demo/neatms_reference.json.
 @Suite struct DemoFixtureTests {
     static func reference() throws -> DemoReference { try DemoReference.load() }
 

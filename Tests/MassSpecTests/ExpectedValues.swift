@@ -2,7 +2,7 @@ import Foundation
 import MassSpec
 import TestSupport
 
-/// `Fixtures/mzml/expected.json`, written by `Scripts/make_mzml_expected.py` from pymzml / pyteomics /
+/// `Fixtures/mzml/expected.json`, written by `Scripts/fixtures/make_mzml_expected.py` from pymzml / pyteomics /
 /// pynumpress.
 struct ExpectedValues: Decodable {
     struct SpectrumSummary: Decodable {

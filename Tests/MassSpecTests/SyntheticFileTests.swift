@@ -3,7 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Files written by Scripts/make_mzml_expected.py (Fixtures/mzml/synthetic): every encoding, units given
+/// Files written by Scripts/fixtures/make_mzml_expected.py (Fixtures/mzml/synthetic): every encoding, units given
 /// only by accession, interleaved MS2 with a corrupt array, and one file per error.
 struct SyntheticFileTests {
     @Test("Every encoding decodes to the written (or pynumpress-decoded) values",

@@ -4,7 +4,7 @@ import TestSupport
 
 @testable import NeatMS
 
-/// `Fixtures/neatms/behaviour.json`, made by `Scripts/make_neatms_behaviour_fixtures.py` with NeatMS 0.9's own
+/// `Fixtures/neatms/behaviour.json`, made by `Scripts/fixtures/make_neatms_behaviour_fixtures.py` with NeatMS 0.9's own
 /// code (a stub network returning fixed probabilities stands in for TensorFlow).
 struct Behaviour: Decodable {
     struct RandomCase: Decodable {

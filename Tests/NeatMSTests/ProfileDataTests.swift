@@ -7,7 +7,7 @@ import TestSupport
 
 /// Profile data, proven against NeatMS 0.9 itself: NeatMS reads spectra through pymzml's
 /// `peaks("centroided")`, which centroids profile spectra, so NeatMSKit must centroid them the same way
-/// before extracting. `Fixtures/neatms/profile/` (Scripts/make_neatms_profile_fixture.py) holds a table of 16
+/// before extracting. `Fixtures/neatms/profile/` (Scripts/fixtures/make_neatms_profile_fixture.py) holds a table of 16
 /// peaks on `../shared/data/mzml-variants/profile-data-zlib-indexed-compressed.mzML` and the matrices
 /// NeatMS built from it.
 @Suite(.enabled(if: TestPaths.sharedData("mzml-variants") != nil, "\(TestPaths.sharedDataMissing("mzml-variants"))"))

@@ -7,7 +7,7 @@ import TestSupport
 
 /// Proof against NeatMS 0.9 itself: `../shared/data/lcms/*/neatms_reference_matrices.h5` holds the exact batches
 /// NeatMS's `predict_peaks` builds from `tables/mzmine_aligned.csv`; `Fixtures/neatms/layout_orders.json`
-/// (Scripts/make_neatms_datapath_fixtures.py) gives NeatMS's peak order for the other tidyms-nist layouts.
+/// (Scripts/fixtures/make_neatms_datapath_fixtures.py) gives NeatMS's peak order for the other tidyms-nist layouts.
 @Suite(.enabled(if: TestPaths.sharedData("lcms") != nil, "needs ../shared/data/lcms"))
 struct ReferenceMatrixTests {
     static let experiments = ["tidyms-nist", "mzmine-workshop"]

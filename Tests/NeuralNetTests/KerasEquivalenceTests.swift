@@ -7,7 +7,7 @@ import TestSupport
 
 @testable import NeuralNet
 
-/// The engine against real tf-keras outputs committed in Fixtures/keras by Scripts/make_fixtures.py
+/// The engine against real tf-keras outputs committed in Fixtures/keras by Scripts/fixtures/make_keras_fixtures.py
 /// (see Fixtures/keras/README.md): forward probabilities and per-layer outputs, one Adam step (with and
 /// without frozen conv layers) and two SGD-with-momentum steps, L2 term included.
 @Suite struct KerasEquivalence {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What NeatMS 0.9 (and pymzml, its reader) computed from the bundled demo experiment:
-/// `Fixtures/demo/neatms_reference.json`, written by `Scripts/check_demo_with_neatms.py`.
+/// `Fixtures/demo/neatms_reference.json`, written by `Scripts/demo/check_demo_with_neatms.py`.
 public struct DemoReference: Decodable, Sendable {
     public struct Sample: Decodable, Sendable {
         public var peaks: Int

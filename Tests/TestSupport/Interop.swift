@@ -1,6 +1,6 @@
 import Foundation
 
-/// Records model files that tests wrote, for the Python interop check (`Scripts/interop_check.py`,
+/// Records model files that tests wrote, for the Python interop check (`Scripts/interop/interop_check.py`,
 /// run by `Scripts/test` after `swift test`), which loads each one with real tf-keras and Keras 3.
 ///
 /// Files live in `NEATMSKIT_INTEROP_DIR` (``TestPaths/interopOutputDirectory``); each entry is one JSON
@@ -13,7 +13,7 @@ import Foundation
 ///     try InteropManifest.record(file: out, source: "Fixtures/keras/reduced_tfkeras2_full.h5", kind: .h5)
 /// }
 /// ```
-/// The entry format is documented at the top of `Scripts/interop_check.py` and in `Scripts/README.md`.
+/// The entry format is documented at the top of `Scripts/interop/interop_check.py` and in `Scripts/README.md`.
 public enum InteropManifest {
     /// How the interop check opens a file.
     public enum Kind: String, Sendable, Codable {

@@ -10,7 +10,7 @@
 /// (`neatms_reference_matrices.h5`) were computed with pandas's values.
 ///
 /// `neatMSDouble` reproduces that arithmetic exactly (verified bit for bit against pandas 1.5.3 by
-/// `Scripts/make_pandas_float_fixture.py`), so that NeatMSKit selects exactly the points NeatMS selects.
+/// `Scripts/fixtures/make_neatms_datapath_fixtures.py`, which writes `pandas_floats.json`), so that NeatMSKit selects exactly the points NeatMS selects.
 enum DecimalParsing {
     /// `10^k` as the nearest `Double`, for k in 0...308 (the table pandas uses).
     private static let powersOfTen: [Double] = (0...308).map { Double("1e\($0)") ?? .infinity }

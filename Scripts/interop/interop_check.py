@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Interop check: real Keras opens every model file NeatMSKit wrote during the Swift tests.
 
-Usage (Scripts/test runs it in .build/venv-interop after `swift test`):
+Usage (Scripts/test runs it after `swift test`). Runs in .build/venv-keras (made on first use from
+Scripts/requirements/keras.txt: tf-keras 2.21, Keras 3.15, h5py, numpy):
 
-    NEATMSKIT_INTEROP_DIR=.build/interop python Scripts/interop_check.py [DIR]
-    python Scripts/interop_check.py --self-test      # exercises this checker on Fixtures/ (no Swift needed)
+    NEATMSKIT_INTEROP_DIR=.build/interop python3 Scripts/interop/interop_check.py [DIR]
+    python3 Scripts/interop/interop_check.py --self-test   # exercises this checker on Fixtures/ (no Swift needed)
 
 Manifest format (shared with Tests/TestSupport/Interop.swift, `InteropManifest.record`)
 -----------------------------------------------------------------------------------------
@@ -66,18 +67,17 @@ import tempfile
 import traceback
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from neatmskit_scripts import venv  # noqa: E402
+from neatmskit_scripts.network import quiet_tensorflow  # noqa: E402
 
-import warnings  # noqa: E402
-
-warnings.filterwarnings("ignore")
+venv.use("keras")
+quiet_tensorflow()
 
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
+from neatmskit_scripts.paths import REPO  # noqa: E402
 PRED_ATOL = 1e-5
 
 
@@ -239,7 +239,7 @@ def check_model_entry(rep: Report, entry: dict, path: Path, label: str) -> None:
             rep.ok(label, what)
         except Exception as exc:  # noqa: BLE001
             if loader == "keras3" and compile_:
-                # Keras 3 refuses Keras 2.2-era training configs (`lr`, `decay`); KERAS-LAYOUTS.md.
+                # Keras 3 refuses Keras 2.2-era training configs (`lr`, `decay`).
                 try:
                     models[loader] = load_model(loader, path, False)
                     rep.ok(label, f"keras3.load_model(compile=False) (compile=True refused: "

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """How hard is the demo? 5-fold cross-validated NeatMS network on the demo's NeatMS matrices.
 
-Usage:  /work/venv-keras/bin/python Scripts/check_demo_difficulty.py [--demo Fixtures/demo] [--epochs 50]
+Usage:  python3 Scripts/demo/check_demo_difficulty.py [--demo Fixtures/demo] [--epochs 50]
 
-Needs tensorflow-cpu + tf_keras + h5py (the /work/venv-keras environment: TensorFlow 2.21, tf_keras 2.21).
-Trains the NeatMS architecture (REFERENCE §3) from scratch with Adam lr 1e-3 on 4/5 of the labelled valid
+Needs tensorflow-cpu + tf_keras + h5py: runs in .build/venv-bench (made on first use from
+Scripts/requirements/bench.txt: TensorFlow 2.21, tf_keras 2.21).
+Trains NeatMS's network (NeatMS's NN_handler.create_model) from scratch with Adam lr 1e-3 on 4/5 of the labelled valid
 peaks of Fixtures/demo/neatms_reference_matrices.h5 and predicts the remaining fifth, five times, then
 prints the ROC AUC of P(High_quality) for High_quality against the rest and the confusion counts.
 It only prints: the figures go into Fixtures/demo/README.md by hand.
@@ -12,20 +13,26 @@ It only prints: the figures go into Fixtures/demo/README.md by hand.
 import argparse
 import csv
 import os
+import sys
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import h5py
-import numpy as np
-import tf_keras as keras
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from neatmskit_scripts import venv  # noqa: E402
 
-from bench_keras import neatms_network
+venv.use("bench")
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+import tf_keras as keras  # noqa: E402
+
+from neatmskit_scripts.network import compile_neatms, neatms_network  # noqa: E402
+from neatmskit_scripts.paths import FIXTURES  # noqa: E402
 
 
 def network():
-    """The NeatMS network (REFERENCE §3), recompiled with Adam lr 1e-3 and accuracy only."""
-    m = neatms_network(keras)
-    m.compile(keras.optimizers.Adam(1e-3), "categorical_crossentropy", ["accuracy"])
-    return m
+    """NeatMS's network, compiled with Adam lr 1e-3 and accuracy only."""
+    return compile_neatms(keras, neatms_network(keras), lr=1e-3, metrics=["accuracy"])
 
 
 def roc_auc(score, positive):
@@ -37,9 +44,8 @@ def roc_auc(score, positive):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--demo", default=os.path.join(here, "..", "Fixtures", "demo"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--demo", default=str(FIXTURES / "demo"), help="the demo folder (default Fixtures/demo)")
     parser.add_argument("--epochs", type=int, default=50)
     args = parser.parse_args()
     labels = {}

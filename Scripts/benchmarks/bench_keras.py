@@ -11,7 +11,8 @@
       what `neatms predict --model M --matrices F` does, in Python: load the model, read the matrices,
       predict, print `index,High_quality,Low_quality,Noise` CSV rows. Used for the cold-start timing.
 
-Environment: tensorflow-cpu + tf_keras (Keras 2 API, as NeatMS uses) + h5py; threads are fixed with
+Environment: tensorflow-cpu + tf_keras (Keras 2 API, as NeatMS uses) + h5py: Scripts/bench runs it in
+.build/venv-bench (Scripts/requirements/bench.txt) or BENCH_VENV. Threads are fixed with
 tf.config.threading (intra-op N, inter-op 1) before anything runs.
 """
 import argparse
@@ -19,8 +20,11 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from neatmskit_scripts.network import compile_neatms, neatms_network  # noqa: E402
 
 
 def set_threads(n):
@@ -30,29 +34,13 @@ def set_threads(n):
     return tf
 
 
-def neatms_network(keras, size=120, classes=3):
-    from tf_keras import layers, regularizers
-    i = keras.Input((2, size, 1))
-    h = layers.Conv2D(32, 5, padding="same", activation="relu", name="conv2d_1")(i)
-    h = layers.MaxPooling2D((1, 2), name="max_pooling2d_1")(h)
-    h = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2d_2")(h)
-    h = layers.Flatten(name="flatten_1")(h)
-    h = layers.Dense(128, activation="relu", kernel_regularizer=regularizers.l2(0.001), name="dense_1")(h)
-    h = layers.Dropout(0.5, name="dropout_1")(h)
-    o = layers.Dense(classes, activation="softmax", name="dense_prediction")(h)
-    model = keras.Model(i, o)
-    model.compile(keras.optimizers.Adam(1e-5), "categorical_crossentropy", ["accuracy", "mae"])
-    return model
-
-
 def network(args):
     tf = set_threads(args.threads)
     import numpy as np
     import tf_keras as keras
     keras.utils.set_random_seed(1)
     model = keras.models.load_model(args.model) if args.model else neatms_network(keras)
-    if args.model:
-        model.compile(keras.optimizers.Adam(1e-5), "categorical_crossentropy", ["accuracy", "mae"])
+    compile_neatms(keras, model)
     rng = np.random.default_rng(1)
     x = rng.uniform(0.0, 1.0, size=(args.count, 2, 120, 1)).astype(np.float32)
     x[:, 1] = (x[:, 1] > 0.66).astype(np.float32)

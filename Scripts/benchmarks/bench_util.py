@@ -11,7 +11,7 @@
       Same, recording only the time to exit (for commands that write their results to a file).
       Both run the command W times untimed first (default 1).
   bench_util.py median-run OUT.json RUN.json...
-      Of several runs of Scripts/bench_neatms.py (one JSON object each), writes the run with the median
+      Of several runs of Scripts/benchmarks/bench_neatms.py (one JSON object each), writes the run with the median
       total_s to OUT.json, with "runs" and every run's total added (in the order given).
   bench_util.py merge-blocks OUT.json BLOCK.json...
       Merges blocks written by `timed` (in the order they ran) into one result: medians over every run,

@@ -1,19 +1,20 @@
 #!/usr/bin/env python3
 """Load NeatMSKit's demo experiment with the real NeatMS 0.9 and record what it computes.
 
-Usage:  /work/venv-demo/bin/python Scripts/check_demo_with_neatms.py [--demo Fixtures/demo]
+Usage:  python3 Scripts/demo/check_demo_with_neatms.py [--demo Fixtures/demo]
 
-Environment (pinned in Scripts/requirements-demo.txt): CPython 3.11, neatms==0.9 (installed with
---no-deps), numpy 1.26.4, pandas 1.5.3, pymzml 2.6.1, h5py 3.x. No TensorFlow is needed: the peak
-matrices are built exactly as NN_handler.predict_peaks builds them (Sample.create_interpolated_chromatograms,
-then Peak.get_formatted_chromatogram for every valid peak, in the sample's peak order).
+Runs in .build/venv-neatms (made on first use from Scripts/requirements/neatms.txt: CPython 3.11,
+neatms==0.9 without its declared dependencies, numpy 1.26.4, pandas 1.5.3, pymzml 2.6.1, h5py 3.14).
+No TensorFlow is needed: the peak matrices are built exactly as NN_handler.predict_peaks builds them
+(Sample.create_interpolated_chromatograms, then Peak.get_formatted_chromatogram for every valid peak, in
+the sample's peak order).
 
 Writes (atomically) into the demo folder:
   neatms_reference.json            versions, per sample: peaks loaded, valid peaks, MS1 spectra, labels
   neatms_reference_matrices.h5     per sample (group = raw file name): X (N, 2, 120, 1) float32 for the
                                    valid peaks plus peak_index_in_sample, feature_id, mz, RT_min,
                                    rt_start_min, rt_end_min, mz_min, mz_max, height, area, scan_number
-                                   (the layout of ../shared/data/lcms/*/neatms_reference_matrices.h5,
+                                   (the layout of the reference data's lcms/*/neatms_reference_matrices.h5,
                                    plus feature_id = the MZmine row of the peak)
 It also checks, and fails loudly otherwise, that pymzml reads every file, that the XCMS table gives
 NeatMS exactly the same peaks (bounds bit for bit) as the MZmine table, and that every labels.csv row
@@ -26,38 +27,24 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 
-import h5py
-import numpy as np
-import pandas as pd
-import pymzml
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from neatmskit_scripts import venv  # noqa: E402
 
-import NeatMS as ntms
+venv.use("neatms")
 
-MATRIX_SIZE = 120
-MARGIN = 1
-MIN_SCAN_NUM = 5
-MAX_PEAKS_STORED = None  # all valid peaks are stored (the file stays well under 1 MB)
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pymzml  # noqa: E402
 
+from neatmskit_scripts.files import atomic_path  # noqa: E402
+from neatmskit_scripts.neatms_reference import (MARGIN, MATRIX_SIZE, MIN_SCAN_NUM, load,  # noqa: E402
+                                                neatms_matrices, write_reference_group)
+from neatmskit_scripts.paths import FIXTURES  # noqa: E402
 
-def neatms_matrices(sample):
-    """Exactly the batch NN_handler.predict_peaks feeds the model for this sample."""
-    for peak in sample.peak_list:
-        peak.formatted_chromatograms = []
-    sample.create_interpolated_chromatograms(MATRIX_SIZE, MARGIN, min_scan_num=MIN_SCAN_NUM)
-    data, valid, positions = [], [], []
-    for position, peak in enumerate(sample.peak_list):
-        if peak.valid:
-            frame = peak.get_formatted_chromatogram(MATRIX_SIZE, MARGIN)
-            data.append([frame[0], frame[1]])
-            valid.append(peak)
-            positions.append(position)
-    batch = np.asarray(data).reshape(len(data), 2, MATRIX_SIZE, 1).astype("float32")
-    return batch, valid, positions
-
-
-def load(raw, table, fmt):
-    return ntms.Experiment(raw, table, fmt)
+GENERATOR = "Scripts/demo/check_demo_with_neatms.py"
 
 
 def peak_key(peak):
@@ -65,9 +52,8 @@ def peak_key(peak):
 
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--demo", default=os.path.join(here, "..", "Fixtures", "demo"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--demo", default=str(FIXTURES / "demo"), help="the demo folder (default Fixtures/demo)")
     args = parser.parse_args()
     demo = os.path.normpath(args.demo)
     raw = os.path.join(demo, "raw")
@@ -124,30 +110,21 @@ def main():
                 feature_of[peak.id] = collection.id - exp.feature_tables[0].feature_collection_list[0].id
 
     results = {}
-    out_tmp = os.path.join(demo, ".neatms_reference_matrices.h5.tmp")
-    with h5py.File(out_tmp, "w") as h5:
+    with atomic_path(os.path.join(demo, "neatms_reference_matrices.h5")) as out_tmp, h5py.File(out_tmp, "w") as h5:
         h5.attrs["description"] = (
             "Peak matrices exactly as NeatMS 0.9 feeds them to its CNN (matrice_size=120, margin=1, "
-            "min_scan_num=5), one group per sample, table tables/mzmine_aligned.csv, raw files raw/. "
-            "Written by Scripts/check_demo_with_neatms.py.")
+            f"min_scan_num=5), one group per sample, table tables/mzmine_aligned.csv, raw files raw/. "
+            f"Written by {GENERATOR}.")
         for sample in samples:
             batch, valid, positions = neatms_matrices(sample)
             assert np.isfinite(batch).all(), f"{sample.file_name}: NeatMS produced NaN matrices"
-            g = h5.create_group(sample.file_name)
-            g.create_dataset("X", data=batch, dtype="float32")
-            g.create_dataset("peak_index_in_sample", data=np.array(positions, dtype=np.int64))
-            g.create_dataset("feature_id", data=np.array([feature_of[p.id] for p in valid], dtype=np.int64))
-            for field, attr in (("mz", "mz"), ("RT_min", "RT"), ("rt_start_min", "rt_start"),
-                                ("rt_end_min", "rt_end"), ("mz_min", "mz_min"), ("mz_max", "mz_max"),
-                                ("height", "height"), ("area", "area")):
-                g.create_dataset(field, data=np.array([getattr(p, attr) for p in valid], dtype=np.float64))
-            g.create_dataset("scan_number", data=np.array([p.scan_number for p in valid], dtype=np.int64))
+            write_reference_group(h5, sample.file_name, batch, valid, positions,
+                                  feature_ids=[feature_of[p.id] for p in valid])
             invalid = [feature_of[p.id] for p in sample.peak_list if not p.valid]
             results[sample.file_name] = dict(peaks=len(sample.peak_list), valid_peaks=len(valid),
                                              invalid_peaks=len(invalid), invalid_feature_ids=invalid,
                                              **spectra_counts[sample.file_name])
             print(f"{sample.file_name}: {len(sample.peak_list)} peaks, {len(valid)} valid")
-    os.replace(out_tmp, os.path.join(demo, "neatms_reference_matrices.h5"))
 
     # 3. The XCMS table gives NeatMS the same peaks, in the same order, with bit-identical bounds.
     exp_x = load(raw, os.path.join(demo, "tables", "xcms_aligned.csv"), "xcms")
@@ -191,7 +168,7 @@ def main():
     print("labels:", label_counts)
 
     report = dict(
-        description="What NeatMS 0.9 computes from Fixtures/demo (Scripts/check_demo_with_neatms.py).",
+        description=f"What NeatMS 0.9 computes from Fixtures/demo ({GENERATOR}).",
         versions=versions,
         matrice_size=MATRIX_SIZE, margin=MARGIN, min_scan_num=MIN_SCAN_NUM,
         features=len(exp.feature_tables[0].feature_collection_list),
@@ -202,11 +179,9 @@ def main():
         xcms_table_same_peaks=True,
         samples=results,
     )
-    tmp = os.path.join(demo, ".neatms_reference.json.tmp")
-    with open(tmp, "w") as f:
+    with atomic_path(os.path.join(demo, "neatms_reference.json")) as tmp, open(tmp, "w") as f:
         json.dump(report, f, indent=2, sort_keys=False)
         f.write("\n")
-    os.replace(tmp, os.path.join(demo, "neatms_reference.json"))
     print(f"total: {report['peaks']} peaks, {report['valid_peaks']} valid")
 
 

@@ -9,8 +9,9 @@ load), predict_peaks(T) (pymzml reading, matrix extraction, prediction, labellin
 The time spent in Sample.create_interpolated_chromatograms (reading + extraction) and in the model's
 predict is measured separately by wrapping those two calls. Prints one JSON object.
 
-Environment: neatms==0.9 (--no-deps), numpy<2, pandas==1.5.3, pymzml, tensorflow-cpu and tf_keras;
-TF_USE_LEGACY_KERAS=1 makes NeatMS's `tensorflow.keras` the Keras 2 API it was written for.
+Environment: neatms==0.9 (without its declared dependencies), numpy 1.26, pandas 1.5.3, pymzml,
+tensorflow-cpu and tf_keras: Scripts/bench runs it in .build/venv-bench (Scripts/requirements/bench.txt) or
+BENCH_NEATMS_VENV. TF_USE_LEGACY_KERAS=1 makes NeatMS's `tensorflow.keras` the Keras 2 API it was written for.
 """
 import argparse
 import json

@@ -1,18 +1,19 @@
 #!/usr/bin/env python3
 """Generate NeatMSKit's small synthetic LC-MS demo experiment into Fixtures/demo/.
 
-Usage:  python3 Scripts/make_demo_data.py [--out Fixtures/demo] [--seed 20261128] [--samples 4]
-                                         [--features 120] [--run-end 270] [--cycle 0.8] [--noise 35]
+Usage:  python3 Scripts/demo/make_demo_data.py [--out Fixtures/demo] [--seed 20261128] [--samples 4]
+                                              [--features 120] [--run-end 270] [--cycle 0.8] [--noise 35]
 
 The defaults write the committed demo. Another --seed and --samples (with --out elsewhere) write a separate
-experiment from the same generator, e.g. the training data of Scripts/train_default_model. --features,
+experiment from the same generator, e.g. the training data of Scripts/fixtures/train_default_model. --features,
 --run-end (time of the last scan, s: a longer gradient), --cycle (MS1 cycle time, s) and --noise
 (chemical-noise centroids per MS1 scan: bigger spectra) scale the runs up, e.g. Scripts/bench's
 issue-sized run (one ~13 MB run with ~1,150 spectra and 5,600 peaks).
 
-Needs only numpy and the standard library (versions pinned in Scripts/requirements-demo.txt:
-numpy 1.26.4 on CPython 3.11; zlib's compressed bytes may differ with another zlib build, the decoded
-arrays do not). Everything is drawn from one seeded numpy Generator, so a rerun writes the same files.
+Needs only numpy and the standard library. Runs in .build/venv-neatms (made on first use from
+Scripts/requirements/neatms.txt: numpy 1.26.4 on CPython 3.11), or in .build/venv-bench, which has the same
+numpy; zlib's compressed bytes may differ with another zlib build, the decoded arrays do not. Everything is
+drawn from one seeded numpy Generator, so a rerun writes the same files.
 
 What it writes (see Fixtures/demo/README.md for the semantics):
   raw/sample_1.mzML ... raw/sample_4.mzML   centroided MS1 (+ a few DDA MS2), zlib, 64-bit floats,
@@ -30,8 +31,21 @@ import io
 import os
 import sys
 import zlib
+from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from neatmskit_scripts import venv  # noqa: E402
+
+venv.use("neatms", "bench")
+
+import numpy as np  # noqa: E402
+
+from neatmskit_scripts.files import write_atomic  # noqa: E402
+from neatmskit_scripts.paths import FIXTURES  # noqa: E402
+
+# The software named in every mzML file's header. It is the name the committed demo files carry (the
+# generator's path before Scripts/ was grouped by purpose): kept, so that a rerun writes the same bytes.
+SOFTWARE_NAME = "NeatMSKit Scripts/make_demo_data.py"
 
 SEED = 20261128
 N_SAMPLES = 4
@@ -515,7 +529,7 @@ def write_mzml(path, run_id, spectra_xml, native_ids, chrom_xml, indexed):
     head.write('  </fileDescription>\n')
     head.write('  <softwareList count="1">\n')
     head.write('    <software id="neatmskit_make_demo_data" version="1.0">\n')
-    head.write('      <cvParam cvRef="MS" accession="MS:1000799" name="custom unreleased software tool" value="NeatMSKit Scripts/make_demo_data.py"/>\n')
+    head.write(f'      <cvParam cvRef="MS" accession="MS:1000799" name="custom unreleased software tool" value="{SOFTWARE_NAME}"/>\n')
     head.write('    </software>\n')
     head.write('  </softwareList>\n')
     head.write('  <instrumentConfigurationList count="1">\n')
@@ -567,16 +581,7 @@ def write_mzml(path, run_id, spectra_xml, native_ids, chrom_xml, indexed):
         buf += idx.getvalue().encode("utf-8")
         digest = hashlib.sha1(bytes(buf)).hexdigest()
         buf += f'{digest}</fileChecksum>\n</indexedmzML>\n'.encode("utf-8")
-    atomic_write(path, bytes(buf))
-
-
-def atomic_write(path, data):
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    write_atomic(path, bytes(buf))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -644,7 +649,7 @@ def make_background(rng, ms1_times, background_mz):
 def main():
     global SEED, N_SAMPLES, N_FEATURES, RUN_END_S, CYCLE_S, N_CHEMICAL_NOISE  # the module constants are the defaults; options replace them for this run
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "demo"))
+    parser.add_argument("--out", default=str(FIXTURES / "demo"))
     parser.add_argument("--seed", type=int, default=SEED, help=f"generator seed (default {SEED}, the committed demo)")
     parser.add_argument("--samples", type=int, default=N_SAMPLES, help=f"number of runs (default {N_SAMPLES})")
     parser.add_argument("--features", type=int, default=N_FEATURES, help=f"feature table rows (default {N_FEATURES})")
@@ -771,7 +776,7 @@ def write_tables(out, features, sample_names, peaks):
             xcms_rows.append((s, f["row"], p))
             label_rows.append((name, f["row"], p))
         lines.append(",".join(cells) + ",")
-    atomic_write(os.path.join(out, "tables", "mzmine_aligned.csv"), ("\n".join(lines) + "\n").encode())
+    write_atomic(os.path.join(out, "tables", "mzmine_aligned.csv"), ("\n".join(lines) + "\n").encode())
 
     # XCMS long table: one row per peak, sorted by sample then m/z like chromPeaks(); RT in seconds.
     xcms_rows.sort(key=lambda r: (r[0], r[2].mz))
@@ -782,7 +787,7 @@ def write_tables(out, features, sample_names, peaks):
             f"{p.mz:.6f}", f"{p.mz_min:.6f}", f"{p.mz_max:.6f}", f"{p.rt_s:.3f}", seconds_text(p.rt_start_j),
             seconds_text(p.rt_end_j), f"{p.area:.1f}", f"{p.area_bc:.1f}", f"{p.height:.1f}", sn, str(s + 1),
             sample_names[s], f"FT{row:04d}"]))
-    atomic_write(os.path.join(out, "tables", "xcms_aligned.csv"), ("\n".join(lines) + "\n").encode())
+    write_atomic(os.path.join(out, "tables", "xcms_aligned.csv"), ("\n".join(lines) + "\n").encode())
 
     # Ground truth.
     label_rows.sort(key=lambda r: (r[0], r[1]))
@@ -792,8 +797,8 @@ def write_tables(out, features, sample_names, peaks):
         lines.append(f"{name},{row},{p.mz:.4f},{p.rt_s / 60.0:.3f},{p.label}")
         params = ";".join(f"{k}={v:.3g}" for k, v in sorted(p.details.items()))
         details.append(f"{name},{row},{p.mz:.4f},{p.rt_s / 60.0:.3f},{p.label},{p.kind},{p.feature['base']},{params}")
-    atomic_write(os.path.join(out, "labels.csv"), ("\n".join(lines) + "\n").encode())
-    atomic_write(os.path.join(out, "truth_details.csv"), ("\n".join(details) + "\n").encode())
+    write_atomic(os.path.join(out, "labels.csv"), ("\n".join(lines) + "\n").encode())
+    write_atomic(os.path.join(out, "truth_details.csv"), ("\n".join(details) + "\n").encode())
 
     counts = {lab: sum(1 for _, _, p in label_rows if p.label == lab) for lab in LABELS}
     print(f"{len(features)} features, {len(label_rows)} labelled peaks: " +
