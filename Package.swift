@@ -25,6 +25,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C shims: system libraries found through pkg-config.
@@ -59,6 +60,9 @@ let package = Package(
         .target(
             name: "KerasFormat",
             dependencies: ["HDF5", "NeuralNet", "Tensor", "FileSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // The ONNX protobuf messages NeatMSKit uses, generated once by Scripts/onnx/generate-swift (committed;
+        // only swift-protobuf's runtime library is built).
+        .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // mzML reading: streaming XML, base64, zlib (libdeflate for arrays, zlib for gzip), MS-Numpress.
         .target(name: "MassSpec", dependencies: ["CXML2", "CZlibShim", "CDeflate"]),
         // The NeatMS data path: tables, peak matrices, batches, threshold, prediction, export.
