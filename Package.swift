@@ -2,7 +2,8 @@
 import PackageDescription
 
 // NeatMSKit: the NeatMS peak-quality network in Swift.
-// Data flows one way: files → HDF5 → KerasFormat → NeuralNet ← NeatMS ← MassSpec; `neatms` only wires them.
+// Data flows one way: files → HDF5 → KerasFormat → NeuralNet ← NeatMS ← MassSpec; ONNX and safetensors files →
+// Interchange (ONNXProto) → NeuralNet; `neatms` only wires them.
 
 #if os(Linux)
 let blasTargetDependencies: [Target.Dependency] = ["CBLAS"]
@@ -19,6 +20,7 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "KerasFormat", targets: ["KerasFormat"]),
+        .library(name: "Interchange", targets: ["Interchange"]),
         .library(name: "MassSpec", targets: ["MassSpec"]),
         .library(name: "NeatMS", targets: ["NeatMS"]),
     ],
@@ -63,6 +65,10 @@ let package = Package(
         // The ONNX protobuf messages NeatMSKit uses, generated once by Scripts/onnx/generate-swift (committed;
         // only swift-protobuf's runtime library is built).
         .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Interchange formats beyond Keras: ONNX export/import and safetensors read/write.
+        .target(
+            name: "Interchange",
+            dependencies: ["ONNXProto", "NeuralNet", "Tensor", "KerasFormat", "FileSupport"]),
         // mzML reading: streaming XML, base64, zlib (libdeflate for arrays, zlib for gzip), MS-Numpress.
         .target(name: "MassSpec", dependencies: ["CXML2", "CZlibShim", "CDeflate"]),
         // The NeatMS data path: tables, peak matrices, batches, threshold, prediction, export.
@@ -92,6 +98,9 @@ let package = Package(
         .testTarget(
             name: "KerasFormatTests",
             dependencies: ["KerasFormat", "NeuralNet", "HDF5", "Tensor", "TestSupport"]),
+        .testTarget(
+            name: "InterchangeTests",
+            dependencies: ["Interchange", "ONNXProto", "KerasFormat", "NeuralNet", "Tensor", "HDF5", "TestSupport"]),
         .testTarget(name: "MassSpecTests", dependencies: ["MassSpec", "TestSupport"]),
         .testTarget(
             name: "NeatMSTests",
