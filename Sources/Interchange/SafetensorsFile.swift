@@ -32,6 +32,18 @@ public struct SafetensorsHeader: Sendable, Equatable {
     public var dataStart: Int
 }
 
+/// A model read from a safetensors file.
+public struct SafetensorsLoadedModel: Sendable {
+    public var model: Model
+    /// True when the architecture came from the file's Keras config, false when it was given.
+    public var fromKerasConfig: Bool
+    /// How the file names its tensors.
+    public var naming: SafetensorsNaming
+    public var header: SafetensorsHeader
+    /// Notes for the user (e.g. a compile config that could not be read), one line each.
+    public var warnings: [String]
+}
+
 /// safetensors files (https://github.com/huggingface/safetensors): an 8-byte little-endian header length, a JSON
 /// header `{"__metadata__": {…}, "<name>": {"dtype", "shape", "data_offsets": [begin, end]}, …}`, then the raw
 /// little-endian tensor data, row-major, each tensor's bytes exactly its range, the ranges covering the data.
@@ -118,14 +130,25 @@ public enum SafetensorsFile {
 
     // MARK: Reading
 
+    /// Keras 3 naming when any tensor is named `layers/…/vars/…`, else Keras 2's.
+    static func naming(of header: SafetensorsHeader) -> SafetensorsNaming {
+        header.tensors.contains { $0.name.hasPrefix("layers/") && $0.name.contains("/vars/") } ? .keras3 : .keras2
+    }
+
+    /// Reads a full model (see `load`).
+    public static func read(_ url: URL, architecture: Model? = nil) throws -> Model {
+        try load(url, architecture: architecture).model
+    }
+
     /// Reads a full model: the architecture from the file's Keras config, or from `architecture` when given (which
     /// then takes precedence; its weights are replaced). Tensors are matched by name in either naming.
     /// - Throws: `KerasFormatError` naming the file: a header problem, a file without a config and no
-    ///   `architecture`, a missing, extra or misshapen tensor.
-    public static func read(_ url: URL, architecture: Model? = nil) throws -> Model {
+    ///   `architecture`, a missing, extra or misshapen tensor, a weight that is NaN or infinite.
+    public static func load(_ url: URL, architecture: Model? = nil) throws -> SafetensorsLoadedModel {
         try attributing(url) {
             let (header, data) = try readValidated(url)
             var model: Model
+            var warnings: [String] = []
             if let architecture {
                 model = architecture
             } else {
@@ -136,13 +159,19 @@ public enum SafetensorsFile {
                 let arch = try ModelConfigReader.architecture(from: JSONValue.parse(json, what: modelConfigKey))
                 model = try Model.zeroWeights(arch)
                 if let compileJSON = header.metadata[compileConfigKey] {
-                    model.compile = try? CompileConfigJSON.compileConfig(
-                        from: JSONValue.parse(compileJSON, what: compileConfigKey))
+                    do {
+                        model.compile = try CompileConfigJSON.compileConfig(
+                            from: JSONValue.parse(compileJSON, what: compileConfigKey))
+                    } catch let error as KerasFormatError {
+                        warnings.append("\(compileConfigKey) ignored: \(error.problem)")
+                    }
                 }
             }
-            model.weights = try assign(header, data: data, to: model.architecture)
+            let naming = naming(of: header)
+            model.weights = try assign(header, data: data, to: model.architecture, naming: naming)
             try KerasModelFile.checkFinite(model, file: url.path)
-            return model
+            return SafetensorsLoadedModel(
+                model: model, fromKerasConfig: architecture == nil, naming: naming, header: header, warnings: warnings)
         }
     }
 
@@ -308,11 +337,11 @@ public enum SafetensorsFile {
 
     /// The architecture's weights from the file's tensors, matched by name (Keras 2 or Keras 3 naming, whichever
     /// the file uses); every weight must be present with its shape, and every tensor must be used.
-    static func assign(_ header: SafetensorsHeader, data: Data, to architecture: Architecture) throws -> [[Tensor]] {
+    static func assign(
+        _ header: SafetensorsHeader, data: Data, to architecture: Architecture, naming: SafetensorsNaming
+    ) throws -> [[Tensor]] {
         let byName = Dictionary(header.tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let shapes = try architecture.weightShapes()
-        let naming: SafetensorsNaming = header.tensors.contains { $0.name.hasPrefix("layers/") && $0.name.contains("/vars/") }
-            ? .keras3 : .keras2
         let names = try tensorNames(architecture, naming: naming)
         var weights: [[Tensor]] = []
         var used = Set<String>()

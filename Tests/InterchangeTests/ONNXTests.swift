@@ -249,3 +249,35 @@ import Testing
             expect: .init(predictionsFile: predictions.lastPathComponent))
     }
 }
+
+@Suite struct ONNXInfo {
+    /// `inspect`'s view of a tf2onnx file (values as the onnx package lists them).
+    @Test func tf2onnxFileStructure() throws {
+        let info = try ONNXFile.info(onnxFixture("reduced_opset17.onnx"))
+        #expect(info.irVersion == 8)
+        #expect(info.opsets.map { "\($0.domain):\($0.version)" } == [":17", "ai.onnx.ml:2"])
+        #expect(info.producer == "tf2onnx 1.16.1 15c810")
+        #expect(info.graphName == "tf2onnx")
+        #expect(info.inputs.map(\.name) == ["input_1"])
+        #expect(info.inputs[0].elementType == "float")
+        #expect(info.inputs[0].dimensions.dropFirst() == ["2", "16", "1"])
+        #expect(info.outputs.map(\.name) == ["dense_prediction"])
+        #expect(info.nodes.count == 14)
+        #expect(info.nodes.first! == ("model_1/conv2d_1/BiasAdd__26", "Reshape"))
+        #expect(info.nodes.last! == ("model_1/dense_prediction/Softmax", "Softmax"))
+        #expect(info.initializers.count == 10)
+        let dense = try #require(info.initializers.first { $0.name == "model_1/dense_1/MatMul/ReadVariableOp:0" })
+        #expect(dense.shape == [1024, 128] && dense.bytes == 1024 * 128 * 4 && dense.elementType == "float")
+        let shape = try #require(info.initializers.first { $0.name == "new_shape__39" })
+        #expect(shape.shape == [4] && shape.elementType == "int64")
+    }
+
+    @Test func exportedFileCarriesTheKerasConfig() throws {
+        let model = try KerasModelFile.read(TestPaths.fixture("onnx/dense_only.h5"))
+        let info = ONNXFile.info(try ONNXFile.modelProto(model))
+        #expect(info.producer == "NeatMSKit")
+        #expect(info.metadata.map(\.key) == [ONNXFile.modelConfigKey])
+        #expect(info.nodes.map(\.op) == ["Gemm", "Tanh", "Gemm", "Sigmoid"])
+        #expect(info.inputs[0].dimensions == ["batch", "12"])
+    }
+}

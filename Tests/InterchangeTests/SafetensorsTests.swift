@@ -173,3 +173,22 @@ import Testing
         try InteropManifest.record(file: out, source: "Fixtures/\(source)", kind: .safetensors)
     }
 }
+
+@Suite struct SafetensorsLoadDetails {
+    /// The header of a file the Python package wrote, and how it loads.
+    @Test func pythonFileHeaderAndLoad() throws {
+        let url = onnxFixture("multichannel.safetensors")
+        let header = try SafetensorsFile.header(url)
+        #expect(Array(header.metadata.keys) == ["keras_model_config"])
+        #expect(
+            Set(header.tensors.map(\.name))
+                == ["conv2d/kernel", "conv2d_1/kernel", "conv2d_1/bias", "dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"])
+        #expect(header.tensors.allSatisfy { $0.dtype == "F32" })
+        let loaded = try SafetensorsFile.load(url)
+        #expect(loaded.fromKerasConfig && loaded.naming == .keras2 && loaded.warnings.isEmpty)
+        let keras3 = try SafetensorsFile.load(
+            onnxFixture("multichannel.keras3names.safetensors"), architecture: loaded.model)
+        #expect(!keras3.fromKerasConfig && keras3.naming == .keras3)
+        #expect(keras3.model.weights == loaded.model.weights)
+    }
+}
