@@ -51,7 +51,7 @@ public enum ONNXFile {
     /// - Throws: `KerasFormatError` naming `url` (bad options, an architecture that cannot be run, weights of
     ///   the wrong shapes, a write failure).
     public static func write(_ model: Model, to url: URL, options: ONNXExportOptions = ONNXExportOptions()) throws {
-        try attributing(url) {
+        try KerasFormatError.attributed(to: url) {
             let data = try serialized(model, options: options)
             try AtomicFile.write(data, to: url)
         }
@@ -336,20 +336,5 @@ func floatsFromLittleEndian(_ data: Data) -> [Float] {
     let count = data.count / 4
     return data.withUnsafeBytes { raw in
         (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-    }
-}
-
-/// Runs `body`, turning any error into a `KerasFormatError` that names `url`'s file.
-func attributing<T>(_ url: URL, _ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as KerasFormatError {
-        throw error.inFile(url.path)
-    } catch let error as FileWriteError {
-        throw KerasFormatError(error.problem, file: error.path)
-    } catch let error as any CustomStringConvertible & Error {
-        throw KerasFormatError(error.description, file: url.path)
-    } catch {
-        throw KerasFormatError("\(error)", file: url.path)
     }
 }

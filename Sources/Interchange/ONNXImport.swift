@@ -38,13 +38,8 @@ extension ONNXFile {
     /// - Throws: `KerasFormatError` naming the file: one error listing every unsupported operator with its node,
     ///   or the node and the problem (a padding Keras cannot express, a branch, …).
     public static func load(_ url: URL) throws -> ONNXLoadedModel {
-        try attributing(url) {
-            let data: Data
-            do { data = try Data(contentsOf: url) } catch {
-                throw KerasFormatError(
-                    FileManager.default.fileExists(atPath: url.path) ? "cannot read the file" : "no such file")
-            }
-            let loaded = try model(from: data)
+        try KerasFormatError.attributed(to: url) {
+            let loaded = try model(from: try proto(from: readFile(url)))
             try KerasModelFile.checkFinite(loaded.model, file: url.path)
             return loaded
         }
@@ -52,14 +47,24 @@ extension ONNXFile {
 
     /// Parses ONNX bytes (see `load`).
     public static func model(from data: Data) throws -> ONNXLoadedModel {
+        try model(from: proto(from: data))
+    }
+
+    /// The file's bytes, or an error saying why there are none.
+    static func readFile(_ url: URL) throws -> Data {
+        do { return try Data(contentsOf: url) } catch {
+            throw KerasFormatError(FileManager.default.fileExists(atPath: url.path) ? "cannot read the file" : "no such file")
+        }
+    }
+
+    /// The ONNX model in `data`, or an error saying it is not one.
+    static func proto(from data: Data) throws -> Onnx_ModelProto {
         guard !data.isEmpty else { throw KerasFormatError("empty file (0 bytes): not an ONNX model") }
-        let proto: Onnx_ModelProto
         do {
-            proto = try Onnx_ModelProto(serializedBytes: data)
+            return try Onnx_ModelProto(serializedBytes: data)
         } catch {
             throw KerasFormatError("not an ONNX model (the protobuf does not parse: \(error))")
         }
-        return try model(from: proto)
     }
 
     /// Maps a parsed ONNX model onto a Keras `Model` (see `load`).

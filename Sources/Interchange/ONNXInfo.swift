@@ -44,17 +44,8 @@ extension ONNXFile {
     /// Reads an ONNX file's structure without mapping it onto Keras layers (works for any ONNX model).
     /// - Throws: `KerasFormatError` naming the file when it is not an ONNX model.
     public static func info(_ url: URL) throws -> ONNXFileInfo {
-        try attributing(url) {
-            let data: Data
-            do { data = try Data(contentsOf: url) } catch {
-                throw KerasFormatError(
-                    FileManager.default.fileExists(atPath: url.path) ? "cannot read the file" : "no such file")
-            }
-            guard !data.isEmpty else { throw KerasFormatError("empty file (0 bytes): not an ONNX model") }
-            let proto: Onnx_ModelProto
-            do { proto = try Onnx_ModelProto(serializedBytes: data) } catch {
-                throw KerasFormatError("not an ONNX model (the protobuf does not parse: \(error))")
-            }
+        try KerasFormatError.attributed(to: url) {
+            let proto = try proto(from: readFile(url))
             guard proto.hasGraph else { throw KerasFormatError("no graph: not an ONNX model") }
             return info(proto)
         }

@@ -69,7 +69,7 @@ public enum SafetensorsFile {
     /// Writes `model`'s weights atomically with its Keras config in the metadata.
     /// - Throws: `KerasFormatError` naming `url`.
     public static func write(_ model: Model, to url: URL, naming: SafetensorsNaming = .keras2) throws {
-        try attributing(url) {
+        try KerasFormatError.attributed(to: url) {
             try AtomicFile.write(try serialized(model, naming: naming), to: url)
         }
     }
@@ -145,7 +145,7 @@ public enum SafetensorsFile {
     /// - Throws: `KerasFormatError` naming the file: a header problem, a file without a config and no
     ///   `architecture`, a missing, extra or misshapen tensor, a weight that is NaN or infinite.
     public static func load(_ url: URL, architecture: Model? = nil) throws -> SafetensorsLoadedModel {
-        try attributing(url) {
+        try KerasFormatError.attributed(to: url) {
             let (header, data) = try readValidated(url)
             var model: Model
             var warnings: [String] = []
@@ -177,7 +177,7 @@ public enum SafetensorsFile {
 
     /// Reads and validates the header only (for `inspect`).
     public static func header(_ url: URL) throws -> SafetensorsHeader {
-        try attributing(url) {
+        try KerasFormatError.attributed(to: url) {
             let handle = try open(url)
             defer { try? handle.close() }
             return try readHeader(handle, fileSize: try fileSize(url))
@@ -186,7 +186,7 @@ public enum SafetensorsFile {
 
     /// Every tensor of the file as float32 (F16/BF16 widened), by name, in data order.
     public static func tensors(_ url: URL) throws -> [(name: String, tensor: Tensor)] {
-        try attributing(url) {
+        try KerasFormatError.attributed(to: url) {
             let (header, data) = try readValidated(url)
             return try header.tensors.map { info in (info.name, try decode(info, data)) }
         }

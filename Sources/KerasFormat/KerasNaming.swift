@@ -1,6 +1,7 @@
+import Foundation
 import NeuralNet
 
-// Public views of KerasFormat's naming and shape rules, for the other interchange formats (Interchange).
+// Public views of KerasFormat's naming, shape and error rules, for the other interchange formats (Interchange).
 
 extension Architecture {
     /// The path Keras 3 gives each layer in its weights files (`layers/<path>/vars/<i>`), in layer order:
@@ -19,5 +20,13 @@ extension Model {
     /// - Throws: `KerasFormatError` naming the layer and both shape lists.
     public func checkWeightShapes() throws {
         try LegacyH5.checkShapes(self)
+    }
+}
+
+extension KerasFormatError {
+    /// Runs `body`, turning any error into a `KerasFormatError` that names `url`'s file, as KerasFormat's own
+    /// readers and writers do (one line; a `FileWriteError` keeps its path).
+    public static func attributed<T>(to url: URL, _ body: () throws -> T) throws -> T {
+        try attributing(url, body)
     }
 }
