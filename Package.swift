@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "NeatMSCLI",
             dependencies: [
-                "HDF5", "Tensor", "NeuralNet", "KerasFormat", "MassSpec", "NeatMS", "FileSupport",
+                "HDF5", "Tensor", "NeuralNet", "KerasFormat", "Interchange", "MassSpec", "NeatMS", "FileSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

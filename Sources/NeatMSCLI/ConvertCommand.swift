@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interchange
 import KerasFormat
 import NeuralNet
 
@@ -7,7 +8,7 @@ import NeuralNet
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a model between Keras formats (.h5 full model, .keras, weights-only .h5).",
+        abstract: "Convert a model between Keras formats (.h5 full model, .keras, weights-only .h5), ONNX and safetensors.",
         discussion: """
             IN is any model file `neatms summary` reads. Without --to the format follows OUT's name: \
             .keras → Keras 3 archive, anything else → full-model .h5. --to keras-weights-h5 writes weights \
@@ -21,15 +22,22 @@ struct ConvertCommand: ParsableCommand {
             order (default) or by name (--by-name); weightless layers are skipped; a count or shape mismatch \
             is an error naming the layer and both shapes, or, with --skip-mismatch, a warning on stderr \
             and that layer keeps MODEL's weights.
+
+            ONNX and safetensors (from OUT's or IN's name, .onnx / .safetensors, or --to onnx|safetensors): an \
+            .onnx OUT takes the graph input (N, H, W, C) as Keras does, opset 13 (--opset 13-21) and a dynamic \
+            batch (--batch N for a fixed one); a .safetensors OUT names tensors <layer>/kernel (--style keras3: \
+            layers/<class>/vars/<i>) and keeps the Keras config in its metadata. An .onnx IN is a file NeatMSKit \
+            or tf2onnx wrote; a .safetensors IN without a Keras config needs --architecture MODEL.
             """)
 
     enum Target: String, ExpressibleByArgument, CaseIterable {
         case h5, keras
         case kerasWeightsH5 = "keras-weights-h5"
+        case onnx, safetensors
     }
 
     enum Style: String, ExpressibleByArgument, CaseIterable {
-        case keras2, keras22
+        case keras2, keras22, keras3
     }
 
     @Argument(help: "The model to read.")
@@ -38,11 +46,17 @@ struct ConvertCommand: ParsableCommand {
     @Argument(help: "The file to write.")
     var output: String
 
-    @Option(help: "Output format: h5, keras or keras-weights-h5 (default: from OUT's name).")
+    @Option(help: "Output format: h5, keras, keras-weights-h5, onnx or safetensors (default: from OUT's name).")
     var to: Target?
 
-    @Option(help: "Full-model .h5 layout: keras2 (tf-keras 2.x) or keras22 (Keras 2.2 era).")
+    @Option(help: "Full-model .h5 layout: keras2 (tf-keras 2.x) or keras22 (Keras 2.2 era); safetensors tensor names: keras2 (<layer>/kernel) or keras3 (layers/<class>/vars/<i>).")
     var style: Style?
+
+    @Option(help: "ONNX output: the opset, 13 (default) to 21.")
+    var opset: Int?
+
+    @Option(help: "ONNX output: the batch dimension, dynamic (default) or a fixed size.")
+    var batch: String?
 
     @Flag(help: "Replace OUT if it exists.")
     var force = false
@@ -63,9 +77,31 @@ struct ConvertCommand: ParsableCommand {
         if architecture == nil, byName || skipMismatch {
             throw ValidationError("--by-name and --skip-mismatch apply only with --architecture")
         }
-        if style != nil, (to ?? (output.lowercased().hasSuffix(".keras") ? .keras : .h5)) != .h5 {
-            throw ValidationError("--style applies only to full-model .h5 output (--to h5)")
+        let target = outputTarget
+        if let style, target == .safetensors ? style == .keras22 : (target != .h5 || style == .keras3) {
+            throw ValidationError("--style keras2|keras22 applies to full-model .h5 output, keras2|keras3 to safetensors output")
         }
+        if architecture != nil, input.lowercased().hasSuffix(".onnx") {
+            throw ValidationError("--architecture does not apply to an ONNX input (it holds its architecture)")
+        }
+        if opset != nil || batch != nil, target != .onnx {
+            throw ValidationError("--opset and --batch apply only to ONNX output")
+        }
+        if let opset, !ONNXExportOptions.supportedOpsets.contains(opset) {
+            throw ValidationError("--opset must be 13 to 21, got \(opset)")
+        }
+        if let batch, batch != "dynamic", (Int(batch) ?? 0) < 1 {
+            throw ValidationError("--batch must be 'dynamic' or a positive number, got '\(batch)'")
+        }
+    }
+
+    /// The output format from --to, else OUT's name.
+    private var outputTarget: Target {
+        if let to { return to }
+        let name = output.lowercased()
+        if name.hasSuffix(".onnx") { return .onnx }
+        if name.hasSuffix(".safetensors") { return .safetensors }
+        return name.hasSuffix(".keras") ? .keras : .h5
     }
 
     func run() throws {
@@ -81,7 +117,19 @@ struct ConvertCommand: ParsableCommand {
             }
             var model: Model
             let source: String
-            if let architecture {
+            let inName = input.lowercased()
+            if inName.hasSuffix(".onnx") {
+                let loaded = try ONNXFile.load(inURL)
+                for warning in loaded.warnings { Diagnostics.warning("\(input): \(warning)") }
+                model = loaded.model
+                source = "ONNX opset \(loaded.opset)" + (loaded.producer.isEmpty ? "" : " from \(loaded.producer)")
+            } else if inName.hasSuffix(".safetensors") {
+                let base = try architecture.map { try KerasModelFile.load(URL(fileURLWithPath: $0)).model }
+                let loaded = try SafetensorsFile.load(inURL, architecture: base)
+                for warning in loaded.warnings { Diagnostics.warning("\(input): \(warning)") }
+                model = loaded.model
+                source = "safetensors, \(loaded.naming.rawValue) names" + (architecture.map { ", architecture of \($0)" } ?? "")
+            } else if let architecture {
                 let base = try KerasModelFile.load(URL(fileURLWithPath: architecture))
                 for warning in base.warnings { Diagnostics.warning("\(architecture): \(warning)") }
                 let loaded = try KerasWeightsFile.load(
@@ -97,6 +145,22 @@ struct ConvertCommand: ParsableCommand {
                 source = "\(loaded.format)"
             }
             if dropOptimizerState { model.optimizerState = nil }
+            switch outputTarget {
+            case .onnx:
+                let options = ONNXExportOptions(
+                    opset: opset ?? ONNXExportOptions.defaultOpset,
+                    batch: batch.flatMap(Int.init).map { .fixed($0) } ?? .dynamic)
+                try ONNXFile.write(model, to: outURL, options: options)
+                printResult("wrote \(output) (ONNX opset \(options.opset), batch \(options.batch)) from \(input) (\(source))\n")
+                return
+            case .safetensors:
+                let naming: SafetensorsNaming = style == .keras3 ? .keras3 : .keras2
+                try SafetensorsFile.write(model, to: outURL, naming: naming)
+                printResult("wrote \(output) (safetensors, \(naming.rawValue) names) from \(input) (\(source))\n")
+                return
+            default:
+                break
+            }
             let format: KerasOutputFormat
             switch to {
             case nil:
@@ -105,6 +169,8 @@ struct ConvertCommand: ParsableCommand {
             case .keras?: format = .keras
             case .kerasWeightsH5?:
                 format = outURL.lastPathComponent.lowercased().hasSuffix(".weights.h5") ? .keras3WeightsH5 : .keras2WeightsH5
+            case .onnx?, .safetensors?:
+                return  // written above
             }
             try KerasModelFile.write(model, to: outURL, format: format)
             printResult("wrote \(output) (\(describe(format))) from \(input) (\(source))\n")
