@@ -281,3 +281,95 @@ import Testing
         #expect(info.inputs[0].dimensions == ["batch", "12"])
     }
 }
+
+/// Forms other converters write for the same layers: Gemm with a transposed weight, a Conv bias as a separate Add
+/// broadcast over (C, 1, 1), a Dense bias Add after MatMul, Dropout nodes, a NCHW Reshape for one channel.
+@Suite struct ONNXOtherConverterForms {
+    static func graphOnly(_ source: String) throws -> (Model, Onnx_ModelProto) {
+        let model = try KerasModelFile.read(TestPaths.fixture(source))
+        var proto = try ONNXFile.modelProto(model)
+        proto.metadataProps = []
+        return (model, proto)
+    }
+
+    @Test func gemmWithTransposedWeight() throws {
+        let (model, graphOnly) = try Self.graphOnly("onnx/dense_only.h5")
+        var proto = graphOnly
+        let gemm = try #require(proto.graph.node.firstIndex { $0.opType == "Gemm" })
+        let name = proto.graph.node[gemm].input[1]
+        let index = try #require(proto.graph.initializer.firstIndex { $0.name == name })
+        let kernel = model.weights[1][0]  // (12, 8)
+        var transposed = [Float](repeating: 0, count: kernel.count)
+        for i in 0..<12 { for u in 0..<8 { transposed[u * 12 + i] = kernel.scalars[i * 8 + u] } }
+        proto.graph.initializer[index] = ONNXFile.tensorProto(name, Tensor(shape: [8, 12], scalars: transposed))
+        var transB = Onnx_AttributeProto()
+        transB.name = "transB"
+        transB.type = .int
+        transB.i = 1
+        proto.graph.node[gemm].attribute.append(transB)
+        let loaded = try ONNXFile.model(from: proto.serializedData())
+        #expect(loaded.model.weights == model.weights)
+    }
+
+    @Test func convBiasAsASeparateAdd() throws {
+        let (model, original) = try Self.graphOnly("onnx/activations.h5")
+        var proto = original
+        let conv = try #require(proto.graph.node.firstIndex { $0.opType == "Conv" && $0.input.count == 3 })
+        let biasName = proto.graph.node[conv].input[2]
+        let bias = try #require(proto.graph.initializer.first { $0.name == biasName })
+        proto.graph.node[conv].input.removeLast()
+        // The bias as (C, 1, 1), added to the Conv's output.
+        var reshaped = bias
+        reshaped.dims = [bias.dims[0], 1, 1]
+        reshaped.name = "separate_bias"
+        proto.graph.initializer.append(reshaped)
+        var add = Onnx_NodeProto()
+        add.opType = "Add"
+        add.name = proto.graph.node[conv].name.replacingOccurrences(of: "/Conv", with: "/BiasAdd")
+        let convOutput = proto.graph.node[conv].output[0]
+        add.input = [convOutput, "separate_bias"]
+        add.output = ["biased"]
+        for i in proto.graph.node.indices where proto.graph.node[i].input.contains(convOutput) {
+            proto.graph.node[i].input = proto.graph.node[i].input.map { $0 == convOutput ? "biased" : $0 }
+        }
+        proto.graph.node.insert(add, at: conv + 1)
+        let loaded = try ONNXFile.model(from: proto.serializedData())
+        #expect(weightsByLayer(loaded.model) == weightsByLayer(model))
+        // A bias broadcast over another axis is not a Keras bias.
+        reshaped.dims = [1, bias.dims[0], 1]
+        proto.graph.initializer[proto.graph.initializer.count - 1] = reshaped
+        let error = try #require(throws: KerasFormatError.self) { try ONNXFile.model(from: proto.serializedData()) }
+        #expect(error.problem.hasSuffix("(Add) is supported only as the bias of the Conv, Gemm or MatMul just before it"))
+    }
+
+    @Test func dropoutNodesBecomeDropoutLayers() throws {
+        let (model, graphOnly) = try Self.graphOnly("onnx/dense_only.h5")
+        var proto = graphOnly
+        var ratio = Onnx_TensorProto()
+        ratio.name = "ratio"
+        ratio.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        ratio.floatData = [0.25]
+        proto.graph.initializer.append(ratio)
+        let first = proto.graph.node[1]  // dense_2/Tanh
+        var dropout = Onnx_NodeProto()
+        dropout.opType = "Dropout"
+        dropout.name = "dropout_7/Dropout"
+        dropout.input = [first.output[0], "ratio"]
+        dropout.output = ["dropped"]
+        proto.graph.node[2].input[0] = "dropped"
+        proto.graph.node.insert(dropout, at: 2)
+        let loaded = try ONNXFile.model(from: proto.serializedData())
+        #expect(loaded.model.architecture.layers.map(\.name) == ["input_1", "dense_2", "dropout_7", "dense_3"])
+        #expect(loaded.model.architecture.layers[2].kind == .dropout(rate: 0.25))
+        #expect(weightsByLayer(loaded.model) == weightsByLayer(model))
+    }
+
+    @Test func aBranchIsRefusedNamingTheNode() throws {
+        var proto = try Self.graphOnly("onnx/dense_only.h5").1
+        // The second Gemm reads the graph input instead of the first layer's output.
+        let second = try #require(proto.graph.node.lastIndex { $0.opType == "Gemm" })
+        proto.graph.node[second].input[0] = proto.graph.input[0].name
+        let error = try #require(throws: KerasFormatError.self) { try ONNXFile.model(from: proto.serializedData()) }
+        #expect(error.problem.hasPrefix("node 'dense_3/Gemm' (Gemm) takes [\"input_1\"] but the chain is at"))
+    }
+}
