@@ -2,7 +2,8 @@
 import PackageDescription
 
 // NeatMSKit: the NeatMS peak-quality network in Swift.
-// Data flows one way: files → HDF5 → KerasFormat → NeuralNet ← NeatMS ← MassSpec; `neatms` only wires them.
+// Data flows one way: files → HDF5 → KerasFormat → NeuralNet ← NeatMS ← MassSpec; ONNX and safetensors files →
+// Interchange (ONNXProto) → NeuralNet; `neatms` only wires them.
 
 #if os(Linux)
 let blasTargetDependencies: [Target.Dependency] = ["CBLAS"]
@@ -19,12 +20,14 @@ let package = Package(
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "KerasFormat", targets: ["KerasFormat"]),
+        .library(name: "Interchange", targets: ["Interchange"]),
         .library(name: "MassSpec", targets: ["MassSpec"]),
         .library(name: "NeatMS", targets: ["NeatMS"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C shims: system libraries found through pkg-config.
@@ -63,6 +66,13 @@ let package = Package(
         .target(
             name: "KerasFormat",
             dependencies: ["HDF5", "NeuralNet", "Tensor", "FileSupport", "Support", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // The ONNX protobuf messages NeatMSKit uses, generated once by Scripts/onnx/generate-swift (committed;
+        // only swift-protobuf's runtime library is built).
+        .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        // Interchange formats beyond Keras: ONNX export/import and safetensors read/write.
+        .target(
+            name: "Interchange",
+            dependencies: ["ONNXProto", "NeuralNet", "Tensor", "KerasFormat", "FileSupport", "Support"]),
         // mzML reading: streaming XML, base64, zlib (libdeflate for arrays, zlib for gzip), MS-Numpress.
         .target(name: "MassSpec", dependencies: ["CXML2", "CZlibShim", "CDeflate", "Support"]),
         // The NeatMS data path: tables, peak matrices, batches, threshold, prediction, export.
@@ -70,14 +80,14 @@ let package = Package(
         // The NeatMS network as the data path's classifier: model loading, the one input check, the pool.
         .target(
             name: "Classification",
-            dependencies: ["NeatMS", "NeuralNet", "KerasFormat", "Tensor", "Support"]),
+            dependencies: ["NeatMS", "NeuralNet", "KerasFormat", "Interchange", "Tensor", "Support"]),
         // The thin command-line tool; its product (the binary) is `neatms`. The target's own name differs from
         // NeatMS by more than case, so that the two folders do not collide on a case-insensitive file system.
         .executableTarget(
             name: "NeatMSCLI",
             dependencies: [
-                "HDF5", "Tensor", "NeuralNet", "KerasFormat", "MassSpec", "NeatMS", "Classification", "FileSupport",
-                "Support",
+                "HDF5", "Tensor", "NeuralNet", "KerasFormat", "Interchange", "MassSpec", "NeatMS", "Classification",
+                "FileSupport", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -98,6 +108,9 @@ let package = Package(
         .testTarget(
             name: "KerasFormatTests",
             dependencies: ["KerasFormat", "NeuralNet", "HDF5", "Tensor", "TestSupport"]),
+        .testTarget(
+            name: "InterchangeTests",
+            dependencies: ["Interchange", "ONNXProto", "KerasFormat", "NeuralNet", "Tensor", "HDF5", "TestSupport"]),
         .testTarget(name: "MassSpecTests", dependencies: ["MassSpec", "TestSupport"]),
         .testTarget(
             name: "NeatMSTests",

@@ -17,7 +17,9 @@ per entry, so parallel tests never write the same file) and/or a JSON list in `m
       "file": "convert_a_to_h5.h5",          # path relative to the interop directory (or absolute)
       "kind": "h5",                          # "h5" full model (Keras 2 legacy layout), "keras" (.keras zip),
                                              # "weights_h5" (weights only: Keras 2 layout, or Keras 3
-                                             #  layout when the name ends in .weights.h5), "hdf5" (plain HDF5)
+                                             #  layout when the name ends in .weights.h5), "hdf5" (plain HDF5),
+                                             # "onnx" (onnx.checker + onnxruntime), "safetensors" (the
+                                             #  safetensors package; see check_onnx_entry / check_safetensors_entry)
       "source": "Fixtures/keras/reduced_tfkeras2_full.h5",   # what it was made from (repo-relative or
                                              # absolute), or null for a model NeatMSKit created/trained
       "architecture": "Fixtures/keras/...",  # optional: model whose architecture a weights_h5 is loaded into
@@ -547,6 +549,155 @@ def check_hdf5_entry(rep: Report, entry: dict, path: Path, label: str) -> None:
                 rep.check(label, f"{what} = {json.dumps(got)[:80]}", got == want, f"expected {json.dumps(want)[:120]}")
 
 
+# --------------------------------------------------------------------------------------------
+# ONNX and safetensors entries (Interchange): onnxruntime and the safetensors package
+# --------------------------------------------------------------------------------------------
+
+ENTRY_KINDS = ("h5", "keras", "weights_h5", "hdf5", "onnx", "safetensors")
+
+
+def keras_input_shape(model) -> tuple:
+    return tuple(int(d) for d in model.input_shape[1:])
+
+
+def check_onnx_entry(rep: Report, entry: dict, path: Path, label: str) -> None:
+    """An ONNX file NeatMSKit exported: onnx.checker (full check, shape inference) accepts it; onnxruntime runs it
+    on expect.predictions_file's X and matches NeatMSKit's P within atol; with a source Keras model, the input is
+    (batch, H, W, C) as Keras's, onnxruntime matches Keras's predictions too, and every initializer
+    `<layer>/kernel|bias` is the source's weight bit for bit (Conv kernels transposed back to Keras's layout)."""
+    import onnx
+    import onnxruntime as ort
+
+    expect = entry.get("expect") or {}
+    atol = float(expect.get("atol", PRED_ATOL))
+    proto = onnx.load(str(path))
+    opset = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), None)
+    try:
+        onnx.checker.check_model(proto, full_check=True)
+        rep.ok(label, f"onnx.checker.check_model(full_check=True) (IR {proto.ir_version}, opset {opset})")
+    except Exception as exc:  # noqa: BLE001
+        rep.fail(label, "onnx.checker.check_model(full_check=True)", f"{type(exc).__name__}: {exc}")
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    inputs = session.get_inputs()
+    rep.check(label, "one input, one output", len(inputs) == 1 and len(session.get_outputs()) == 1,
+              f"{len(inputs)} inputs, {len(session.get_outputs())} outputs")
+    X = R = None
+    if "predictions_file" in expect:
+        pf = resolve(INTEROP_DIR, expect["predictions_file"])
+        with h5py.File(pf, "r") as f:
+            X = np.asarray(f["X"], dtype=np.float32)
+            P = np.asarray(f["P"], dtype=np.float64)
+        (R,) = session.run(None, {inputs[0].name: X})
+        dp = float(np.max(np.abs(np.asarray(R, dtype=np.float64) - P)))
+        rep.check(label, f"onnxruntime {ort.__version__} output within {atol} of NeatMSKit's {pf.name} "
+                         f"({len(X)} rows, max |dp| {dp:.3g})", R.shape == P.shape and dp <= atol,
+                  f"shape {R.shape} vs {P.shape}, max |dp| {dp:.3g}")
+    source = entry.get("source")
+    if not source:
+        return
+    src, loader = load_any(resolve(REPO, source), "tf_keras")
+    shape = tuple(d if isinstance(d, int) else None for d in inputs[0].shape)
+    rep.check(label, f"input {inputs[0].name} {shape} = (batch,) + Keras input {keras_input_shape(src)}",
+              shape[1:] == keras_input_shape(src), f"Keras input {keras_input_shape(src)}")
+    if X is not None and R is not None:
+        dk = float(np.max(np.abs(np.asarray(R, dtype=np.float64) - predict(src, X))))
+        rep.check(label, f"onnxruntime output within {atol} of [{loader}] predict of the source (max |dp| {dk:.3g})",
+                  dk <= atol, f"max |dp| {dk:.3g}")
+    inits = {t.name: onnx.numpy_helper.to_array(t) for t in proto.graph.initializer}
+    count, problems = 0, []
+    for layer, arrays in weights_by_layer(src).items():
+        for i, want in enumerate(arrays):
+            name = f"{layer}/{'kernel' if i == 0 else 'bias'}"
+            got = inits.get(name)
+            if got is not None and got.ndim == 4:
+                got = np.transpose(got, (2, 3, 1, 0))  # ONNX Conv (out, in, kh, kw) -> Keras (kh, kw, in, out)
+            if got is None or got.dtype != want.dtype or got.shape != want.shape or got.tobytes() != want.tobytes():
+                problems.append(name)
+            count += 1
+    rep.check(label, f"{count} initializers bit-identical to the source's weights", not problems,
+              f"differ or missing: {problems}")
+
+
+def keras3_layer_paths(model) -> list:
+    """(path, layer) as Keras 3 names a Functional model's layers in its weights files: the InputLayer first,
+    snake_case class names, `_1`, `_2`, ... for repeats."""
+    layers = [None] + [l for l in model.layers if l.__class__.__name__ != "InputLayer"]
+    used, out = {}, []
+    for layer in layers:
+        cls = "InputLayer" if layer is None else layer.__class__.__name__
+        base = re.sub(r"\W+", "", cls)
+        base = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", base)
+        base = re.sub("([a-z])([A-Z])", r"\1_\2", base).lower()
+        out.append((base if base not in used else f"{base}_{used[base] + 1}", layer))
+        used[base] = used.get(base, -1) + 1
+    return out
+
+
+def check_safetensors_entry(rep: Report, entry: dict, path: Path, label: str) -> None:
+    """A safetensors file NeatMSKit exported: the safetensors package (numpy) reads it; every tensor is float32 and
+    bit-identical to the source Keras model's weight of that name (`<layer>/<kernel|bias>` or Keras 3's
+    `layers/<path>/vars/<i>`), no tensor missing or extra; the Keras model config in __metadata__ builds in Keras 3
+    and, given these tensors, predicts as the source within 1e-5."""
+    import safetensors
+    from safetensors import safe_open
+    from safetensors.numpy import load_file
+
+    tensors = load_file(str(path))
+    with safe_open(str(path), framework="np") as f:
+        metadata = f.metadata() or {}
+    rep.ok(label, f"safetensors {safetensors.__version__} load_file: {len(tensors)} tensors, "
+                  f"metadata keys {sorted(metadata)}")
+    source = entry.get("source")
+    if not source:
+        return
+    src, loader = load_any(resolve(REPO, source), "tf_keras")
+    keras3_style = any(n.startswith("layers/") and "/vars/" in n for n in tensors)
+    expected = {}
+    if keras3_style:
+        for p, layer in keras3_layer_paths(src):
+            for i, w in enumerate(layer.get_weights() if layer is not None else []):
+                expected[f"layers/{p}/vars/{i}"] = np.asarray(w)
+    else:
+        for layer, arrays in weights_by_layer(src).items():
+            for i, w in enumerate(arrays):
+                expected[f"{layer}/{'kernel' if i == 0 else 'bias'}"] = w
+    rep.check(label, f"tensor names = the source's weights ({'Keras 3' if keras3_style else 'Keras 2'} naming)",
+              sorted(tensors) == sorted(expected),
+              f"missing {sorted(set(expected) - set(tensors))}, extra {sorted(set(tensors) - set(expected))}")
+    bad = [n for n, w in expected.items() if n in tensors and (
+        tensors[n].dtype != np.float32 or tensors[n].shape != w.shape or tensors[n].tobytes() != w.tobytes())]
+    rep.check(label, f"{len(expected)} tensors bit-identical to [{loader}] source weights", not bad, f"differ: {bad}")
+    config = metadata.get("keras_model_config")
+    if config is None:
+        return
+    keras3 = module("keras3")
+    try:
+        built = keras3.models.model_from_json(config)
+    except Exception as exc:  # noqa: BLE001
+        rep.fail(label, "keras3 model_from_json(__metadata__ keras_model_config)", f"{type(exc).__name__}: {exc}")
+        return
+    names = [l.name for l in built.layers if l.__class__.__name__ != "InputLayer"]
+    src_names = [l.name for l in src.layers if l.__class__.__name__ != "InputLayer"]
+    rep.check(label, "keras3 model_from_json(keras_model_config): the source's layers", names == src_names,
+              f"{names} != {src_names}")
+    if names != src_names:
+        return
+    by_name = {l.name: l for l in built.layers}
+    if keras3_style:
+        for p, layer in keras3_layer_paths(src):
+            if layer is not None and layer.get_weights():
+                by_name[layer.name].set_weights([tensors[f"layers/{p}/vars/{i}"]
+                                                 for i in range(len(layer.get_weights()))])
+    else:
+        for layer, arrays in weights_by_layer(src).items():
+            by_name[layer].set_weights([tensors[f"{layer}/{'kernel' if i == 0 else 'bias'}"]
+                                        for i in range(len(arrays))])
+    X = fixed_input(src, 8)
+    dp = float(np.max(np.abs(predict(built, X) - predict(src, X))))
+    rep.check(label, f"keras3 model from the metadata with these tensors predicts as the source (max |dp| {dp:.3g})",
+              dp <= PRED_ATOL, f"max |dp| {dp:.3g}")
+
+
 def read_entries(directory: Path, rep: Report) -> list[dict]:
     entries = []
     paths = sorted(glob.glob(str(directory / "manifest.d" / "*.json")))
@@ -559,8 +710,8 @@ def read_entries(directory: Path, rep: Report) -> list[dict]:
             rep.fail(Path(p).name, "manifest entry is JSON", f"{type(exc).__name__}: {exc}")
             continue
         for e in data if isinstance(data, list) else [data]:
-            if not isinstance(e, dict) or "file" not in e or e.get("kind") not in ("h5", "keras", "weights_h5", "hdf5"):
-                rep.fail(Path(p).name, "manifest entry", f"needs file and kind h5|keras|weights_h5|hdf5: {e!r}"[:200])
+            if not isinstance(e, dict) or "file" not in e or e.get("kind") not in ENTRY_KINDS:
+                rep.fail(Path(p).name, "manifest entry", f"needs file and kind {'|'.join(ENTRY_KINDS)}: {e!r}"[:200])
                 continue
             entries.append(e)
     return entries
@@ -599,6 +750,10 @@ def run(directory: Path) -> Report:
                 check_model_entry(rep, entry, path, label)
             elif entry["kind"] == "weights_h5":
                 check_weights_entry(rep, entry, path, label)
+            elif entry["kind"] == "onnx":
+                check_onnx_entry(rep, entry, path, label)
+            elif entry["kind"] == "safetensors":
+                check_safetensors_entry(rep, entry, path, label)
             else:
                 check_hdf5_entry(rep, entry, path, label)
         except Exception as exc:  # noqa: BLE001

@@ -1,4 +1,5 @@
 import Foundation
+import Interchange
 import KerasFormat
 import NeatMS
 import NeuralNet
@@ -47,7 +48,7 @@ public final class NetworkClassifier: PeakClassifier, @unchecked Sendable {
     private var made = 0
     private var copies = 1
 
-    /// Loads `modelFile` (any Keras model file KerasFormat reads), checks it against `matrixSize` and
+    /// Loads `modelFile` (any full-model file `ModelFile` reads: Keras, ONNX, safetensors with its config), checks it against `matrixSize` and
     /// `classes`, and makes it ready for passes of `batchSize` matrices.
     /// - Parameters:
     ///   - matrices: where the matrices come from (e.g. a file name), for the message when their shape
@@ -64,7 +65,7 @@ public final class NetworkClassifier: PeakClassifier, @unchecked Sendable {
         self.matrixSize = matrixSize
         self.batchSize = batchSize
         let load: @Sendable () throws -> (model: Model, network: Network) = {
-            let file = try KerasModelFile.load(URL(fileURLWithPath: modelFile))
+            let file = try ModelFile.load(URL(fileURLWithPath: modelFile))
             for line in file.warnings { warning(line) }
             let network = try Network(model: file.model)
             try Self.check(

@@ -32,18 +32,17 @@ public enum KerasModelFile {
     }
 
     /// Writes `model` atomically in `format`.
+    /// - Throws: `KerasFormatError` for a format KerasFormat does not write (ONNX, safetensors: the
+    ///   Interchange module's `ModelFile` writes every format).
     public static func write(_ model: Model, to url: URL, format: ModelLayout) throws {
         switch format.format {
         case .kerasH5: try LegacyH5.write(model, to: url, style: format.style ?? .tfKeras2)
         case .keras: try KerasArchive.write(model, to: url)
         case .kerasWeightsH5: try KerasWeightsFile.writeKeras2(model, to: url)
         case .kerasWeights: try KerasWeightsFile.writeKeras3(model, to: url)
+        case .onnx, .safetensors:
+            throw KerasFormatError("\(format.format) is not a Keras format", file: url.relativePath)
         }
-    }
-
-    /// Writes `model` atomically in the layout `url`'s name implies (`ModelLayout.forWriting`).
-    public static func write(_ model: Model, to url: URL) throws {
-        try write(model, to: url, format: .forWriting(to: url))
     }
 
     enum Container { case hdf5, zip }

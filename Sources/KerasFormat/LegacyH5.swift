@@ -11,6 +11,16 @@ public struct LoadedModel: Sendable {
     public var format: ModelLayout
     /// Things that were read but not used (e.g. optimizer state that does not fit), one line each.
     public var warnings: [String]
+    /// What was read, for people: the layout's description, or more where the layout says less (an ONNX
+    /// file's opset and producer).
+    public var source: String
+
+    public init(model: Model, format: ModelLayout, warnings: [String], source: String? = nil) {
+        self.model = model
+        self.format = format
+        self.warnings = warnings
+        self.source = source ?? format.description
+    }
 }
 
 /// Keras 2 legacy full-model `.h5` (`model.save("x.h5")`): Keras 2.2-era, tf.keras / tf-keras 2.x and

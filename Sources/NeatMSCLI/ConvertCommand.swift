@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interchange
 import KerasFormat
 import NeuralNet
 
@@ -11,37 +12,45 @@ extension ModelFormat: ExpressibleByArgument {
 }
 
 extension KerasConfigStyle: ExpressibleByArgument {
-    /// `--style` names: `keras2` (tf-keras 2.x, the default) and `keras22` (Keras 2.2 era).
+    /// `--style` names: `keras2` (tf-keras 2.x, the default), `keras22` (Keras 2.2 era) and `keras3`
+    /// (safetensors tensor names only).
     public init?(argument: String) {
         switch argument {
         case "keras2": self = .tfKeras2
         case "keras22": self = .keras22
+        case "keras3": self = .keras3
         default: return nil
         }
     }
 
-    public static var allValueStrings: [String] { ["keras2", "keras22"] }
+    public static var allValueStrings: [String] { ["keras2", "keras22", "keras3"] }
 }
 
-/// `neatms convert IN OUT`: between Keras model-file formats.
+/// `neatms convert IN OUT`: between model file formats.
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a model between Keras formats (.h5 full model, .keras, weights-only .h5).",
+        abstract: "Convert a model between Keras formats (.h5 full model, .keras, weights-only .h5), ONNX and safetensors.",
         discussion: """
             IN is any model file `neatms summary` reads. Without --to the format follows OUT's name: \
-            .keras → Keras 3 archive, .weights.h5 → Keras 3 weights, anything else → full-model .h5. \
-            --to keras-weights-h5 writes weights \
-            only: the Keras 3 layout when OUT ends in .weights.h5, else Keras 2's save_weights layout. \
-            --style keras2 (default) writes what tf-keras 2.x writes (loads in tf-keras and Keras 3); \
-            keras22 writes the Keras 2.2-era layout of NeatMS's bundled model (Keras 3 loads it only with \
-            compile=False). IN is never overwritten; an existing OUT is replaced only with --force.
+            .h5 → full-model .h5, .keras → Keras 3 archive, .weights.h5 → Keras 3 weights, .onnx → ONNX, \
+            .safetensors → safetensors; any other name needs --to. --to keras-weights-h5 writes Keras 2's \
+            save_weights layout (the Keras 3 layout when OUT ends in .weights.h5). --style keras2 (default) \
+            writes what tf-keras 2.x writes (loads in tf-keras and Keras 3); keras22 writes the Keras \
+            2.2-era layout of NeatMS's bundled model (Keras 3 loads it only with compile=False). IN is never \
+            overwritten; an existing OUT is replaced only with --force.
 
             A weights-only IN (Keras 2 `save_weights` .h5 or Keras 3 .weights.h5) needs --architecture \
             MODEL, any model file: its weights are replaced by IN's with Keras's rules, matching layers by \
             order (default) or by name (--by-name); weightless layers are skipped; a count or shape mismatch \
             is an error naming the layer and both shapes, or, with --skip-mismatch, a warning on stderr \
             and that layer keeps MODEL's weights.
+
+            ONNX and safetensors: an ONNX OUT takes the graph input (N, H, W, C) as Keras does, opset 13 \
+            (--opset 13-21) and a dynamic batch (--batch N for a fixed one); a safetensors OUT names tensors \
+            <layer>/kernel (--style keras3: layers/<class>/vars/<i>) and keeps the Keras config in its \
+            metadata. An ONNX IN is a file NeatMSKit or tf2onnx wrote; a safetensors IN without a Keras \
+            config needs --architecture MODEL. Neither keeps optimizer state.
             """)
 
     @Argument(help: "The model to read.")
@@ -50,11 +59,17 @@ struct ConvertCommand: ParsableCommand {
     @Argument(help: "The file to write.")
     var output: String
 
-    @Option(help: "Output format: keras-h5 (or h5), keras, keras-weights-h5 or keras-weights (default: from OUT's name).")
+    @Option(help: "Output format: keras-h5 (or h5), keras, keras-weights-h5, keras-weights, onnx or safetensors (default: from OUT's name).")
     var to: ModelFormat?
 
-    @Option(help: "Full-model .h5 layout: keras2 (tf-keras 2.x) or keras22 (Keras 2.2 era).")
+    @Option(help: "Full-model .h5 layout: keras2 (tf-keras 2.x) or keras22 (Keras 2.2 era); safetensors tensor names: keras2 (<layer>/kernel) or keras3 (layers/<class>/vars/<i>).")
     var style: KerasConfigStyle?
+
+    @Option(help: "ONNX output: the opset, 13 (default) to 21.")
+    var opset: Int?
+
+    @Option(help: "ONNX output: the batch dimension, dynamic (default) or a fixed size.")
+    var batch: String?
 
     @Flag(help: "Replace OUT if it exists.")
     var force = false
@@ -62,7 +77,7 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Leave out the optimizer state (e.g. Adam's moments); the training config is kept, so training the file starts a fresh optimizer.")
     var dropOptimizerState = false
 
-    @Option(help: "For a weights-only IN: the model file whose architecture (and compile settings) receive IN's weights.")
+    @Option(help: "For a weights-only or safetensors IN: the model file whose architecture (and compile settings) receive IN's weights.")
     var architecture: String?
 
     @Flag(help: "With --architecture: match layers by name instead of by order.")
@@ -75,8 +90,25 @@ struct ConvertCommand: ParsableCommand {
         if architecture == nil, byName || skipMismatch {
             throw ValidationError("--by-name and --skip-mismatch apply only with --architecture")
         }
-        if style != nil, layout.format != .kerasH5 {
-            throw ValidationError("--style applies only to full-model .h5 output (--to h5)")
+        let format = to ?? ModelFormat.implied(byName: URL(fileURLWithPath: output))
+        if let style {
+            let fits = format == .safetensors ? style != .keras22 : (format == .kerasH5 && style != .keras3)
+            if !fits {
+                throw ValidationError(
+                    "--style keras2|keras22 applies to full-model .h5 output, keras2|keras3 to safetensors output")
+            }
+        }
+        if architecture != nil, ModelFormat.implied(byName: URL(fileURLWithPath: input)) == .onnx {
+            throw ValidationError("--architecture does not apply to an ONNX input (it holds its architecture)")
+        }
+        if opset != nil || batch != nil, format != .onnx {
+            throw ValidationError("--opset and --batch apply only to ONNX output")
+        }
+        if let opset, !ONNXExportOptions.supportedOpsets.contains(opset) {
+            throw ValidationError("--opset must be 13 to 21, got \(opset)")
+        }
+        if let batch, batch != "dynamic", (Int(batch) ?? 0) < 1 {
+            throw ValidationError("--batch must be 'dynamic' or a positive number, got '\(batch)'")
         }
     }
 
@@ -85,6 +117,7 @@ struct ConvertCommand: ParsableCommand {
             let inURL = URL(fileURLWithPath: input)
             let outURL = URL(fileURLWithPath: output)
             try CommandSupport.checkOutputs(output)
+            let layout = try ModelLayout.forWriting(to: outURL, format: to, style: style)
             if sameFile(inURL, outURL) {
                 throw KerasFormatError("refusing to overwrite the input file", file: output)
             }
@@ -93,31 +126,30 @@ struct ConvertCommand: ParsableCommand {
             }
             var model: Model
             let source: String
-            if let architecture {
-                let base = try KerasModelFile.load(URL(fileURLWithPath: architecture))
-                for warning in base.warnings { Diagnostics.warning("\(architecture): \(warning)") }
+            let inFormat = ModelFormat.implied(byName: inURL)
+            if let architecture, inFormat != .safetensors {
+                let base = try CommandSupport.loadModel(architecture)
                 let loaded = try KerasWeightsFile.load(
-                    inURL, into: base.model, matching: byName ? .byName : .byOrder, skipMismatch: skipMismatch)
+                    inURL, into: base, matching: byName ? .byName : .byOrder, skipMismatch: skipMismatch)
                 for warning in loaded.warnings { Diagnostics.warning("\(input): \(warning)") }
                 model = loaded.model
                 model.optimizerState = nil  // the moments belonged to the old weights
                 source = "weights into the architecture of \(architecture)"
             } else {
-                let loaded = try KerasModelFile.load(inURL)
+                let base = try architecture.map { try CommandSupport.loadModel($0) }
+                let loaded = try ModelFile.load(inURL, architecture: base)
                 for warning in loaded.warnings { Diagnostics.warning("\(input): \(warning)") }
                 model = loaded.model
-                source = "\(loaded.format)"
+                source = loaded.source + (architecture.map { ", architecture of \($0)" } ?? "")
             }
             if dropOptimizerState { model.optimizerState = nil }
-            let format = layout
-            try KerasModelFile.write(model, to: outURL, format: format)
-            printResult("wrote \(output) (\(format)) from \(input) (\(source))\n")
+            let onnx = ONNXExportOptions(
+                opset: opset ?? ONNXExportOptions.defaultOpset,
+                batch: batch.flatMap(Int.init).map { .fixed($0) } ?? .dynamic)
+            try ModelFile.write(model, to: outURL, layout: layout, options: ModelFile.WriteOptions(onnx: onnx))
+            let written = layout.format == .onnx ? "ONNX opset \(onnx.opset), batch \(onnx.batch)" : "\(layout)"
+            printResult("wrote \(output) (\(written)) from \(input) (\(source))\n")
         }
-    }
-
-    /// What OUT gets: --to, else the format OUT's name implies; --style for a full-model .h5.
-    private var layout: ModelLayout {
-        ModelLayout.forWriting(to: URL(fileURLWithPath: output), format: to, style: style)
     }
 
     /// True when both paths name the same file (also through links or different spellings).

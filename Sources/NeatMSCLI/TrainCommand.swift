@@ -1,6 +1,7 @@
 import ArgumentParser
 import Classification
 import Foundation
+import Interchange
 import HDF5
 import KerasFormat
 import NeatMS
@@ -130,6 +131,9 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         try Diagnostics.reportingErrors {
             try CommandSupport.checkOutputs(output, checkpoint)
+            for path in [output] + (checkpoint.map { [$0] } ?? []) {
+                _ = try ModelLayout.forWriting(to: URL(fileURLWithPath: path))  // a name that says a format
+            }
             let dataset = try PeakDataset.read(URL(fileURLWithPath: data))
             try dataset.checkFinite(file: data)
             let batches = try Batches(
@@ -176,7 +180,7 @@ struct TrainCommand: ParsableCommand {
             if let checkpointPath {
                 options.checkpoint = { _, model in
                     try Self.refuseDiverged(model, path: checkpointPath)
-                    try KerasModelFile.write(model, to: URL(fileURLWithPath: checkpointPath))
+                    try ModelFile.write(model, to: URL(fileURLWithPath: checkpointPath))
                 }
             }
             let history = try network.fit(x: x, y: y, options: options)
@@ -190,7 +194,7 @@ struct TrainCommand: ParsableCommand {
 
             let trained = network.exportModel()
             try Self.refuseDiverged(trained, path: output)
-            try KerasModelFile.write(trained, to: URL(fileURLWithPath: output))
+            try ModelFile.write(trained, to: URL(fileURLWithPath: output))
             printResult("wrote \(output) (\(history.epochs.count) epochs on \(trainingRows.count) peaks)\n")
             if batches.validation.isEmpty {
                 printResult("no validation peaks held out (--validation-split \(validationSplit)): no validation file written\n")

@@ -27,6 +27,12 @@ public enum InteropManifest {
         /// Plain HDF5 (e.g. a predictions or peaks file): checked with h5py against `expect`, and with a
         /// `source`, every dataset and attribute of the source (types, shapes, values bit for bit).
         case hdf5
+        /// ONNX model: checked with `onnx.checker` and run with onnxruntime on `expect.predictionsFile`'s `X`,
+        /// whose `P` (NeatMSKit's outputs) it must match within `atol` (default 1e-5).
+        case onnx
+        /// safetensors file: read with the `safetensors` package (numpy); every tensor bit-identical to the
+        /// `source` Keras model's weight of that name; a Keras model config in the metadata builds in Keras 3.
+        case safetensors
     }
 
     /// What the interop check verifies beyond loading. All fields are optional.
