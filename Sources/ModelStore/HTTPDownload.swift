@@ -41,11 +41,17 @@ final class HTTPDownload: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     /// Runs the download to its end and returns the number of bytes written.
     /// - Throws: `ModelStoreError` naming the URL.
     func run() throws -> Int {
-        let configuration = URLSessionConfiguration.ephemeral
+        // No URL cache, cookies or stored credentials. (`.default`, not `.ephemeral`: Foundation on Linux gives
+        // an ephemeral configuration a URL cache of its own whose folder it creates in the user's cache folder;
+        // `.default` takes `URLCache.shared`, which a program can set to one without a folder.)
+        let configuration = URLSessionConfiguration.default
         configuration.timeoutIntervalForRequest = idleTimeout
         configuration.timeoutIntervalForResource = totalTimeout
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.urlCache = nil
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        configuration.urlCredentialStorage = nil
         let session = URLSession(configuration: configuration, delegate: self, delegateQueue: queue)
         defer { session.finishTasksAndInvalidate() }
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: idleTimeout)

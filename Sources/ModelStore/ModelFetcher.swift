@@ -90,16 +90,28 @@ public struct ModelFetcher: Sendable {
     ) throws -> FetchResult {
         let destination = cache.location(of: model)
         let folder = destination.deletingLastPathComponent()
-        let created = !FileManager.default.fileExists(atPath: folder.path)
+        // The folders this call creates, deepest first, to remove again (when still empty) after a failure.
+        var created: [URL] = []
+        var missing = folder
+        while !FileManager.default.fileExists(atPath: missing.path), missing.pathComponents.count > 1 {
+            created.append(missing)
+            missing = missing.deletingLastPathComponent()
+        }
+        func removeCreatedFolders() {
+            for url in created where (try? FileManager.default.contentsOfDirectory(atPath: url.path))?.isEmpty == true {
+                try? FileManager.default.removeItem(at: url)
+            }
+        }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
+            removeCreatedFolders()
             throw ModelStoreError(folder.path, "cannot create the cache folder: \(error.localizedDescription)")
         }
         do {
             return try fetch(model, from: source, to: destination, progress: progress)
         } catch {
-            if created { try? FileManager.default.removeItem(at: folder) }
+            removeCreatedFolders()
             throw error
         }
     }

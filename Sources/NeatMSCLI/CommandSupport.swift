@@ -23,7 +23,7 @@ enum CommandSupport {
 
     /// Reads any model file KerasFormat reads; warnings go to stderr.
     static func loadModel(_ path: String) throws -> Model {
-        let loaded = try KerasModelFile.load(URL(fileURLWithPath: path))
+        let loaded = try KerasModelFile.load(URL(fileURLWithPath: try ModelNames.resolve(path)))
         for warning in loaded.warnings { Diagnostics.warning("\(path): \(warning)") }
         return loaded.model
     }

@@ -70,7 +70,7 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.reportingErrors(paths: [input, output] + (architecture.map { [$0] } ?? [])) {
-            let inURL = URL(fileURLWithPath: input)
+            let inURL = URL(fileURLWithPath: try ModelNames.resolve(input))
             let outURL = URL(fileURLWithPath: output)
             try CommandSupport.checkOutputs(output)
             if sameFile(inURL, outURL) {
@@ -82,7 +82,7 @@ struct ConvertCommand: ParsableCommand {
             var model: Model
             let source: String
             if let architecture {
-                let base = try KerasModelFile.load(URL(fileURLWithPath: architecture))
+                let base = try KerasModelFile.load(URL(fileURLWithPath: try ModelNames.resolve(architecture)))
                 for warning in base.warnings { Diagnostics.warning("\(architecture): \(warning)") }
                 let loaded = try KerasWeightsFile.load(
                     inURL, into: base.model, matching: byName ? .byName : .byOrder, skipMismatch: skipMismatch)

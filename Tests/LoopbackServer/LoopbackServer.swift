@@ -126,3 +126,11 @@ struct LoggingMiddleware<Context: RequestContext>: RouterMiddleware {
         return try await next(request, context)
     }
 }
+
+/// Runs the blocking `body` on a thread of its own, so that it does not hold one of the few threads of the
+/// concurrency pool that also runs the server's handlers.
+public func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}

@@ -23,14 +23,13 @@ func filesUnder(_ folder: URL) -> [String] {
     }
 }
 
-/// Runs the blocking `body` on a thread of its own (not the test's cooperative pool, which also runs the server).
-func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
+/// True when nothing at all (no file, no folder) is at or under `folder`.
+func nothingAt(_ folder: URL) -> Bool {
+    !FileManager.default.fileExists(atPath: folder.path)
 }
 
-/// Fetches `model` into a fresh cache and returns the cache and the outcome.
+/// Fetches `model` into a fresh cache (`<temp>/neatmskit/models`, none of it existing yet) and returns the
+/// cache and the outcome.
 func fetchIntoFreshCache(
     _ model: ModelDescriptor, from source: String? = nil, fetcher: ModelFetcher = ModelFetcher(idleTimeout: 10, totalTimeout: 60)
 ) async throws -> (ModelCache, Result<FetchResult, ModelStoreError>) {
@@ -78,7 +77,7 @@ func fetchIntoFreshCache(
             guard case .failure(let error) = outcome else { Issue.record("accepted a file with the wrong blob id"); return }
             #expect(error.subject == server.url("/f").absoluteString)
             #expect(error.problem.contains("git blob id \(smallModelBlobID) is not test-model's \(other)"), "\(error)")
-            #expect(filesUnder(cache.folder).isEmpty)
+            #expect(nothingAt(cache.folder.deletingLastPathComponent()))
             #expect(!FileManager.default.fileExists(atPath: cache.folder.appendingPathComponent(other).path))
         }
     }
@@ -88,7 +87,7 @@ func fetchIntoFreshCache(
             let (cache, outcome) = try await fetchIntoFreshCache(testModel(url: server.url("/f")))
             guard case .failure(let error) = outcome else { Issue.record("accepted a short transfer"); return }
             #expect(error.problem.contains("ended after") && error.problem.contains("of 200000 bytes"), "\(error)")
-            #expect(filesUnder(cache.folder).isEmpty)
+            #expect(nothingAt(cache.folder.deletingLastPathComponent()))
         }
     }
 
@@ -98,7 +97,7 @@ func fetchIntoFreshCache(
             guard case .failure(let error) = outcome else { Issue.record("accepted a 404"); return }
             #expect(error.subject == server.url("/missing.h5").absoluteString)
             #expect(error.problem.hasPrefix("the server answered HTTP 404"), "\(error)")
-            #expect(filesUnder(cache.folder).isEmpty)
+            #expect(nothingAt(cache.folder.deletingLastPathComponent()))
         }
     }
 
@@ -107,7 +106,7 @@ func fetchIntoFreshCache(
             let (cache, outcome) = try await fetchIntoFreshCache(testModel(url: server.url("/f")))
             guard case .failure(let error) = outcome else { Issue.record("accepted a 500"); return }
             #expect(error.problem.hasPrefix("the server answered HTTP 500"), "\(error)")
-            #expect(filesUnder(cache.folder).isEmpty)
+            #expect(nothingAt(cache.folder.deletingLastPathComponent()))
         }
     }
 
@@ -116,7 +115,7 @@ func fetchIntoFreshCache(
             let (cache, outcome) = try await fetchIntoFreshCache(testModel(url: server.url("/f"), size: 199_999))
             guard case .failure(let error) = outcome else { Issue.record("accepted a file of another size"); return }
             #expect(error.problem.contains("announces 200000 bytes but the model has 199999"), "\(error)")
-            #expect(filesUnder(cache.folder).isEmpty)
+            #expect(nothingAt(cache.folder.deletingLastPathComponent()))
         }
     }
 
@@ -126,7 +125,7 @@ func fetchIntoFreshCache(
             let (cache, outcome) = try await fetchIntoFreshCache(testModel(url: server.url("/f")), fetcher: fetcher)
             guard case .failure(let error) = outcome else { Issue.record("a stalled download succeeded"); return }
             #expect(error.problem.contains("timed out"), "\(error)")
-            #expect(filesUnder(cache.folder).isEmpty)
+            #expect(nothingAt(cache.folder.deletingLastPathComponent()))
         }
     }
 
@@ -198,7 +197,7 @@ func fetchIntoFreshCache(
         let (badCache, bad) = try await fetchIntoFreshCache(wrong, from: text)
         guard case .failure(let error) = bad else { Issue.record("accepted a local file with the wrong blob id"); return }
         #expect(error.subject == source.path && error.problem.contains("git blob id"), "\(error)")
-        #expect(filesUnder(badCache.folder).isEmpty)
+        #expect(nothingAt(badCache.folder.deletingLastPathComponent()))
     }
 
     @Test func localFolderIsAMirror() async throws {
