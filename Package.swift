@@ -28,6 +28,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        // SHA-1 for git blob ids of downloaded models (ModelStore).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        // Tests only: the loopback HTTP server that serves files to ModelStore's downloads, and its clean stop.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C shims: system libraries found through pkg-config.
@@ -81,13 +86,17 @@ let package = Package(
         .target(
             name: "Classification",
             dependencies: ["NeatMS", "NeuralNet", "KerasFormat", "Interchange", "Tensor", "Support"]),
+        // Published models (NeatMS's own, pinned by commit and git blob id): download, verify, per-user cache.
+        .target(
+            name: "ModelStore",
+            dependencies: ["FileSupport", "Support", .product(name: "Crypto", package: "swift-crypto")]),
         // The thin command-line tool; its product (the binary) is `neatms`. The target's own name differs from
         // NeatMS by more than case, so that the two folders do not collide on a case-insensitive file system.
         .executableTarget(
             name: "NeatMSCLI",
             dependencies: [
                 "HDF5", "Tensor", "NeuralNet", "KerasFormat", "Interchange", "MassSpec", "NeatMS", "Classification",
-                "FileSupport", "Support",
+                "FileSupport", "ModelStore", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -101,6 +110,14 @@ let package = Package(
         // Test support: temporary folders, approximate equality, Fixtures/ and ../shared/data lookup.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"]),
+        // Test support: a Hummingbird HTTP server on 127.0.0.1 (port chosen by the system) for download tests.
+        .target(
+            name: "LoopbackServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/LoopbackServer"),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
@@ -120,8 +137,12 @@ let package = Package(
         .testTarget(
             name: "ClassificationTests",
             dependencies: ["Classification", "NeatMS", "NeuralNet", "KerasFormat", "Tensor", "Support", "TestSupport"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "TestSupport", "LoopbackServer"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["NeatMSCLI", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor"]),
+            dependencies: [
+                "NeatMSCLI", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor", "ModelStore",
+                "LoopbackServer",
+            ]),
     ]
 )

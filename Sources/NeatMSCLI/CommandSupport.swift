@@ -23,7 +23,7 @@ enum CommandSupport {
 
     /// Reads any model file KerasFormat reads; warnings go to stderr.
     static func loadModel(_ path: String) throws -> Model {
-        let loaded = try ModelFile.load(URL(fileURLWithPath: path))
+        let loaded = try ModelFile.load(URL(fileURLWithPath: try ModelNames.resolve(path)))
         for warning in loaded.warnings { Diagnostics.warning("\(path): \(warning)") }
         return loaded.model
     }
@@ -34,7 +34,7 @@ enum CommandSupport {
     static func classifier(
         model: String, classes: String?, dataClasses: (file: String, names: [String])? = nil, matrixSize: Int,
         matrices: String, batchSize: Int, loadInBackground: Bool = Cores.available > 1
-    ) -> NetworkClassifier {
+    ) throws -> NetworkClassifier {
         let names: [String]
         let source: NetworkClassifier.ClassSource
         if let dataClasses {
@@ -45,7 +45,7 @@ enum CommandSupport {
             (names, source) = (NeatMSClasses.names, .neatmsDefault(hint: "give their names with --classes A,B,..."))
         }
         return NetworkClassifier(
-            modelFile: model, classes: names, classSource: source, matrixSize: matrixSize, matrices: matrices,
+            modelFile: try ModelNames.resolve(model), classes: names, classSource: source, matrixSize: matrixSize, matrices: matrices,
             batchSize: batchSize,
             loadInBackground: loadInBackground, warning: { Diagnostics.warning("\(model): \($0)") })
     }

@@ -114,7 +114,7 @@ struct ConvertCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.reportingErrors {
-            let inURL = URL(fileURLWithPath: input)
+            let inURL = URL(fileURLWithPath: try ModelNames.resolve(input))
             let outURL = URL(fileURLWithPath: output)
             try CommandSupport.checkOutputs(output)
             let layout = try ModelLayout.forWriting(to: outURL, format: to, style: style)

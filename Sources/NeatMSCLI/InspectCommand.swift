@@ -21,7 +21,7 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.reportingErrors {
-            let tree = try FileInspector.inspect(URL(fileURLWithPath: file))
+            let tree = try FileInspector.inspect(URL(fileURLWithPath: try ModelNames.resolve(file)))
             printResult(json ? tree.jsonValue().serialized() + "\n" : tree.treeText())
         }
     }

@@ -65,7 +65,7 @@ struct PredictCommand: ParsableCommand {
         try Diagnostics.reportingErrors {
             try CommandSupport.checkOutputs(output)
             let input = try MatrixInput.readMatrices(URL(fileURLWithPath: matricesPath), dataset: dataset)
-            let classifier = CommandSupport.classifier(
+            let classifier = try CommandSupport.classifier(
                 model: model, classes: classes, dataClasses: input.classes.map { (matricesPath, $0) },
                 matrixSize: input.matrixSize, matrices: matricesPath, batchSize: batchSize, loadInBackground: false)
             try classifier.checkLoaded()

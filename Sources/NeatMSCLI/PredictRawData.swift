@@ -85,10 +85,14 @@ extension PredictCommand {
             let threshold = options.threshold
         else { throw ValidationError("the raw-data form needs --raw, --features, --format and --threshold") }
         let start = Date()
-        try Diagnostics.reportingErrors { try CommandSupport.checkOutputs(output) }
-        let classifier = CommandSupport.classifier(
-            model: model, classes: classOption, matrixSize: options.matrix.matrixSize,
-            matrices: "the raw data (--matrix-size \(options.matrix.matrixSize))", batchSize: batchSize)
+        var made: NetworkClassifier?
+        try Diagnostics.reportingErrors {
+            try CommandSupport.checkOutputs(output)
+            made = try CommandSupport.classifier(
+                model: model, classes: classOption, matrixSize: options.matrix.matrixSize,
+                matrices: "the raw data (--matrix-size \(options.matrix.matrixSize))", batchSize: batchSize)
+        }
+        guard let classifier = made else { return }
         try Diagnostics.reportingErrors {
             let loaded: (Experiment, [String])
             do {

@@ -18,7 +18,7 @@ struct SummaryCommand: ParsableCommand {
 
     func run() throws {
         try Diagnostics.reportingErrors {
-            let url = URL(fileURLWithPath: model)
+            let url = URL(fileURLWithPath: try ModelNames.resolve(model))
             let loaded = try KerasModelFile.load(url)
             for warning in loaded.warnings { Diagnostics.warning("\(model): \(warning)") }
             do {

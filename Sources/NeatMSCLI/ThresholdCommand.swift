@@ -48,7 +48,7 @@ struct ThresholdCommand: ParsableCommand {
                 throw CommandError(
                     file: data, problem: "--label \(label) is not one of its classes \(dataset.classes.joined(separator: ", "))")
             }
-            let classifier = CommandSupport.classifier(
+            let classifier = try CommandSupport.classifier(
                 model: model, classes: nil, dataClasses: (data, dataset.classes), matrixSize: dataset.options.size, matrices: data,
                 batchSize: batchSize, loadInBackground: false)
             try classifier.checkLoaded()

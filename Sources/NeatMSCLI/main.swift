@@ -8,7 +8,7 @@ struct Neatms: ParsableCommand {
         version: neatmsVersion,
         subcommands: [
             SummaryCommand.self, InspectCommand.self, ConvertCommand.self, ExtractCommand.self,
-            DatasetCommand.self, TrainCommand.self, ThresholdCommand.self, PredictCommand.self,
+            DatasetCommand.self, TrainCommand.self, ThresholdCommand.self, PredictCommand.self, ModelCommand.self,
         ])
 }
 // The engine never uses BLAS threading: end the threads OpenBLAS started (and spins) at load time.

@@ -23,8 +23,8 @@ func neatmsExecutable() -> URL? {
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
 }
 
-/// Runs `neatms` with `arguments` in `directory` and collects its output.
-func runNeatms(_ arguments: [String], in directory: URL? = nil) throws -> CommandResult {
+/// Runs `neatms` with `arguments` in `directory` (with `environment` added to this process's) and collects its output.
+func runNeatms(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> CommandResult {
     guard let executable = neatmsExecutable() else {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "neatms binary not found next to the tests"])
     }
@@ -32,6 +32,7 @@ func runNeatms(_ arguments: [String], in directory: URL? = nil) throws -> Comman
     process.executableURL = executable
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
