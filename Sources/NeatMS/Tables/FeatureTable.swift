@@ -6,6 +6,10 @@ public enum FeatureTableFormat: String, Sendable, CaseIterable, CustomStringConv
     case mzmine
     /// XCMS long CSV (`chromPeaks` plus `sample_name`, optionally `feature_id`); times in seconds.
     case xcms
+    /// MZmine 3 CSV export (`id`, `mz`, `rt`, `datafile:<file>:…` columns).
+    case mzmine3
+    /// OpenMS: a folder of `<raw file stem>.featureXML` files and, for aligned data, one `.consensusXML`.
+    case openms
 
     public var description: String { rawValue }
 }
@@ -137,6 +141,8 @@ public struct FeatureTable: Sendable, Equatable {
         switch format {
         case .mzmine: return try MZmineTableReader.read(url)
         case .xcms: return try XCMSTableReader.read(url)
+        case .mzmine3: return try MZmine3TableReader.read(url)
+        case .openms: return try OpenMSTableReader.read(url)
         }
     }
 

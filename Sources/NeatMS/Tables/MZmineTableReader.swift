@@ -117,28 +117,39 @@ enum MZmineTableReader {
                 for field in Field.allCases {
                     values.append(try value(cols[field.rawValue], header[cols[field.rawValue]]))
                 }
-                if values.allSatisfy({ $0 == nil || $0 == 0 }) { continue }
-                func get(_ field: Field) -> Double? {
-                    guard let v = values[field.rawValue] else { return nil }
-                    return v == 0 && field != .rtStart ? nil : v
-                }
-                var peak = TablePeak(sample: sample, feature: -1, location: location, dataRow: row)
-                peak.mz = get(.mz)
-                peak.rt = get(.rt)
-                peak.rtStart = get(.rtStart)
-                peak.rtEnd = get(.rtEnd)
-                peak.height = get(.height)
-                peak.area = get(.area)
-                peak.mzMin = get(.mzMin)
-                peak.mzMax = get(.mzMax)
-                peak.featureMZ = rowMZ
-                peak.featureRT = rowRT
+                guard let peak = peak(
+                    values: values, sample: sample, location: location, dataRow: row, featureMZ: rowMZ, featureRT: rowRT)
+                else { continue }
                 rowPeaks.append(peak)
             }
             if !rowPeaks.isEmpty {
                 builder.addFeature(name: String(rowOffset + row), peaks: rowPeaks)
             }
         }
+    }
+
+    /// A sample's block of eight values (in `Field` order) as a peak: nil when all are missing or 0; inside a
+    /// peak 0 is missing except for `RT start`.
+    static func peak(
+        values: [Double?], sample: Int, location: TableLocation, dataRow: Int, featureMZ: Double?, featureRT: Double?
+    ) -> TablePeak? {
+        if values.allSatisfy({ $0 == nil || $0 == 0 }) { return nil }
+        func get(_ field: Field) -> Double? {
+            guard let v = values[field.rawValue] else { return nil }
+            return v == 0 && field != .rtStart ? nil : v
+        }
+        var peak = TablePeak(sample: sample, feature: -1, location: location, dataRow: dataRow)
+        peak.mz = get(.mz)
+        peak.rt = get(.rt)
+        peak.rtStart = get(.rtStart)
+        peak.rtEnd = get(.rtEnd)
+        peak.height = get(.height)
+        peak.area = get(.area)
+        peak.mzMin = get(.mzMin)
+        peak.mzMax = get(.mzMax)
+        peak.featureMZ = featureMZ
+        peak.featureRT = featureRT
+        return peak
     }
 }
 

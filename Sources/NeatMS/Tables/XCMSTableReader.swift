@@ -5,7 +5,7 @@ import Foundation
 /// Required columns: `mz`, `mzmin`, `mzmax`, `rt`, `rtmin`, `rtmax`, `into`, `maxo`, `sample_name`
 /// (the raw file name). Optional: `intb`, `sn`, `sample` (the numeric sample id), `feature_id` (aligned
 /// tables; an empty or `NA` value leaves the peak unaligned), `rt_adjusted`, `rtmin_adjusted`,
-/// `rtmax_adjusted`. Times are in seconds and are converted to minutes (see
+/// `rtmax_adjusted`. Times are in seconds and are converted to minutes as NeatMS converts them (see
 /// `DecimalParsing.minutesFromSecondsText`). Height is `maxo`, area is `into`.
 ///
 /// As in NeatMS 0.9, peaks are extracted with the raw (unadjusted) `rtmin`/`rtmax`, because the raw files

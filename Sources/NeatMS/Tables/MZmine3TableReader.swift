@@ -1,0 +1,94 @@
+import Foundation
+
+/// Reads MZmine 3 feature tables: the CSV MZmine 3's "Export to CSV" writes.
+///
+/// Columns: `id`, `mz`, `rt` (the row), then per raw file `F` the columns `datafile:F:mz`, `datafile:F:rt`,
+/// `datafile:F:rt_range:min`, `datafile:F:rt_range:max`, `datafile:F:mz_range:min`,
+/// `datafile:F:mz_range:max`, `datafile:F:height`, `datafile:F:area`; every other column (annotations,
+/// alignment scores, `datafile:F:fwhm`, …) is ignored. Times are in minutes. A file's block is a peak
+/// unless all eight values are empty (MZmine 3 leaves absent features empty); values are read as the MZmine
+/// 2 reader reads them (0 is missing except the RT start), so the same features exported in either layout
+/// give the same peaks. The feature's name is the row's `id`.
+enum MZmine3TableReader {
+    /// The per-file fields, by column suffix, in `MZmineTableReader.Field` order.
+    static let suffixes: [MZmineTableReader.Field: String] = [
+        .mz: ":mz", .rt: ":rt", .rtStart: ":rt_range:min", .rtEnd: ":rt_range:max", .height: ":height",
+        .area: ":area", .mzMin: ":mz_range:min", .mzMax: ":mz_range:max",
+    ]
+
+    static func read(_ url: URL) throws -> FeatureTable {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw TableError(file: url.path, line: nil, message: "no such file")
+        }
+        guard !isDirectory.boolValue else {
+            throw TableError(file: url.path, line: nil, message: "an MZmine 3 table is one CSV file, but a folder was given")
+        }
+        let csv = try CSVFile(url: url)
+        let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
+        func required(_ name: String) throws -> Int {
+            guard let index = header.firstIndex(of: name) else {
+                throw TableError(file: csv.path, line: 1, message: "no '\(name)' column (is this an MZmine 3 CSV export?)")
+            }
+            return index
+        }
+        let idColumn = try required("id")
+        let rowMZColumn = try required("mz")
+        let rowRTColumn = try required("rt")
+
+        var builder = FeatureTableBuilder(path: csv.path)
+        var sampleOrder: [String] = []
+        var columns: [String: [Int?]] = [:]
+        for (index, name) in header.enumerated() where name.hasPrefix("datafile:") {
+            let rest = name.dropFirst("datafile:".count)
+            // The longest matching suffix: `:mz_range:min` before `:min`-free `:mz`.
+            guard let (field, suffix) = suffixes.filter({ rest.hasSuffix($0.value) }).max(by: { $0.value.count < $1.value.count })
+            else { continue }
+            let sample = String(rest.dropLast(suffix.count))
+            guard !sample.isEmpty, !sample.hasSuffix(":mz_range"), !sample.hasSuffix(":rt_range") else { continue }
+            if columns[sample] == nil {
+                sampleOrder.append(sample)
+                columns[sample] = Array(repeating: nil, count: MZmineTableReader.Field.allCases.count)
+            }
+            if columns[sample]?[field.rawValue] != nil {
+                throw TableError(file: csv.path, line: 1, message: "column '\(name)' appears twice")
+            }
+            columns[sample]?[field.rawValue] = index
+        }
+        guard !sampleOrder.isEmpty else {
+            throw TableError(file: csv.path, line: 1, message: "no 'datafile:<file>:mz' … columns: no raw file found in the header")
+        }
+        var sampleColumns: [(sample: Int, columns: [Int])] = []
+        for sample in sampleOrder {
+            let found = columns[sample] ?? []
+            let missing = MZmineTableReader.Field.allCases.filter { found[$0.rawValue] == nil }
+                .map { "'datafile:\(sample)\(suffixes[$0] ?? "")'" }
+            guard missing.isEmpty else {
+                throw TableError(file: csv.path, line: 1, message: "missing column(s) \(missing.joined(separator: ", "))")
+            }
+            sampleColumns.append((builder.sampleIndex(sample), found.compactMap { $0 }))
+        }
+        try TableValues.checkFieldCounts(csv)
+
+        for row in 0..<csv.records.count {
+            let location = TableLocation(file: csv.path, line: csv.lineNumbers[row])
+            func value(_ column: Int) throws -> Double? {
+                try TableValues.number(csv, row, column, name: header[column])
+            }
+            let id = csv.text(row, idColumn).trimmingCharacters(in: .whitespaces)
+            guard !id.isEmpty else { throw TableError(file: csv.path, line: location.line, message: "empty 'id'") }
+            let rowMZ = try value(rowMZColumn).flatMap { $0 == 0 ? nil : $0 }
+            let rowRT = try value(rowRTColumn).flatMap { $0 == 0 ? nil : $0 }
+            var rowPeaks: [TablePeak] = []
+            for (sample, cols) in sampleColumns {
+                let values = try MZmineTableReader.Field.allCases.map { try value(cols[$0.rawValue]) }
+                guard let peak = MZmineTableReader.peak(
+                    values: values, sample: sample, location: location, dataRow: row, featureMZ: rowMZ, featureRT: rowRT)
+                else { continue }
+                rowPeaks.append(peak)
+            }
+            if !rowPeaks.isEmpty { builder.addFeature(name: id, peaks: rowPeaks) }
+        }
+        return builder.table
+    }
+}
