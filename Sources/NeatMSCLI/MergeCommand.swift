@@ -14,14 +14,9 @@ struct MergeCommand: ParsableCommand {
             the merge step of workflow/Snakefile (one predict per sample in parallel, then one merge).
             """)
 
-    @Option(help: "Folder of the raw mzML files (as given to predict; its file count is the base of a fractional --min-group-size).")
-    var raw: String
-
-    @Option(help: "The feature table (CSV, or a folder for MZmine 2 per-sample CSVs and OpenMS).")
-    var features: String
-
-    @Option(help: "Feature table format: mzmine, mzmine3, xcms or openms.")
-    var format: FeatureTableFormat
+    /// `--raw`, `--features`, `--format`, as given to predict (the raw folder's file count is the base of a
+    /// fractional --min-group-size).
+    @OptionGroup var experiment: ExperimentOptions
 
     @OptionGroup var export: ExportOptionGroup
 
@@ -37,6 +32,7 @@ struct MergeCommand: ParsableCommand {
     }
 
     func run() throws {
+        let (raw, features, format) = (experiment.raw, experiment.features, experiment.format)
         try Diagnostics.reportingErrors(paths: [output, raw, features] + predictions + (export.annotateTable.map { [$0] } ?? [])) {
             try CommandSupport.checkOutputs(output, export.annotateTable)
             let (experiment, unused) = try ExperimentOptions.load(raw: raw, features: features, format: format)

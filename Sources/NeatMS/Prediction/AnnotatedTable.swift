@@ -10,7 +10,8 @@ import Foundation
 ///   last column.
 /// - XCMS (one row per peak): `neatms_label`, `neatms_<class>` at the end of each row.
 /// - OpenMS (a folder written back as a folder): each top-level feature of each featureXML gains
-///   `<UserParam name="neatms_label">` and `neatms_<class>` meta values; the consensusXML is copied.
+///   `<UserParam name="neatms_label">` and `neatms_<class>` meta values; the consensusXML is copied (the
+///   `count`/`size` attributes of lists are left as written).
 ///
 /// A peak without a matrix (invalid) gets empty cells. With `filter`, rows of features NeatMS's group
 /// rule rejects are left out (for OpenMS: those features, and consensus elements, are left out).
@@ -44,7 +45,8 @@ public enum AnnotatedTable {
                         try annotateFeatureXML(source, peaks: peaks, predictions: predictions, rejected: rejected, table: table),
                         to: target)
                 } else if format == .openms, lower.hasSuffix(".consensusxml") {
-                    try writeData(try Data(contentsOf: source), to: target)
+                    let names = Set((rejected ?? []).map { table.features[$0].name })
+                    try writeData(try consensusWithout(names, source), to: target)
                 } else if format == .mzmine, lower.hasSuffix(".csv") {
                     try writeData(
                         try annotateCSV(source, format: format, peaks: peaks, table: table, predictions: predictions, rejected: rejected),
@@ -200,6 +202,51 @@ public enum AnnotatedTable {
                 }
             }
             i += 1
+        }
+        out += bytes[copied...]
+        return Data(out)
+    }
+
+    /// A consensusXML without the `consensusElement`s whose `id` is in `names` (each removed with its line).
+    static func consensusWithout(_ names: Set<String>, _ url: URL) throws -> Data {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw TableError(file: url.path, line: nil, message: "cannot read the file again (\(error.localizedDescription))")
+        }
+        guard !names.isEmpty else { return data }
+        let bytes = [UInt8](data)
+        let open = Array("<consensusElement".utf8), close = Array("</consensusElement>".utf8)
+        func matches(_ pattern: [UInt8], at i: Int) -> Bool {
+            i + pattern.count <= bytes.count && bytes[i..<(i + pattern.count)].elementsEqual(pattern)
+        }
+        var out: [UInt8] = []
+        var copied = 0
+        var i = 0
+        while i < bytes.count {
+            guard bytes[i] == UInt8(ascii: "<"), matches(open, at: i), i + open.count < bytes.count, bytes[i + open.count] == 0x20
+            else {
+                i += 1
+                continue
+            }
+            // The element's id attribute.
+            var tagEnd = i
+            while tagEnd < bytes.count, bytes[tagEnd] != UInt8(ascii: ">") { tagEnd += 1 }
+            let tag = String(decoding: bytes[i..<tagEnd], as: UTF8.self)
+            let id = tag.components(separatedBy: " id=\"").dropFirst().first?.components(separatedBy: "\"").first ?? ""
+            guard names.contains(id) else {
+                i = tagEnd
+                continue
+            }
+            var end = tagEnd
+            while end < bytes.count, !matches(close, at: end) { end += 1 }
+            end = min(bytes.count, end + close.count)
+            if end < bytes.count, bytes[end] == 0x0D { end += 1 }
+            if end < bytes.count, bytes[end] == 0x0A { end += 1 }
+            var start = i
+            while start > copied, bytes[start - 1] == 0x20 || bytes[start - 1] == 0x09 { start -= 1 }
+            out += bytes[copied..<start]
+            copied = end
+            i = end
         }
         out += bytes[copied...]
         return Data(out)

@@ -37,37 +37,19 @@ enum MZmine3TableReader {
         let rowRTColumn = try required("rt")
 
         var builder = FeatureTableBuilder(path: csv.path)
-        var sampleOrder: [String] = []
-        var columns: [String: [Int?]] = [:]
-        for (index, name) in header.enumerated() where name.hasPrefix("datafile:") {
-            let rest = name.dropFirst("datafile:".count)
-            // The longest matching suffix: `:mz_range:min` before `:min`-free `:mz`.
-            guard let (field, suffix) = suffixes.filter({ rest.hasSuffix($0.value) }).max(by: { $0.value.count < $1.value.count })
-            else { continue }
-            let sample = String(rest.dropLast(suffix.count))
-            guard !sample.isEmpty, !sample.hasSuffix(":mz_range"), !sample.hasSuffix(":rt_range") else { continue }
-            if columns[sample] == nil {
-                sampleOrder.append(sample)
-                columns[sample] = Array(repeating: nil, count: MZmineTableReader.Field.allCases.count)
-            }
-            if columns[sample]?[field.rawValue] != nil {
-                throw TableError(file: csv.path, line: 1, message: "column '\(name)' appears twice")
-            }
-            columns[sample]?[field.rawValue] = index
-        }
-        guard !sampleOrder.isEmpty else {
-            throw TableError(file: csv.path, line: 1, message: "no 'datafile:<file>:mz' … columns: no raw file found in the header")
-        }
-        var sampleColumns: [(sample: Int, columns: [Int])] = []
-        for sample in sampleOrder {
-            let found = columns[sample] ?? []
-            let missing = MZmineTableReader.Field.allCases.filter { found[$0.rawValue] == nil }
-                .map { "'datafile:\(sample)\(suffixes[$0] ?? "")'" }
-            guard missing.isEmpty else {
-                throw TableError(file: csv.path, line: 1, message: "missing column(s) \(missing.joined(separator: ", "))")
-            }
-            sampleColumns.append((builder.sampleIndex(sample), found.compactMap { $0 }))
-        }
+        let sampleColumns = try MZmineTableReader.sampleColumns(
+            csv, header: header, builder: &builder,
+            noSample: "no 'datafile:<file>:mz' … columns: no raw file found in the header",
+            split: { name in
+                guard name.hasPrefix("datafile:") else { return nil }
+                let rest = name.dropFirst("datafile:".count)
+                // The longest matching suffix: `:mz_range:min` rather than a bare `:mz`.
+                guard let (field, suffix) = suffixes.filter({ rest.hasSuffix($0.value) })
+                    .max(by: { $0.value.count < $1.value.count })
+                else { return nil }
+                return (String(rest.dropLast(suffix.count)), field)
+            },
+            columnName: { "datafile:\($0)\(suffixes[$1] ?? "")" })
         try TableValues.checkFieldCounts(csv)
 
         for row in 0..<csv.records.count {
