@@ -219,4 +219,37 @@ import TestSupport
             "\($0)".hasSuffix("linked.consensusXML:3: consensusElement 'e_9': feature 2 is not in a.featureXML")
         }
     }
+
+    /// The annotated OpenMS folder: every feature gains its label and probabilities and the files still read
+    /// as the same peaks; with the group rule filtering, rejected features and consensus elements are gone.
+    @Test func annotatedOpenMSFolderReadsBack() throws {
+        let table = try FeatureTable.read(Self.openms, format: .openms)
+        var predictions = PeakPredictions(classes: ["High_quality", "Low_quality", "Noise"], peakCount: table.peaks.count)
+        for peak in table.peaks.indices {
+            let high = peak % 3 == 0
+            predictions.labels[peak] = high ? "High_quality" : "Noise"
+            predictions.probabilities[peak] = high ? [0.75, 0.125, 0.125] : [0.125, 0.125, 0.75]
+        }
+        let folder = try TestPaths.temporaryDirectory("openms-annotated")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let all = folder.appendingPathComponent("all")
+        try AnnotatedTable.write(
+            table: table, format: .openms, predictions: predictions,
+            rule: GroupRule(table: table, predictions: predictions, options: ExportOptions()), filter: false, to: all)
+        let again = try FeatureTable.read(all, format: .openms)
+        #expect(again.peaks.map(\.window) == table.peaks.map(\.window))
+        #expect(again.features.map(\.name) == table.features.map(\.name))
+        let text = try String(contentsOf: all.appendingPathComponent("171103_PMA_TK_QC_04.featureXML"), encoding: .isoLatin1)
+        #expect(text.components(separatedBy: "name=\"neatms_label\"").count - 1 == table.peaksBySample[0].count)
+        #expect(text.contains("<UserParam type=\"float\" name=\"neatms_High_quality\" value=\"0.75\"/>"))
+
+        let kept = folder.appendingPathComponent("kept")
+        let options = ExportOptions(minGroupClasses: ["High_quality"])  // at least one High_quality peak
+        let rule = GroupRule(table: table, predictions: predictions, options: options)
+        try AnnotatedTable.write(table: table, format: .openms, predictions: predictions, rule: rule, filter: true, to: kept)
+        let filtered = try FeatureTable.read(kept, format: .openms)
+        let keptNames = table.features.filter { rule.keeps($0) }.map(\.name)
+        #expect(!keptNames.isEmpty && keptNames.count < table.features.count)
+        #expect(filtered.features.map(\.name) == keptNames)
+    }
 }
