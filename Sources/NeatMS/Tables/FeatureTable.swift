@@ -193,6 +193,19 @@ public func listRawFiles(in folder: URL) throws -> [URL] {
 
 /// Reading helpers shared by the table readers.
 enum TableValues {
+    /// The one CSV file of a table `kind` (e.g. "an XCMS table") read by a reader that takes no folder.
+    /// - Throws: `TableError` for a missing path or a folder.
+    static func singleCSV(_ url: URL, kind: String) throws -> CSVFile {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw TableError(file: url.path, line: nil, message: "no such file")
+        }
+        guard !isDirectory.boolValue else {
+            throw TableError(file: url.path, line: nil, message: "\(kind) is one CSV file, but a folder was given")
+        }
+        return try CSVFile(url: url)
+    }
+
     /// A numeric cell: nil when empty or `NA`/`NaN`-like; an error for other text.
     static func number(_ csv: CSVFile, _ row: Int, _ column: Int, name: String) throws -> Double? {
         guard column < csv.records[row].count else { return nil }

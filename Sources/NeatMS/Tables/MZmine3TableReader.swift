@@ -17,14 +17,7 @@ enum MZmine3TableReader {
     ]
 
     static func read(_ url: URL) throws -> FeatureTable {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw TableError(file: url.path, line: nil, message: "no such file")
-        }
-        guard !isDirectory.boolValue else {
-            throw TableError(file: url.path, line: nil, message: "an MZmine 3 table is one CSV file, but a folder was given")
-        }
-        let csv = try CSVFile(url: url)
+        let csv = try TableValues.singleCSV(url, kind: "an MZmine 3 table")
         let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
         func required(_ name: String) throws -> Int {
             guard let index = header.firstIndex(of: name) else {
