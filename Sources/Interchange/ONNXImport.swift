@@ -40,7 +40,7 @@ extension ONNXFile {
     public static func load(_ url: URL) throws -> ONNXLoadedModel {
         try KerasFormatError.attributed(to: url) {
             let loaded = try model(from: try proto(from: readFile(url)))
-            try KerasModelFile.checkFinite(loaded.model, file: url.path)
+            try KerasModelFile.checkFinite(loaded.model, file: url.relativePath)
             return loaded
         }
     }

@@ -169,7 +169,7 @@ public enum SafetensorsFile {
             }
             let naming = naming(of: header)
             model.weights = try assign(header, data: data, to: model.architecture, naming: naming)
-            try KerasModelFile.checkFinite(model, file: url.path)
+            try KerasModelFile.checkFinite(model, file: url.relativePath)
             return SafetensorsLoadedModel(
                 model: model, fromKerasConfig: architecture == nil, naming: naming, header: header, warnings: warnings)
         }

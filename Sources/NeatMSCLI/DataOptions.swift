@@ -11,10 +11,10 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "Folder of the raw mzML files (names must match the table's sample names).")
     var raw: String
 
-    @Option(help: "Feature table: a CSV file, or for MZmine a folder of per-sample CSVs.")
+    @Option(help: "Feature table: a CSV file, or a folder (MZmine 2 per-sample CSVs; OpenMS featureXML files and a consensusXML).")
     var features: String
 
-    @Option(help: "Feature table format: mzmine or xcms.")
+    @Option(help: "Feature table format: mzmine, mzmine3, xcms or openms.")
     var format: FeatureTableFormat
 
     /// Loads the table and pairs it with the raw files; notes raw files without peaks on stderr.

@@ -8,12 +8,13 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Predict class probabilities for peak matrices, or label the peaks of raw data, with a model.",
         discussion: """
-            Raw-data form: --raw DIR --features TABLE --format mzmine|xcms --threshold T -o RESULTS.csv \
+            Raw-data form: --raw DIR --features TABLE --format mzmine|mzmine3|xcms|openms --threshold T -o RESULTS.csv \
             builds every peak's matrix (samples in parallel, progress on stderr), labels each valid peak \
             as NeatMS's predict_peaks does (the --label class when its probability is >= T, else the most \
             probable class) and writes NeatMS's long export table (feature ID, sample, then --export-properties; \
             by default every valid peak with rt, mz, height, area, label; NeatMS's documented filters are \
             --export-classes High_quality,Low_quality --min-group-classes High_quality --min-group-size 0.75).
+            --annotate-table OUT also writes the input table back in its own format with each sample's             label and class probabilities added (--filter: without the features the group rule rejects).             --samples A,B predicts only those samples and writes their per-peak predictions to -o, for             `neatms merge` (one process per sample, e.g. workflow/Snakefile).
 
             Matrices form: --matrices FILE.h5 holds a float32 dataset (default X) of shape (N, 2, n, 1) or \
             (N, 2, n), n matching the model's input. The output is CSV with the header `index,<class names>` and \

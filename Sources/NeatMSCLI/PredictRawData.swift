@@ -9,10 +9,10 @@ struct RawPredictionOptions: ParsableArguments {
     @Option(help: "Raw-data form: folder of the raw mzML files.")
     var raw: String?
 
-    @Option(help: "Raw-data form: the feature table (CSV, or for MZmine a folder of per-sample CSVs).")
+    @Option(help: "Raw-data form: the feature table (CSV, or a folder: MZmine 2 per-sample CSVs, OpenMS featureXML + consensusXML).")
     var features: String?
 
-    @Option(help: "Raw-data form: feature table format, mzmine or xcms.")
+    @Option(help: "Raw-data form: feature table format: mzmine, mzmine3, xcms or openms.")
     var format: FeatureTableFormat?
 
     @Option(help: "Raw-data form: the probability of --label at or above which a peak gets --label (0.22 for NeatMS's published model).")
@@ -24,6 +24,32 @@ struct RawPredictionOptions: ParsableArguments {
     /// The matrix options shared with `extract` and `dataset` (ArgumentParser validates them).
     @OptionGroup var matrix: MatrixOptionGroup
 
+    /// What is written: the results CSV's filters and columns, the annotated table.
+    @OptionGroup var export: ExportOptionGroup
+
+    @Option(help: "Raw-data form: predict only these samples (raw file names, comma-separated) and write, to -o, their per-peak predictions for `neatms merge` instead of the results CSV.")
+    var samples: String?
+
+    var isRequested: Bool { raw != nil || features != nil || format != nil || threshold != nil || samples != nil }
+
+    func validateRaw(output: String?) throws {
+        guard raw != nil, features != nil, format != nil else {
+            throw ValidationError("the raw-data form needs --raw, --features and --format")
+        }
+        guard let threshold else { throw ValidationError("the raw-data form needs --threshold (0.22 for NeatMS's default model)") }
+        guard threshold.isFinite else { throw ValidationError("--threshold must be a number") }
+        guard output != nil else { throw ValidationError("the raw-data form needs -o RESULTS.csv") }
+        try export.validate()
+        if samples != nil, export.annotateTable != nil {
+            throw ValidationError("--annotate-table needs every sample: give it to `neatms merge` when predicting with --samples")
+        }
+        if let samples, CommandSupport.classList(samples).isEmpty { throw ValidationError("--samples needs at least one name") }
+    }
+}
+
+/// The results CSV's filters and columns (NeatMS's `export_csv` options) and the annotated table, shared by
+/// `predict` and `merge`.
+struct ExportOptionGroup: ParsableArguments {
     @Option(help: "Export only peaks with these labels, comma-separated (default: every label).")
     var exportClasses: String?
 
@@ -42,7 +68,11 @@ struct RawPredictionOptions: ParsableArguments {
     @Option(help: "A labels CSV whose manual labels replace predictions in the export (NeatMS's use_annotation).")
     var annotations: String?
 
-    var isRequested: Bool { raw != nil || features != nil || format != nil || threshold != nil }
+    @Option(help: "Also write the input feature table back in its own format with, per sample, the NeatMS label and each class probability added (a folder for a folder input).")
+    var annotateTable: String?
+
+    @Flag(help: "With --annotate-table: leave out the rows (features) NeatMS's group rule rejects (--min-group-classes, --min-group-size, --exclude).")
+    var filter = false
 
     func exportOptions() throws -> ExportOptions {
         var properties: [ExportOptions.Property] = []
@@ -60,15 +90,41 @@ struct RawPredictionOptions: ParsableArguments {
             properties: properties)
     }
 
-    func validateRaw(output: String?) throws {
-        guard raw != nil, features != nil, format != nil else {
-            throw ValidationError("the raw-data form needs --raw, --features and --format")
-        }
-        guard let threshold else { throw ValidationError("the raw-data form needs --threshold (0.22 for NeatMS's default model)") }
-        guard threshold.isFinite else { throw ValidationError("--threshold must be a number") }
-        guard output != nil else { throw ValidationError("the raw-data form needs -o RESULTS.csv") }
+    func validate() throws {
         guard minGroupSize >= 0 else { throw ValidationError("--min-group-size must be >= 0") }
+        if filter, annotateTable == nil { throw ValidationError("--filter applies to --annotate-table, which is missing") }
         _ = try exportOptions()
+    }
+
+    /// Writes the results CSV (and the annotated table when asked for); returns the CSV's data-row count.
+    func writeResults(
+        experiment: Experiment, format: FeatureTableFormat, predictions: PeakPredictions, unused: [String],
+        annotations: [Int: String], output: String
+    ) throws -> Int {
+        let options = try exportOptions()
+        let sampleCount = experiment.table.samples.count + unused.count
+        let csv = ResultsExport.csv(
+            table: experiment.table, predictions: predictions, options: options, sampleCount: sampleCount,
+            annotations: annotations)
+        try ResultsExport.write(csv, to: URL(fileURLWithPath: output))
+        if let annotateTable {
+            let rule = GroupRule(
+                table: experiment.table, predictions: predictions, options: options, sampleCount: sampleCount,
+                annotations: annotations)
+            try AnnotatedTable.write(
+                table: experiment.table, format: format, predictions: predictions, rule: rule, filter: filter,
+                to: URL(fileURLWithPath: annotateTable))
+        }
+        return csv.utf8.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 } - 1  // lines after the header
+    }
+
+    /// Manual labels per peak from --annotations.
+    func manualLabels(table: FeatureTable) throws -> [Int: String] {
+        var labels: [Int: String] = [:]
+        if let path = annotations {
+            for entry in try PeakLabels(url: URL(fileURLWithPath: path), table: table).entries { labels[entry.peak] = entry.label }
+        }
+        return labels
     }
 }
 
@@ -87,7 +143,7 @@ extension PredictCommand {
         let start = Date()
         var made: NetworkClassifier?
         try Diagnostics.reportingErrors {
-            try CommandSupport.checkOutputs(output)
+            try CommandSupport.checkOutputs(output, options.samples == nil ? options.export.annotateTable : nil)
             made = try CommandSupport.classifier(
                 model: model, classes: classOption, matrixSize: options.matrix.matrixSize,
                 matrices: "the raw data (--matrix-size \(options.matrix.matrixSize))", batchSize: batchSize)
@@ -141,33 +197,56 @@ extension PredictCommand {
                 file: model,
                 problem: "--label \(options.label) is not one of the model's classes \(classes.joined(separator: ", "))")
         }
-        var annotations: [Int: String] = [:]
-        if let path = options.annotations {
-            let labels = try PeakLabels(url: URL(fileURLWithPath: path), table: experiment.table)
-            for entry in labels.entries { annotations[entry.peak] = entry.label }
-        }
-        let exportOptions = try options.exportOptions()
+        let annotations = try options.export.manualLabels(table: experiment.table)
+        let exportOptions = try options.export.exportOptions()
         warnAboutUnknownNames(
             exportOptions, experiment: experiment, classes: classes, manualLabels: Set(annotations.values),
             features: options.features ?? "the table")
+        var chosen: [Int]? = nil
+        if let names = options.samples {
+            chosen = try CommandSupport.classList(names).compactMap { name -> Int? in
+                let tableName = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name
+                guard let index = experiment.table.sampleIndex(name) ?? experiment.table.sampleIndex(tableName) else {
+                    if unused.contains(name) {
+                        Diagnostics.warning("--samples: the raw file \(name) has no peaks in the table; nothing to predict")
+                        return nil
+                    }
+                    throw CommandError(
+                        file: options.features ?? "the table",
+                        problem: "--samples: '\(name)' is not a sample of the table (samples: \(experiment.table.samples.joined(separator: ", ")))")
+                }
+                return index
+            }
+        }
         let progress = SampleProgress(table: experiment.table)
         let predictions = try experiment.predictPeaks(
             classifier: classifier, threshold: threshold, label: options.label, options: options.matrix.options,
             concurrency: options.matrix.jobs,
+            // One network call per sample, as a run over all samples makes when it does not stream, so that
+            // merged probabilities equal that run's bit for bit.
+            streaming: chosen == nil ? nil : false, samples: chosen,
             progress: { matrices in
                 let invalid = matrices.invalid.isEmpty ? "" : " (\(invalidSummary(matrices.invalid.map(\.reason))))"
                 progress.report(matrices, extra: invalid)
             })
         try classifier.checkLoaded()  // checked even when no sample had a valid peak
-        let csv = ResultsExport.csv(
-            table: experiment.table, predictions: predictions, options: exportOptions,
-            sampleCount: experiment.table.samples.count + unused.count, annotations: annotations)
-        try ResultsExport.write(csv, to: URL(fileURLWithPath: output))
+        let labelled = predictions.labels.compactMap { $0 }.count
         let counts = predictions.labelCounts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-        let rows = csv.utf8.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 } - 1  // lines after the header
+        let seconds = String(format: "%.2f", Date().timeIntervalSince(start))
+        if let chosen {
+            let text = SamplePredictions.csv(predictions, table: experiment.table, samples: chosen)
+            try CommandSupport.writeAtomically(Data(text.utf8), to: output)
+            printResult(
+                "labelled \(labelled) peaks (\(counts.joined(separator: ", "))) of \(chosen.count) sample(s) in \(seconds) s; "
+                    + "wrote their predictions to \(output) (for neatms merge)\n")
+            return
+        }
+        let rows = try options.export.writeResults(
+            experiment: experiment, format: options.format ?? .mzmine, predictions: predictions, unused: unused,
+            annotations: annotations, output: output)
         printResult(
-            "labelled \(predictions.labels.compactMap { $0 }.count) of \(experiment.table.peaks.count) peaks "
+            "labelled \(labelled) of \(experiment.table.peaks.count) peaks "
                 + "(\(counts.joined(separator: ", "))) in \(experiment.table.samples.count) samples in "
-                + String(format: "%.2f", Date().timeIntervalSince(start)) + " s; wrote \(rows) rows to \(output)\n")
+                + "\(seconds) s; wrote \(rows) rows to \(output)\(options.export.annotateTable.map { " and the annotated table to \($0)" } ?? "")\n")
     }
 }

@@ -32,19 +32,24 @@ import TestSupport
         #expect(DecimalParsing.neatMSDouble(Array("".utf8)) == nil)
     }
 
-    /// XCMS seconds become the same double as the minutes MZmine writes for the same time.
-    @Test func secondsToMinutesIsExactInDecimal() throws {
-        let pairs = [("104.7700026", "1.74616671"), ("121.9190028", "2.03198338"), ("60", "1"), ("0.06", "0.001")]
-        for (seconds, minutes) in pairs {
+    /// XCMS seconds become minutes as NeatMS 0.9 makes them: pandas's value divided by 60 in binary. XCMS
+    /// writes a scan time t (minutes) as t × 60, so that division gives the scan time back.
+    @Test func secondsToMinutesIsNeatMSBinaryDivision() throws {
+        // 530.6058899999999 s is the Q Exactive scan at 8.8434315 min (the example): NeatMS gets
+        // 8.8434315; exact decimal division of the text would give 8.843431499999998.
+        let scan = try #require(DecimalParsing.minutesFromSecondsText(Array("530.6058899999999".utf8)))
+        #expect(scan == 8.8434315)
+        #expect(scan.bitPattern == (8.8434315 as Double).bitPattern)
+        for seconds in ["104.7700026", "121.9190028", "60", "0.06", "20"] {
             let converted = try #require(DecimalParsing.minutesFromSecondsText(Array(seconds.utf8)))
-            let direct = try #require(DecimalParsing.neatMSDouble(Array(minutes.utf8)))
-            #expect(converted == direct, "\(seconds) s")
+            let pandas = try #require(DecimalParsing.neatMSDouble(Array(seconds.utf8)))
+            #expect(converted.bitPattern == (pandas / 60).bitPattern, "\(seconds) s")
         }
-        // Binary division lands one ulp off here (what NeatMS 0.9 does with XCMS tables).
-        #expect(121.9190028 / 60 != 2.03198338)
-        // A quotient with a non-terminating expansion still converts to the nearest representable value.
-        let third = try #require(DecimalParsing.minutesFromSecondsText(Array("20".utf8)))
-        #expect(abs(third - 1.0 / 3.0) <= 1e-16)
+        // Scan times in minutes survive the round trip through XCMS's seconds.
+        for minutes in [8.8434315, 4.0176, 4.1193, 1.74616671] {
+            let text = Array(String(describing: minutes * 60).utf8)
+            #expect(DecimalParsing.minutesFromSecondsText(text) == minutes, "\(minutes) min")
+        }
     }
 }
 

@@ -20,8 +20,9 @@ import Testing
             located(ArchitectureError.self), located(NetworkError.self), located(MzMLError.self),
             located(MatrixInputError.self), located(MatrixOptionsError.self), located(TableError.self),
             located(ThresholdAnalysis.InputError.self), located(BatchError.self), located(PredictionError.self),
+            located(XMLFileError.self),
         ]
-        #expect(Set(names).count == 12)
+        #expect(Set(names).count == 13)
     }
 
     @Test(arguments: [

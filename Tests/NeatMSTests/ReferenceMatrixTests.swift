@@ -52,7 +52,10 @@ struct ReferenceMatrixTests {
     }
 
     /// tidyms-nist through the other three layouts: the same valid peaks in NeatMS's order for that layout,
-    /// each with the reference matrix.
+    /// each with NeatMS's own matrix for that layout — the MZmine reference, and for XCMS the hashes of
+    /// NeatMS's XCMS matrices (`Fixtures/neatms/workshop_layouts/tidyms_xcms_matrix_fnv1a.json`): these
+    /// tables' seconds are not scan times × 60, and NeatMS's seconds / 60 moves a window edge across a scan
+    /// where the minutes of the MZmine table do not.
     @Test(arguments: [
         ("tables/mzmine_unaligned", FeatureTableFormat.mzmine, "mzmine_unaligned"),
         ("tables/xcms_aligned.csv", .xcms, "xcms_aligned.csv"),
@@ -67,7 +70,17 @@ struct ReferenceMatrixTests {
         let orders = try TestPaths.loadJSON(
             [String: [String: LayoutOrder]].self, from: TestPaths.fixture("neatms/layout_orders.json"))
         let expectedOrders = try #require(orders[layout])
+        let xcmsHashes = format == .xcms
+            ? try #require(
+                try TestPaths.loadJSON(
+                    [String: [String: [String]]].self,
+                    from: TestPaths.fixture("neatms/workshop_layouts/tidyms_xcms_matrix_fnv1a.json"))[layout])
+            : nil
         for matrices in try run.allMatrices(loader: ScanCache.shared.load) {
+            if let xcmsHashes {
+                let hashes = (0..<matrices.count).map { Self.fnv1a(matrices.matrix($0)) }
+                #expect(hashes == xcmsHashes[matrices.sampleName], "\(layout) \(matrices.sampleName): NeatMS's XCMS matrices differ")
+            }
             let expected = try #require(reference[matrices.sampleName])
             let order = try #require(expectedOrders[matrices.sampleName])
             #expect(run.table.peaksBySample[matrices.sample].count == order.peaks)
@@ -81,7 +94,7 @@ struct ReferenceMatrixTests {
                 let window = try #require(run.table.peaks[peakIndex].window)
                 let row = rowOfWindow[Self.key(window.rtStart, window.rtEnd, window.mzMin, window.mzMax)] ?? -1
                 rows.append(row)
-                if row >= 0 { worst = max(worst, Self.maxDifference(matrices.matrix(i), expected.matrix(row))) }
+                if row >= 0, format != .xcms { worst = max(worst, Self.maxDifference(matrices.matrix(i), expected.matrix(row))) }
             }
             #expect(rows == order.reference_rows, "\(layout) \(matrices.sampleName): peaks or order differ")
             #expect(worst <= 1e-6, "\(layout) \(matrices.sampleName): max |Δ| = \(worst)")
@@ -149,6 +162,19 @@ struct ReferenceMatrixTests {
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         #expect(leftovers == ["out.h5"])
+    }
+
+    /// 64-bit FNV-1a of a matrix's float32 bytes (little-endian), as the fixture script hashes NeatMS's.
+    static func fnv1a(_ values: ArraySlice<Float>) -> String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for value in values {
+            var bits = value.bitPattern.littleEndian
+            withUnsafeBytes(of: &bits) { bytes in
+                for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            }
+        }
+        let text = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - text.count) + text
     }
 
     static func key(_ a: Double, _ b: Double, _ c: Double, _ d: Double) -> String {

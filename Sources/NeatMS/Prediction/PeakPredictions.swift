@@ -49,12 +49,15 @@ extension Experiment {
     ///     asked several times per sample, with part of its peaks each time. nil (the default): when there
     ///     are more cores than samples worked on at once. The matrices are the same either way; the network
     ///     then sees other batches, which can move its outputs in the last bits of a float.
+    ///   - samples: the samples to predict (indices into `table.samples`; nil: all). Peaks of the other
+    ///     samples stay unlabelled. Each network copy then runs on one thread (see the body).
     public func predictPeaks(
         classifier: some PeakClassifier, threshold: Double, label: String = "High_quality",
         options: MatrixOptions = .neatMSDefault,
         concurrency: Int = Cores.available,
         loader: MS1Loader? = nil,
         streaming: Bool? = nil,
+        samples: [Int]? = nil,
         progress: @escaping @Sendable (SampleMatrices) -> Void = { _ in }
     ) throws -> PeakPredictions {
         let classes = classifier.classes
@@ -63,12 +66,16 @@ extension Experiment {
         }
         let box = Locked(PeakPredictions(classes: classes, peakCount: table.peaks.count))
         let table = self.table
-        let workers = min(max(concurrency, 1), table.samples.count)
+        let chosen = samples ?? Array(table.samples.indices)
+        let workers = min(max(concurrency, 1), chosen.count)
         let stream = loader == nil && (streaming ?? (Cores.available > workers))
-        classifier.prepare(concurrentCallers: workers)
+        // A subset runs each network copy on one thread, as a run over more samples than cores does, so that
+        // its probabilities equal that run's bit for bit (the split of a batch across threads moves outputs
+        // in their last bits).
+        classifier.prepare(concurrentCallers: samples == nil ? workers : max(workers, Cores.available))
         let load = loader ?? { try MS1Scans.load($0, keeping: $1) }
         try SampleRunner.run(
-            samples: Array(table.samples.indices), concurrency: concurrency,
+            samples: chosen, concurrency: concurrency,
             work: { sample -> (SampleMatrices, [[Float]]) in
                 if stream {
                     let streamed = StreamingSample(

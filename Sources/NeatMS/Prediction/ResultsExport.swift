@@ -80,6 +80,61 @@ public struct ExportOptions: Sendable, Equatable {
         exportClasses: ["High_quality", "Low_quality"], minGroupClasses: ["High_quality"], minGroupSize: 0.75)
 }
 
+/// NeatMS's group rule (its `export_csv` filter): which features are exported, and each peak's label.
+public struct GroupRule: Sendable {
+    let table: FeatureTable
+    let options: ExportOptions
+    let predictions: PeakPredictions
+    let annotations: [Int: String]
+    /// Samples left out (`options.exclude`).
+    let excluded: Set<Int>
+    /// Peaks (or, for a fraction, the fraction of the samples) a feature needs.
+    let minimum: Double
+
+    /// - Parameters:
+    ///   - sampleCount: the number of samples in the experiment (raw files), the base of a fractional
+    ///     `minGroupSize` (NeatMS counts every raw file, also those without peaks); excluded samples are
+    ///     subtracted.
+    ///   - annotations: manual labels per peak (for `useAnnotation`).
+    public init(
+        table: FeatureTable, predictions: PeakPredictions, options: ExportOptions, sampleCount: Int? = nil,
+        annotations: [Int: String] = [:]
+    ) {
+        self.table = table
+        self.options = options
+        self.predictions = predictions
+        self.annotations = annotations
+        excluded = Set(
+            table.samples.indices.filter {
+                options.exclude.contains(table.samples[$0]) || options.exclude.contains(ResultsExport.sampleStem(table.samples[$0]))
+            })
+        let samples = (sampleCount ?? table.samples.count) - excluded.count
+        var minimum = options.minGroupSize
+        if minimum > 0, minimum <= 1 { minimum *= Double(samples) }
+        self.minimum = minimum
+    }
+
+    /// The label written for `peak`: the manual one with `useAnnotation`, else the prediction (nil: none).
+    public func label(_ peak: Int) -> String? {
+        if options.useAnnotation, let manual = annotations[peak] { return manual }
+        return predictions.labels[peak]
+    }
+
+    /// Whether NeatMS exports `feature`: enough per-sample entries, and enough valid peaks with a wanted
+    /// label (at least one).
+    public func keeps(_ feature: Feature) -> Bool {
+        let peaks = feature.peaks.filter { !excluded.contains(table.peaks[$0].sample) }
+        // NeatMS counts the feature's per-sample entries, then its valid peaks with a wanted label.
+        let sampleEntries = Set(peaks.map { table.peaks[$0].sample }).count
+        guard Double(sampleEntries) >= minimum else { return false }
+        let counted = peaks.filter { peak in
+            guard let l = label(peak) else { return false }
+            return options.minGroupClasses?.contains(l) ?? true
+        }.count
+        return counted > 0 && Double(counted) >= minimum
+    }
+}
+
 /// Builds the results table.
 public enum ResultsExport {
     /// The CSV text for `predictions` of `table`.
@@ -92,17 +147,10 @@ public enum ResultsExport {
         table: FeatureTable, predictions: PeakPredictions, options: ExportOptions = ExportOptions(),
         sampleCount: Int? = nil, annotations: [Int: String] = [:]
     ) -> String {
-        let excluded = Set(
-            table.samples.indices.filter {
-                options.exclude.contains(table.samples[$0]) || options.exclude.contains(sampleStem(table.samples[$0]))
-            })
-        let samples = (sampleCount ?? table.samples.count) - excluded.count
-        var minimum = options.minGroupSize
-        if minimum > 0, minimum <= 1 { minimum *= Double(samples) }
-        func label(_ peak: Int) -> String? {
-            if options.useAnnotation, let manual = annotations[peak] { return manual }
-            return predictions.labels[peak]
-        }
+        let rule = GroupRule(
+            table: table, predictions: predictions, options: options, sampleCount: sampleCount, annotations: annotations)
+        let excluded = rule.excluded
+        let label = rule.label
 
         // NeatMS's column order: m/z and retention time first (when asked for), then the rest as given.
         let ordered = [ExportOptions.Property.mz, .rt].filter(options.properties.contains)
@@ -124,15 +172,8 @@ public enum ResultsExport {
         }
         var index = 0
         for feature in table.features {
+            guard rule.keeps(feature) else { continue }
             let peaks = feature.peaks.filter { !excluded.contains(table.peaks[$0].sample) }
-            // NeatMS counts the feature's per-sample entries, then its valid peaks with a wanted label.
-            let sampleEntries = Set(peaks.map { table.peaks[$0].sample }).count
-            guard Double(sampleEntries) >= minimum else { continue }
-            let counted = peaks.filter { peak in
-                guard let l = label(peak) else { return false }
-                return options.minGroupClasses?.contains(l) ?? true
-            }.count
-            guard counted > 0, Double(counted) >= minimum else { continue }
             for peakIndex in peaks {
                 guard let peakLabel = label(peakIndex) else { continue }
                 if let classes = options.exportClasses, !classes.contains(peakLabel) { continue }

@@ -129,105 +129,15 @@ enum DecimalParsing {
         }
     }
 
-    /// Seconds → minutes for XCMS tables.
+    /// Seconds → minutes for XCMS tables, as NeatMS 0.9 computes them: the value read as pandas reads it,
+    /// then divided by 60 in binary floating point.
     ///
-    /// The decimal text is divided by 60 exactly (in decimal) and the quotient is then read like any table
-    /// value. NeatMS divides the parsed binary number by 60 instead, which can land one unit in the last
-    /// place away from the same time written in minutes (1.74616671 min vs `104.7700026 / 60`); at a window
-    /// edge that moves a scan in or out of the peak. Exact decimal division keeps an XCMS table and the
-    /// equivalent MZmine table on the same values, so both give the same matrices.
+    /// XCMS writes times as scan times in minutes multiplied by 60 (`530.6058899999999` for the scan at
+    /// 8.8434315 min), so binary division gives the mzML's scan time back, exactly as NeatMS and the same
+    /// table in minutes (MZmine layout) give it; peak windows then start and end on the same scans in
+    /// both layouts and in both programs. Dividing the decimal text exactly (8.843431499999998) instead
+    /// moves window edges off their scans by one unit in the last place and drops boundary scans.
     static func minutesFromSecondsText<C: Collection<UInt8>>(_ text: C) -> Double? where C.Index == Int {
-        guard let seconds = DecimalNumber(text) else {
-            return neatMSDouble(text).map { $0 / 60 }
-        }
-        let minutes = seconds.dividedBy60()
-        let rendered = Array(minutes.utf8)
-        return neatMSDouble(rendered)
-    }
-}
-
-/// A small exact decimal (sign, digit string, power of ten) used only to divide table times by 60.
-private struct DecimalNumber {
-    var negative: Bool
-    var digits: [UInt8]  // most significant first, values 0...9
-    var exponent: Int  // value = digits × 10^exponent
-
-    init?<C: Collection<UInt8>>(_ text: C) where C.Index == Int {
-        var bytes = Array(text)
-        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
-        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes.removeLast() }
-        var i = 0
-        negative = false
-        if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
-            negative = bytes[i] == UInt8(ascii: "-")
-            i += 1
-        }
-        digits = []
-        exponent = 0
-        var sawDigit = false
-        while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
-            digits.append(bytes[i] - 0x30)
-            sawDigit = true
-            i += 1
-        }
-        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
-            i += 1
-            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39 {
-                digits.append(bytes[i] - 0x30)
-                exponent -= 1
-                sawDigit = true
-                i += 1
-            }
-        }
-        guard sawDigit else { return nil }
-        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
-            i += 1
-            var negativeExponent = false
-            if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
-                negativeExponent = bytes[i] == UInt8(ascii: "-")
-                i += 1
-            }
-            var n = 0
-            var count = 0
-            while i < bytes.count, bytes[i] >= 0x30, bytes[i] <= 0x39, count < 6 {
-                n = n * 10 + Int(bytes[i] - 0x30)
-                count += 1
-                i += 1
-            }
-            guard count > 0 else { return nil }
-            exponent += negativeExponent ? -n : n
-        }
-        guard i == bytes.count, digits.count < 400 else { return nil }
-    }
-
-    /// The quotient by 60 as decimal text with up to 40 significant digits (the rest truncated, which is
-    /// far below a double's resolution except for exact ties, which cannot occur for x/60 with a finite
-    /// expansion longer than that).
-    func dividedBy60() -> String {
-        // Long division of the digit string by 6, then shift the exponent by one for the factor 10.
-        var quotient: [UInt8] = []
-        var remainder = 0
-        var produced = 0
-        var index = 0
-        var extraDigits = 0
-        while index < digits.count || (remainder != 0 && produced < 40) {
-            let digit: Int
-            if index < digits.count {
-                digit = Int(digits[index])
-            } else {
-                digit = 0
-                extraDigits += 1
-            }
-            index += 1
-            let value = remainder * 10 + digit
-            let q = value / 6
-            remainder = value % 6
-            if !(quotient.isEmpty && q == 0) { produced += 1 }
-            quotient.append(UInt8(q))
-        }
-        let finalExponent = exponent - extraDigits - 1
-        while quotient.count > 1, quotient.first == 0 { quotient.removeFirst() }
-        let body = String(quotient.map { Character(UnicodeScalar($0 + 0x30)) })
-        return (negative ? "-" : "") + body + "e" + String(finalExponent)
+        neatMSDouble(text).map { $0 / 60 }
     }
 }

@@ -6,6 +6,10 @@ public enum FeatureTableFormat: String, Sendable, CaseIterable, CustomStringConv
     case mzmine
     /// XCMS long CSV (`chromPeaks` plus `sample_name`, optionally `feature_id`); times in seconds.
     case xcms
+    /// MZmine 3 CSV export (`id`, `mz`, `rt`, `datafile:<file>:…` columns).
+    case mzmine3
+    /// OpenMS: a folder of `<raw file stem>.featureXML` files and, for aligned data, one `.consensusXML`.
+    case openms
 
     public var description: String { rawValue }
 }
@@ -137,6 +141,8 @@ public struct FeatureTable: Sendable, Equatable {
         switch format {
         case .mzmine: return try MZmineTableReader.read(url)
         case .xcms: return try XCMSTableReader.read(url)
+        case .mzmine3: return try MZmine3TableReader.read(url)
+        case .openms: return try OpenMSTableReader.read(url)
         }
     }
 
@@ -187,6 +193,19 @@ public func listRawFiles(in folder: URL) throws -> [URL] {
 
 /// Reading helpers shared by the table readers.
 enum TableValues {
+    /// The one CSV file of a table `kind` (e.g. "an XCMS table") read by a reader that takes no folder.
+    /// - Throws: `TableError` for a missing path or a folder.
+    static func singleCSV(_ url: URL, kind: String) throws -> CSVFile {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw TableError(file: url.relativePath, line: nil, message: "no such file")
+        }
+        guard !isDirectory.boolValue else {
+            throw TableError(file: url.relativePath, line: nil, message: "\(kind) is one CSV file, but a folder was given")
+        }
+        return try CSVFile(url: url)
+    }
+
     /// A numeric cell: nil when empty or `NA`/`NaN`-like; an error for other text.
     static func number(_ csv: CSVFile, _ row: Int, _ column: Int, name: String) throws -> Double? {
         guard column < csv.records[row].count else { return nil }

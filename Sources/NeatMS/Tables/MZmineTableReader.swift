@@ -74,34 +74,13 @@ enum MZmineTableReader {
         guard let rowRTColumn = header.firstIndex(of: "row retention time") else {
             throw TableError(file: csv.path, line: 1, message: "no 'row retention time' column (is this an MZmine 2 CSV export?)")
         }
-        // Sample → column of each field, samples in header order.
-        var sampleOrder: [String] = []
-        var columns: [String: [Int?]] = [:]
-        for (index, name) in header.enumerated() {
-            guard let field = Field.allCases.first(where: { name.hasSuffix($0.suffix) }) else { continue }
-            let sample = String(name.dropLast(field.suffix.count))
-            guard !sample.isEmpty else { continue }
-            if columns[sample] == nil {
-                sampleOrder.append(sample)
-                columns[sample] = Array(repeating: nil, count: Field.allCases.count)
-            }
-            if columns[sample]?[field.rawValue] != nil {
-                throw TableError(file: csv.path, line: 1, message: "column '\(name)' appears twice")
-            }
-            columns[sample]?[field.rawValue] = index
-        }
-        guard !sampleOrder.isEmpty else {
-            throw TableError(file: csv.path, line: 1, message: "no '<sample> Peak m/z' … columns: no sample found in the header")
-        }
-        var sampleColumns: [(sample: Int, columns: [Int])] = []
-        for sample in sampleOrder {
-            let found = columns[sample] ?? []
-            let missing = Field.allCases.filter { found[$0.rawValue] == nil }.map { "'\(sample)\($0.suffix)'" }
-            guard missing.isEmpty else {
-                throw TableError(file: csv.path, line: 1, message: "missing column(s) \(missing.joined(separator: ", "))")
-            }
-            sampleColumns.append((builder.sampleIndex(sample), found.compactMap { $0 }))
-        }
+        let sampleColumns = try Self.sampleColumns(
+            csv, header: header, builder: &builder, noSample: "no '<sample> Peak m/z' … columns: no sample found in the header",
+            split: { name in
+                guard let field = Field.allCases.first(where: { name.hasSuffix($0.suffix) }) else { return nil }
+                return (String(name.dropLast(field.suffix.count)), field)
+            },
+            columnName: { "\($0)\($1.suffix)" })
         try TableValues.checkFieldCounts(csv)
 
         for row in 0..<csv.records.count {
@@ -117,28 +96,74 @@ enum MZmineTableReader {
                 for field in Field.allCases {
                     values.append(try value(cols[field.rawValue], header[cols[field.rawValue]]))
                 }
-                if values.allSatisfy({ $0 == nil || $0 == 0 }) { continue }
-                func get(_ field: Field) -> Double? {
-                    guard let v = values[field.rawValue] else { return nil }
-                    return v == 0 && field != .rtStart ? nil : v
-                }
-                var peak = TablePeak(sample: sample, feature: -1, location: location, dataRow: row)
-                peak.mz = get(.mz)
-                peak.rt = get(.rt)
-                peak.rtStart = get(.rtStart)
-                peak.rtEnd = get(.rtEnd)
-                peak.height = get(.height)
-                peak.area = get(.area)
-                peak.mzMin = get(.mzMin)
-                peak.mzMax = get(.mzMax)
-                peak.featureMZ = rowMZ
-                peak.featureRT = rowRT
+                guard let peak = peak(
+                    values: values, sample: sample, location: location, dataRow: row, featureMZ: rowMZ, featureRT: rowRT)
+                else { continue }
                 rowPeaks.append(peak)
             }
             if !rowPeaks.isEmpty {
                 builder.addFeature(name: String(rowOffset + row), peaks: rowPeaks)
             }
         }
+    }
+
+    /// The eight field columns of each sample, samples in header order (shared with the MZmine 3 reader).
+    /// - Parameters:
+    ///   - split: a column's sample and field, nil for a column that is not a per-sample field.
+    ///   - columnName: how the table spells a sample's field (for a missing column).
+    /// - Throws: `TableError` for no sample, a column given twice, or a sample missing a field.
+    static func sampleColumns(
+        _ csv: CSVFile, header: [String], builder: inout FeatureTableBuilder, noSample: String,
+        split: (String) -> (sample: String, field: Field)?, columnName: (String, Field) -> String
+    ) throws -> [(sample: Int, columns: [Int])] {
+        var sampleOrder: [String] = []
+        var columns: [String: [Int?]] = [:]
+        for (index, name) in header.enumerated() {
+            guard let (sample, field) = split(name), !sample.isEmpty else { continue }
+            if columns[sample] == nil {
+                sampleOrder.append(sample)
+                columns[sample] = Array(repeating: nil, count: Field.allCases.count)
+            }
+            if columns[sample]?[field.rawValue] != nil {
+                throw TableError(file: csv.path, line: 1, message: "column '\(name)' appears twice")
+            }
+            columns[sample]?[field.rawValue] = index
+        }
+        guard !sampleOrder.isEmpty else { throw TableError(file: csv.path, line: 1, message: noSample) }
+        var sampleColumns: [(sample: Int, columns: [Int])] = []
+        for sample in sampleOrder {
+            let found = columns[sample] ?? []
+            let missing = Field.allCases.filter { found[$0.rawValue] == nil }.map { "'\(columnName(sample, $0))'" }
+            guard missing.isEmpty else {
+                throw TableError(file: csv.path, line: 1, message: "missing column(s) \(missing.joined(separator: ", "))")
+            }
+            sampleColumns.append((builder.sampleIndex(sample), found.compactMap { $0 }))
+        }
+        return sampleColumns
+    }
+
+    /// A sample's block of eight values (in `Field` order) as a peak: nil when all are missing or 0; inside a
+    /// peak 0 is missing except for `RT start`.
+    static func peak(
+        values: [Double?], sample: Int, location: TableLocation, dataRow: Int, featureMZ: Double?, featureRT: Double?
+    ) -> TablePeak? {
+        if values.allSatisfy({ $0 == nil || $0 == 0 }) { return nil }
+        func get(_ field: Field) -> Double? {
+            guard let v = values[field.rawValue] else { return nil }
+            return v == 0 && field != .rtStart ? nil : v
+        }
+        var peak = TablePeak(sample: sample, feature: -1, location: location, dataRow: dataRow)
+        peak.mz = get(.mz)
+        peak.rt = get(.rt)
+        peak.rtStart = get(.rtStart)
+        peak.rtEnd = get(.rtEnd)
+        peak.height = get(.height)
+        peak.area = get(.area)
+        peak.mzMin = get(.mzMin)
+        peak.mzMax = get(.mzMax)
+        peak.featureMZ = featureMZ
+        peak.featureRT = featureRT
+        return peak
     }
 }
 

@@ -5,7 +5,7 @@ import Foundation
 /// Required columns: `mz`, `mzmin`, `mzmax`, `rt`, `rtmin`, `rtmax`, `into`, `maxo`, `sample_name`
 /// (the raw file name). Optional: `intb`, `sn`, `sample` (the numeric sample id), `feature_id` (aligned
 /// tables; an empty or `NA` value leaves the peak unaligned), `rt_adjusted`, `rtmin_adjusted`,
-/// `rtmax_adjusted`. Times are in seconds and are converted to minutes (see
+/// `rtmax_adjusted`. Times are in seconds and are converted to minutes as NeatMS converts them (see
 /// `DecimalParsing.minutesFromSecondsText`). Height is `maxo`, area is `into`.
 ///
 /// As in NeatMS 0.9, peaks are extracted with the raw (unadjusted) `rtmin`/`rtmax`, because the raw files
@@ -17,14 +17,7 @@ import Foundation
 /// within a sample the rows in table order.
 enum XCMSTableReader {
     static func read(_ url: URL) throws -> FeatureTable {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw TableError(file: url.relativePath, line: nil, message: "no such file")
-        }
-        guard !isDirectory.boolValue else {
-            throw TableError(file: url.relativePath, line: nil, message: "an XCMS table is one CSV file, but a folder was given")
-        }
-        let csv = try CSVFile(url: url)
+        let csv = try TableValues.singleCSV(url, kind: "an XCMS table")
         let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
         func column(_ name: String) -> Int? { header.firstIndex(of: name) }
         let required = ["mz", "mzmin", "mzmax", "rt", "rtmin", "rtmax", "into", "maxo", "sample_name"]
