@@ -90,30 +90,34 @@ final class DenseLayer: EngineLayer {
                 ldb: units, beta: 0, c: kernelGradient.pointer, ldc: units)
             return
         }
-        // Fused: dW block by block (rows of W), each block applied while in cache.
-        let p = max(1, min(parts, gradientBlocks.count, inputSize / blockRows))
+        // Fused: dW block by block (`blockRows` rows of W), each block applied while in cache. The blocks
+        // are fixed (parts take runs of them), and their regulariser sums are added in block order, so
+        // the weights and the sum do not depend on the number of parts.
         let rowsPerBlock = blockRows
+        let blockCount = (inputSize + rowsPerBlock - 1) / rowsPerBlock
+        let p = max(1, min(parts, gradientBlocks.count, blockCount))
         let blocks = gradientBlocks
         let kernel = self.kernel
         let inputs = inputSize, n = units
         let xs = SharedPointer(UnsafeMutablePointer(mutating: x)), dz = SharedPointer(dy)
-        parallelParts(p) { part in
-            let rows = partRange(part, of: p, count: inputs)
-            var r0 = rows.lowerBound
-            var sum = 0.0
-            while r0 < rows.upperBound {
-                let r1 = min(r0 + rowsPerBlock, rows.upperBound)
+        var blockSums = [Double](repeating: 0, count: blockCount)
+        blockSums.withUnsafeMutableBufferPointer { sums in
+            let out = SharedPointer64(sums.baseAddress!)
+            parallelParts(p) { part in
                 let block = blocks[part].pointer
-                BLAS.sgemm(
-                    transA: true, m: r1 - r0, n: n, k: batch, a: xs.base + r0, lda: inputs, b: dz.base, ldb: n,
-                    beta: 0, c: block, ldc: n)
-                sum += update.plan.apply(
-                    layer: update.layer, variable: 0, weights: kernel, offset: r0 * n, gradient: block,
-                    count: (r1 - r0) * n)
-                r0 = r1
+                for b in partRange(part, of: p, count: blockCount) {
+                    let r0 = b * rowsPerBlock
+                    let r1 = min(r0 + rowsPerBlock, inputs)
+                    BLAS.sgemm(
+                        transA: true, m: r1 - r0, n: n, k: batch, a: xs.base + r0, lda: inputs, b: dz.base, ldb: n,
+                        beta: 0, c: block, ldc: n)
+                    out.base[b] = update.plan.apply(
+                        layer: update.layer, variable: 0, weights: kernel, offset: r0 * n, gradient: block,
+                        count: (r1 - r0) * n)
+                }
             }
-            update.sums.base[part] += sum
         }
+        for s in blockSums { update.sums.base[0] += s }
         if let bias, let biasGradient {
             update.sums.base[0] += update.plan.apply(
                 layer: update.layer, variable: 1, weights: bias, offset: 0, gradient: biasGradient.pointer, count: units)

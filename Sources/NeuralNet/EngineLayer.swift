@@ -15,6 +15,8 @@ protocol EngineLayer: AnyObject {
     var fusesUpdates: Bool { get }
     /// The activation applied last by `forward` (its gradient may be fused into the loss).
     var outputActivation: Activation { get }
+    /// True when a training pass draws randomness (`sampleNoise`), so its output differs between epochs.
+    var drawsNoise: Bool { get }
 
     /// The pre-softmax values of the last forward pass (batch-major, `outputSize` per sample) when the
     /// layer ends in a softmax and keeps them (so cross-entropy can be computed from logits, as
@@ -51,6 +53,7 @@ extension EngineLayer {
     var aliasesInput: Bool { false }
     var fusesUpdates: Bool { false }
     var outputActivation: Activation { .linear }
+    var drawsNoise: Bool { false }
     var logits: UnsafePointer<Float>? { nil }
     func reserve(batch: Int, workers: Int, training: Bool) {}
     func sampleNoise(batch: Int, rng: inout SeededGenerator) {}
@@ -127,6 +130,7 @@ final class DropoutLayer: EngineLayer {
     let rate: Float
     let inputSize: Int
     var outputSize: Int { inputSize }
+    var drawsNoise: Bool { rate > 0 }
     private var mask = FloatBuffer(count: 0)
 
     init(spec: LayerSpec, rate: Float, inputSize: Int) {
@@ -186,6 +190,7 @@ struct FusedUpdate {
     let plan: StepPlan
     /// The layer's index in the network.
     let layer: Int
-    /// Regulariser-loss sums of the updated weights, one slot per part (each part adds to its own).
+    /// Where the layer adds the regulariser-loss sum of its updated weights (after its parallel work,
+    /// in a fixed order, so that the sum does not depend on the number of parts).
     let sums: SharedPointer64
 }
