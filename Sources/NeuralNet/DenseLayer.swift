@@ -1,6 +1,9 @@
+import CKernels
 import Tensor
 
-/// `Dense`: `y = act(x·W + b)` with the Keras kernel layout W `(in, out)`.
+/// `Dense`: `y = act(x·W + b)` with the Keras kernel layout W `(in, out)`. Training runs BLAS; inference
+/// runs CKernels' panel product on a copy of W packed once per weights version (BLAS would repack W on
+/// every call), with the bias and ReLU applied as the products are stored.
 final class DenseLayer: EngineLayer {
     let spec: LayerSpec
     let units: Int
@@ -14,6 +17,9 @@ final class DenseLayer: EngineLayer {
     var outputActivation: Activation { activation }
     var fusesUpdates: Bool { true }
     private var logitsBuffer = FloatBuffer(count: 0)
+    /// W packed for `nmk_gemm_panels`, and the weights version it was packed from.
+    private var packedKernel = FloatBuffer(count: 0)
+    private var packedVersion: Int?
     /// Per-part gradient blocks for fused updates (`blockRows` kernel rows each).
     private var gradientBlocks: [FloatBuffer] = []
     private var blockRows: Int { max(1, 16_384 / max(units, 1)) }
@@ -41,6 +47,13 @@ final class DenseLayer: EngineLayer {
         biasGradient = options.useBias ? FloatBuffer(count: units) : nil
     }
 
+    func prepareForward(training: Bool, weightsVersion: Int) {
+        guard !training, packedVersion != weightsVersion else { return }
+        if packedKernel.count <= 1 { packedKernel = FloatBuffer(count: nmk_packed_panels_size(inputSize, units)) }
+        nmk_pack_panels(kernel.pointer, units, inputSize, units, packedKernel.pointer)
+        packedVersion = weightsVersion
+    }
+
     func forward(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, samples: Range<Int>, worker: Int,
         training: Bool
@@ -49,6 +62,16 @@ final class DenseLayer: EngineLayer {
         guard m > 0 else { return }
         let xs = x + samples.lowerBound * inputSize
         let ys = y + samples.lowerBound * units
+        if !training {
+            nmk_gemm_panels(
+                m, units, inputSize, xs, inputSize, packedKernel.pointer, bias?.pointer, activation == .relu ? 1 : 0,
+                ys, units)
+            if activation == .softmax {
+                (logitsBuffer.pointer + samples.lowerBound * units).update(from: ys, count: m * units)
+            }
+            if activation != .relu { activation.apply(ys, rows: m, cols: units) }
+            return
+        }
         if let bias {
             for r in 0..<m { (ys + r * units).update(from: bias.pointer, count: units) }
         }

@@ -25,9 +25,10 @@ protocol EngineLayer: AnyObject {
 
     /// Sizes workspaces for batches of up to `batch` samples and `workers` concurrent forward parts.
     func reserve(batch: Int, workers: Int, training: Bool)
-    /// Called once before each forward pass over a batch, after weights may have changed; `training`
-    /// says which form of the pass follows.
-    func prepareForward(training: Bool)
+    /// Called once before each forward pass over a batch; `training` says which form of the pass
+    /// follows. `weightsVersion` changes whenever the weights may have changed (so forms derived from
+    /// them, such as packed kernels, need not be rebuilt otherwise).
+    func prepareForward(training: Bool, weightsVersion: Int)
     /// Draws this batch's randomness (dropout masks) before a training forward pass.
     func sampleNoise(batch: Int, rng: inout SeededGenerator)
     /// Computes the output of `samples` (indices into the batch).
@@ -57,7 +58,7 @@ extension EngineLayer {
     var logits: UnsafePointer<Float>? { nil }
     func reserve(batch: Int, workers: Int, training: Bool) {}
     func sampleNoise(batch: Int, rng: inout SeededGenerator) {}
-    func prepareForward(training: Bool) {}
+    func prepareForward(training: Bool, weightsVersion: Int) {}
 }
 
 /// `InputLayer` and `Flatten`: the output is the input buffer (Flatten's Keras order equals the

@@ -53,8 +53,11 @@ public final class Network {
     var rng: SeededGenerator
     var optimizer: Optimizer
     var workspace = Workspace()
-    /// Counts `setWeights` calls, so that values computed from the weights can tell they are stale.
+    /// Changes with every `setWeights` and training step, so that values computed from the weights
+    /// (packed kernels, kept frozen outputs) can tell they are stale.
     var weightsVersion = 0
+    /// Counts `setWeights` calls only (training steps leave frozen layers alone).
+    var weightsReplaced = 0
     /// Whether `fit` keeps the outputs of a frozen start of the network per sample (see
     /// `frozenPrefixEnd`) instead of recomputing them every epoch; tests switch it off to compare.
     var cachesFrozenOutputs = true
@@ -237,6 +240,7 @@ public final class Network {
         }
         cachedRegularization = nil
         weightsVersion += 1
+        weightsReplaced += 1
         for (i, layer) in layers.enumerated() {
             for (buffer, t) in zip(layer.variables, weights[i]) {
                 t.scalars.withUnsafeBufferPointer { src in
@@ -300,7 +304,7 @@ public final class Network {
     ) -> UnsafePointer<Float> {
         let run = run ?? 1..<self.layers.count
         precondition(training || run == 1..<self.layers.count, "only a training pass runs part of the network")
-        for layer in self.layers[run] { layer.prepareForward(training: training) }
+        for layer in self.layers[run] { layer.prepareForward(training: training, weightsVersion: weightsVersion) }
         let pointers = workspace.outputPointers(input: UnsafeMutablePointer(mutating: input))
         let parts = forwardParts(count)
         BLAS.setThreadCount(1)

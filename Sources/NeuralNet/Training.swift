@@ -120,8 +120,8 @@ public struct History: Sendable, Equatable {
     public var valMae: [Double] { values("val_mae") }
 }
 
-/// The kept training-mode outputs of layer `end` per sample (`fit`), valid while the weights are
-/// those of `version` and `end` is still the frozen start's last layer.
+/// The kept training-mode outputs of layer `end` per sample (`fit`), valid while no `setWeights` call
+/// (`version` counts them) replaced the weights and `end` is still the frozen start's last layer.
 struct FrozenOutputs {
     let end: Int
     let version: Int
@@ -174,7 +174,7 @@ extension Network {
                 let end = frozenPrefixEnd(trainable: trainableLayers()),
                 n * layers[end].outputSize <= Self.frozenOutputLimit / MemoryLayout<Float>.stride
             {
-                if frozen?.end != end || frozen?.version != weightsVersion {
+                if frozen?.end != end || frozen?.version != weightsReplaced {
                     frozen = nil
                     frozen = frozenOutputs(x: x, samples: n, through: end, batchSize: batchSize)
                 }
@@ -187,7 +187,7 @@ extension Network {
                 // Gather the batch: the kept outputs of the frozen start of the network when they are
                 // still valid, else the input.
                 var first = 1
-                if let f = frozen, f.version == weightsVersion, frozenPrefixEnd(trainable: trainableLayers()) == f.end {
+                if let f = frozen, f.version == weightsReplaced, frozenPrefixEnd(trainable: trainableLayers()) == f.end {
                     let size = layers[f.end].outputSize
                     let dst = workspace.outputPointers(input: workspace.input.pointer)[f.end].base
                     for (r, idx) in order[lo..<hi].enumerated() {
@@ -318,6 +318,7 @@ extension Network {
         let otherRegularization = optimizer.step(
             plan: plan, layers: layers, trainable: trainable, skip: fused, parts: parts)
         cachedRegularization = otherRegularization + fusedSums[0] + frozenRegularization
+        weightsVersion += 1
         return (result.loss, result.batch)
     }
 
@@ -423,7 +424,7 @@ extension Network {
             }
         }
         frozenOutputsComputed += 1
-        return FrozenOutputs(end: end, version: weightsVersion, values: values)
+        return FrozenOutputs(end: end, version: weightsReplaced, values: values)
     }
 
     /// Which layers have variables and are trainable now.
