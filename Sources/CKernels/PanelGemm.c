@@ -1,7 +1,8 @@
 // A matrix product for inference whose right operand is packed once (see CKernels.h): the NeatMS
 // network's dense_1 kernel (7,680 × 128) and the Winograd points' kernels. BLAS would repack that
 // operand on every call, 3.9 MB for dense_1, as much memory traffic as the product of a small batch.
-// Tiles of 6 rows × 16 columns keep their sums in twelve vector registers; the depth is taken in
+// Tiles of 6 rows × 16 columns keep their sums in six 512-bit (x86-64-v4) or twelve 256-bit (x86-64-v3)
+// vector registers; the depth is taken in
 // blocks of 256, the running sums stored in C between blocks and loaded back, which leaves every
 // element one multiply-add chain over the whole depth, in order.
 #include "CKernels.h"
@@ -9,14 +10,15 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
-#define NMK_GEMM_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define NMK_GEMM_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define NMK_GEMM_MULTIVERSION
 #endif
 
-typedef float f8 __attribute__((ext_vector_type(8)));
-#define LOAD(p) __extension__({ f8 x_; memcpy(&x_, (p), sizeof x_); x_; })
-#define STORE(p, x) do { f8 y_ = (x); memcpy((p), &y_, sizeof y_); } while (0)
+// One panel row: one 512-bit register on the x86-64-v4 clone, two 256-bit ones on x86-64-v3.
+typedef float f16 __attribute__((ext_vector_type(16)));
+#define LOAD(p) __extension__({ f16 x_; memcpy(&x_, (p), sizeof x_); x_; })
+#define STORE(p, x) do { f16 y_ = (x); memcpy((p), &y_, sizeof y_); } while (0)
 
 // Panel width, tile rows, depth block, row block (a row block's depth block of A, 72 × 256 floats,
 // stays in L2 while every panel passes over it; a panel's depth block, 16 KB, stays in L1).
@@ -43,51 +45,51 @@ void nmk_pack_panels(const float *b, ptrdiff_t ldb, ptrdiff_t k, ptrdiff_t n, fl
 static inline __attribute__((always_inline)) void tile(
     const int rows, ptrdiff_t k0, ptrdiff_t k1, const float *a, ptrdiff_t lda, const float *panel, int cols,
     int first, int last, const float *bias, int relu, float *c, ptrdiff_t ldc) {
-    f8 lo[MR], hi[MR];
-    for (int r = 0; r < MR; r++) {
-        lo[r] = 0;
-        hi[r] = 0;
-    }
+    f16 acc[MR];
+    for (int r = 0; r < MR; r++) acc[r] = 0;
     if (!first) {
         for (int r = 0; r < rows; r++) {
             float t[NR] = {0};
             memcpy(t, c + r * ldc, (size_t)cols * sizeof(float));
-            lo[r] = LOAD(t);
-            hi[r] = LOAD(t + 8);
+            acc[r] = LOAD(t);
         }
     }
-    for (ptrdiff_t kk = k0; kk < k1; kk++) {
-        const f8 w0 = LOAD(panel + kk * NR), w1 = LOAD(panel + kk * NR + 8);
+    // Four depth steps at a time, so that each row's address serves four broadcasts.
+    const float *ar[MR];
+    for (int r = 0; r < rows; r++) ar[r] = a + r * lda;
+    ptrdiff_t kk = k0;
+    for (; kk + 4 <= k1; kk += 4) {
+        const f16 w0 = LOAD(panel + kk * NR), w1 = LOAD(panel + (kk + 1) * NR);
+        const f16 w2 = LOAD(panel + (kk + 2) * NR), w3 = LOAD(panel + (kk + 3) * NR);
         for (int r = 0; r < rows; r++) {
-            const float x = a[r * lda + kk];
-            lo[r] += x * w0;
-            hi[r] += x * w1;
+            const float *x = ar[r] + kk;
+            acc[r] += x[0] * w0;
+            acc[r] += x[1] * w1;
+            acc[r] += x[2] * w2;
+            acc[r] += x[3] * w3;
         }
     }
-    f8 b0 = 0, b1 = 0;
+    for (; kk < k1; kk++) {
+        const f16 w = LOAD(panel + kk * NR);
+        for (int r = 0; r < rows; r++) acc[r] += ar[r][kk] * w;
+    }
+    f16 b = 0;
     if (last && bias) {
         float t[NR] = {0};
         memcpy(t, bias, (size_t)cols * sizeof(float));
-        b0 = LOAD(t);
-        b1 = LOAD(t + 8);
+        b = LOAD(t);
     }
     for (int r = 0; r < rows; r++) {
-        f8 v0 = lo[r], v1 = hi[r];
+        f16 v = acc[r];
         if (last) {
-            v0 += b0;
-            v1 += b1;
-            if (relu) {
-                v0 = __builtin_elementwise_max(v0, (f8)0);
-                v1 = __builtin_elementwise_max(v1, (f8)0);
-            }
+            v += b;
+            if (relu) v = __builtin_elementwise_max(v, (f16)0);
         }
         if (cols == NR) {
-            STORE(c + r * ldc, v0);
-            STORE(c + r * ldc + 8, v1);
+            STORE(c + r * ldc, v);
         } else {
             float t[NR];
-            STORE(t, v0);
-            STORE(t + 8, v1);
+            STORE(t, v);
             memcpy(c + r * ldc, t, (size_t)cols * sizeof(float));
         }
     }
