@@ -26,6 +26,9 @@ struct NeatmsBench: ParsableCommand {
 
     enum Part: String, ExpressibleByArgument { case inference, training }
 
+    @Option(help: "Train with the first N layers frozen (4: NeatMS's fine-tuning of the dense layers).")
+    var freezeFirst = 0
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         // Profiles (--only) may use fewer: instruction counts need no long runs.
@@ -67,6 +70,7 @@ struct NeatmsBench: ParsableCommand {
             try printJSON(result)
             return
         }
+        try network.freeze(firstLayers: freezeFirst)
         var epochTimes: [Double] = []
         var epochCPU: [Double] = []
         var epochStart = clock.now
