@@ -63,7 +63,8 @@ let package = Package(
         // Float32 tensors and the one file that talks to BLAS.
         .target(name: "Tensor", dependencies: blasTargetDependencies),
         // Vectorised C kernels (AVX2 / AVX2 + FMA clones on x86-64 Linux): optimiser updates, and for inference
-        // the one-channel convolution, max pooling and the Winograd transforms. No GEMM here.
+        // the one-channel convolution, max pooling, the Winograd transforms and the products whose right
+        // operand is packed once (dense_1, the Winograd points).
         .target(name: "CKernels"),
         // Layers, models, losses, optimisers, training. Knows nothing about files.
         .target(name: "NeuralNet", dependencies: ["Tensor", "CKernels", "Support"]),

@@ -1,5 +1,5 @@
 // The input and output transforms of Winograd's F(2, 3) and F(4, 3) along the width (see
-// NeuralNet/Conv2DWinograd.swift and CKernels.h). The products between them are BLAS GEMMs.
+// NeuralNet/Conv2DWinograd.swift and CKernels.h). The products between them are panel products (PanelGemm.c).
 #include "CKernels.h"
 
 #include <string.h>

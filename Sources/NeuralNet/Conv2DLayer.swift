@@ -57,6 +57,8 @@ final class Conv2DLayer: EngineLayer {
     private var workerPaddedRows: [FloatBuffer] = []  // [worker], the direct one-channel form's scratch
     private var batchProducts = FloatBuffer(count: 0)  // whole batch, backward
     private var capacity = (batch: 0, workers: 0, training: false)
+    /// The weights version the Winograd form was computed for.
+    private var transformedVersion: Int?
 
     init(spec: LayerSpec, options: Conv2DOptions, inputShape: [Int], outputShape: [Int]) {
         self.spec = spec
@@ -107,6 +109,7 @@ final class Conv2DLayer: EngineLayer {
     func useWinograd(tileWidth: Int) {
         winograd = WinogradWidth3(
             groups: groups, cols: cols, channels: inChannels, filters: filters, tileWidth: tileWidth)
+        transformedVersion = nil
         capacity.workers = 0
     }
 
@@ -140,10 +143,11 @@ final class Conv2DLayer: EngineLayer {
     /// form, which reads the kernel as it is; the Winograd transform for an inference pass where the layer
     /// has that form; otherwise each multi-member group's kernel slices packed side by side (the im2col
     /// GEMMs of the forward and backward passes).
-    func prepareForward(training: Bool) {
+    func prepareForward(training: Bool, weightsVersion: Int) {
         if !training && directOneChannel { return }
         if !training, let winograd {
-            winograd.transformKernel(kernel.pointer)
+            if transformedVersion != weightsVersion { winograd.transformKernel(kernel.pointer) }
+            transformedVersion = weightsVersion
             return
         }
         let rowFloats = cols.window * inChannels * filters  // one kernel row, as [kw·C, F]

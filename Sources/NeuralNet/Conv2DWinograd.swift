@@ -30,8 +30,10 @@ final class WinogradWidth3 {
     let tiles: Int
     /// Transform points per tile (tileWidth + 2).
     var points: Int { tileWidth + 2 }
-    /// Per group, per ξ: U_ξ as [(row, channel), (member, filter)].
+    /// Per group, per ξ: U_ξ as [(row, channel), (member, filter)], and the same packed for
+    /// `nmk_gemm_panels` (the GEMMs' right operands, packed once per weights version).
     private var transformed: [[FloatBuffer]]
+    private var packedTransformed: [[FloatBuffer]]
     /// Per worker, per ξ: V_ξ and M_ξ for one tile of samples.
     private var inputs: [[FloatBuffer]] = []
     private var products: [[FloatBuffer]] = []
@@ -59,6 +61,11 @@ final class WinogradWidth3 {
         tiles = (cols.output + m - 1) / m
         transformed = groups.map { group in
             (0..<(m + 2)).map { _ in FloatBuffer(count: group.rowCount * channels * group.members.count * filters) }
+        }
+        packedTransformed = groups.map { group in
+            (0..<(m + 2)).map { _ in
+                FloatBuffer(count: nmk_packed_panels_size(group.rowCount * channels, group.members.count * filters))
+            }
         }
         zeros = FloatBuffer(count: channels)
         outputRows = groups.map { $0.members.map { Int32($0.outputRow) } }
@@ -109,12 +116,15 @@ final class WinogradWidth3 {
                     }
                 }
             }
+            for xi in 0..<points {
+                nmk_pack_panels(u[xi], w, depth(group), w, packedTransformed[g][xi].pointer)
+            }
         }
     }
 
     /// Writes the output rows of every row group for samples `n0..<n1` into `y` (NHWC), bias added and,
     /// with `relu`, ReLU applied; other activations are left to the caller. The transforms are CKernels'
-    /// (vectorised C), the products BLAS GEMMs.
+    /// (vectorised C), the products CKernels' panel products on the packed U_ξ.
     func forward(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, n0: Int, n1: Int, worker: Int,
         inputSize: Int, outputSize: Int, bias: UnsafePointer<Float>, relu: Bool
@@ -128,9 +138,9 @@ final class WinogradWidth3 {
                 Int32(group.rowCount), Int32(cols.input), Int32(channels), Int32(tiles), Int32(cols.padBefore),
                 zeros.pointer, inputTables[worker])
             for xi in 0..<alpha {
-                BLAS.sgemm(
-                    m: samples * tiles, n: w, k: k, a: inputs[worker][xi].pointer, lda: k,
-                    b: transformed[g][xi].pointer, ldb: w, beta: 0, c: products[worker][xi].pointer, ldc: w)
+                nmk_gemm_panels(
+                    samples * tiles, w, k, inputs[worker][xi].pointer, k, packedTransformed[g][xi].pointer, nil, 0,
+                    products[worker][xi].pointer, w)
             }
             nmk_winograd_output(
                 Int32(tileWidth), productTables[worker], samples, Int32(group.members.count), outputRows[g], Int32(tiles),

@@ -1,6 +1,9 @@
+import CKernels
 import Tensor
 
-/// `Dense`: `y = act(x·W + b)` with the Keras kernel layout W `(in, out)`.
+/// `Dense`: `y = act(x·W + b)` with the Keras kernel layout W `(in, out)`. Training runs BLAS; inference
+/// runs CKernels' panel product on a copy of W packed once per weights version (BLAS would repack W on
+/// every call), with the bias and ReLU applied as the products are stored.
 final class DenseLayer: EngineLayer {
     let spec: LayerSpec
     let units: Int
@@ -14,6 +17,9 @@ final class DenseLayer: EngineLayer {
     var outputActivation: Activation { activation }
     var fusesUpdates: Bool { true }
     private var logitsBuffer = FloatBuffer(count: 0)
+    /// W packed for `nmk_gemm_panels`, and the weights version it was packed from.
+    private var packedKernel = FloatBuffer(count: 0)
+    private var packedVersion: Int?
     /// Per-part gradient blocks for fused updates (`blockRows` kernel rows each).
     private var gradientBlocks: [FloatBuffer] = []
     private var blockRows: Int { max(1, 16_384 / max(units, 1)) }
@@ -41,6 +47,13 @@ final class DenseLayer: EngineLayer {
         biasGradient = options.useBias ? FloatBuffer(count: units) : nil
     }
 
+    func prepareForward(training: Bool, weightsVersion: Int) {
+        guard !training, packedVersion != weightsVersion else { return }
+        if packedKernel.count <= 1 { packedKernel = FloatBuffer(count: nmk_packed_panels_size(inputSize, units)) }
+        nmk_pack_panels(kernel.pointer, units, inputSize, units, packedKernel.pointer)
+        packedVersion = weightsVersion
+    }
+
     func forward(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, samples: Range<Int>, worker: Int,
         training: Bool
@@ -49,6 +62,16 @@ final class DenseLayer: EngineLayer {
         guard m > 0 else { return }
         let xs = x + samples.lowerBound * inputSize
         let ys = y + samples.lowerBound * units
+        if !training {
+            nmk_gemm_panels(
+                m, units, inputSize, xs, inputSize, packedKernel.pointer, bias?.pointer, activation == .relu ? 1 : 0,
+                ys, units)
+            if activation == .softmax {
+                (logitsBuffer.pointer + samples.lowerBound * units).update(from: ys, count: m * units)
+            }
+            if activation != .relu { activation.apply(ys, rows: m, cols: units) }
+            return
+        }
         if let bias {
             for r in 0..<m { (ys + r * units).update(from: bias.pointer, count: units) }
         }
@@ -90,30 +113,34 @@ final class DenseLayer: EngineLayer {
                 ldb: units, beta: 0, c: kernelGradient.pointer, ldc: units)
             return
         }
-        // Fused: dW block by block (rows of W), each block applied while in cache.
-        let p = max(1, min(parts, gradientBlocks.count, inputSize / blockRows))
+        // Fused: dW block by block (`blockRows` rows of W), each block applied while in cache. The blocks
+        // are fixed (parts take runs of them), and their regulariser sums are added in block order, so
+        // the weights and the sum do not depend on the number of parts.
         let rowsPerBlock = blockRows
+        let blockCount = (inputSize + rowsPerBlock - 1) / rowsPerBlock
+        let p = max(1, min(parts, gradientBlocks.count, blockCount))
         let blocks = gradientBlocks
         let kernel = self.kernel
         let inputs = inputSize, n = units
         let xs = SharedPointer(UnsafeMutablePointer(mutating: x)), dz = SharedPointer(dy)
-        parallelParts(p) { part in
-            let rows = partRange(part, of: p, count: inputs)
-            var r0 = rows.lowerBound
-            var sum = 0.0
-            while r0 < rows.upperBound {
-                let r1 = min(r0 + rowsPerBlock, rows.upperBound)
+        var blockSums = [Double](repeating: 0, count: blockCount)
+        blockSums.withUnsafeMutableBufferPointer { sums in
+            let out = SharedPointer64(sums.baseAddress!)
+            parallelParts(p) { part in
                 let block = blocks[part].pointer
-                BLAS.sgemm(
-                    transA: true, m: r1 - r0, n: n, k: batch, a: xs.base + r0, lda: inputs, b: dz.base, ldb: n,
-                    beta: 0, c: block, ldc: n)
-                sum += update.plan.apply(
-                    layer: update.layer, variable: 0, weights: kernel, offset: r0 * n, gradient: block,
-                    count: (r1 - r0) * n)
-                r0 = r1
+                for b in partRange(part, of: p, count: blockCount) {
+                    let r0 = b * rowsPerBlock
+                    let r1 = min(r0 + rowsPerBlock, inputs)
+                    BLAS.sgemm(
+                        transA: true, m: r1 - r0, n: n, k: batch, a: xs.base + r0, lda: inputs, b: dz.base, ldb: n,
+                        beta: 0, c: block, ldc: n)
+                    out.base[b] = update.plan.apply(
+                        layer: update.layer, variable: 0, weights: kernel, offset: r0 * n, gradient: block,
+                        count: (r1 - r0) * n)
+                }
             }
-            update.sums.base[part] += sum
         }
+        for s in blockSums { update.sums.base[0] += s }
         if let bias, let biasGradient {
             update.sums.base[0] += update.plan.apply(
                 layer: update.layer, variable: 1, weights: bias, offset: 0, gradient: biasGradient.pointer, count: units)

@@ -15,6 +15,8 @@ protocol EngineLayer: AnyObject {
     var fusesUpdates: Bool { get }
     /// The activation applied last by `forward` (its gradient may be fused into the loss).
     var outputActivation: Activation { get }
+    /// True when a training pass draws randomness (`sampleNoise`), so its output differs between epochs.
+    var drawsNoise: Bool { get }
 
     /// The pre-softmax values of the last forward pass (batch-major, `outputSize` per sample) when the
     /// layer ends in a softmax and keeps them (so cross-entropy can be computed from logits, as
@@ -23,9 +25,10 @@ protocol EngineLayer: AnyObject {
 
     /// Sizes workspaces for batches of up to `batch` samples and `workers` concurrent forward parts.
     func reserve(batch: Int, workers: Int, training: Bool)
-    /// Called once before each forward pass over a batch, after weights may have changed; `training`
-    /// says which form of the pass follows.
-    func prepareForward(training: Bool)
+    /// Called once before each forward pass over a batch; `training` says which form of the pass
+    /// follows. `weightsVersion` changes whenever the weights may have changed (so forms derived from
+    /// them, such as packed kernels, need not be rebuilt otherwise).
+    func prepareForward(training: Bool, weightsVersion: Int)
     /// Draws this batch's randomness (dropout masks) before a training forward pass.
     func sampleNoise(batch: Int, rng: inout SeededGenerator)
     /// Computes the output of `samples` (indices into the batch).
@@ -51,10 +54,11 @@ extension EngineLayer {
     var aliasesInput: Bool { false }
     var fusesUpdates: Bool { false }
     var outputActivation: Activation { .linear }
+    var drawsNoise: Bool { false }
     var logits: UnsafePointer<Float>? { nil }
     func reserve(batch: Int, workers: Int, training: Bool) {}
     func sampleNoise(batch: Int, rng: inout SeededGenerator) {}
-    func prepareForward(training: Bool) {}
+    func prepareForward(training: Bool, weightsVersion: Int) {}
 }
 
 /// `InputLayer` and `Flatten`: the output is the input buffer (Flatten's Keras order equals the
@@ -127,6 +131,7 @@ final class DropoutLayer: EngineLayer {
     let rate: Float
     let inputSize: Int
     var outputSize: Int { inputSize }
+    var drawsNoise: Bool { rate > 0 }
     private var mask = FloatBuffer(count: 0)
 
     init(spec: LayerSpec, rate: Float, inputSize: Int) {
@@ -186,6 +191,7 @@ struct FusedUpdate {
     let plan: StepPlan
     /// The layer's index in the network.
     let layer: Int
-    /// Regulariser-loss sums of the updated weights, one slot per part (each part adds to its own).
+    /// Where the layer adds the regulariser-loss sum of its updated weights (after its parallel work,
+    /// in a fixed order, so that the sum does not depend on the number of parts).
     let sums: SharedPointer64
 }

@@ -40,9 +40,10 @@ public final class Network {
     /// Output shape without the batch dimension, e.g. `[3]`.
     public let outputShape: [Int]
     /// Cores used for batch work: forward passes are split by sample, large backward GEMMs and the
-    /// optimiser update by rows, each part running single-threaded BLAS. Results are reproducible for a
-    /// given value (BLAS results can depend on how work is split). Default: the active cores, at most 8;
-    /// 1 for single-thread runs.
+    /// optimiser update by rows of their output, each part running single-threaded BLAS. No sum is
+    /// split between parts (each output element's reduction runs in one part, in the same order), and
+    /// the regulariser sums add fixed blocks in order, so training gives the same weights and logs for
+    /// any value. Default: the active cores, at most 8; 1 for single-thread runs.
     public var threads: Int
 
     let layers: [EngineLayer]
@@ -52,6 +53,16 @@ public final class Network {
     var rng: SeededGenerator
     var optimizer: Optimizer
     var workspace = Workspace()
+    /// Changes with every `setWeights` and training step, so that values computed from the weights
+    /// (packed kernels, kept frozen outputs) can tell they are stale.
+    var weightsVersion = 0
+    /// Counts `setWeights` calls only (training steps leave frozen layers alone).
+    var weightsReplaced = 0
+    /// Whether `fit` keeps the outputs of a frozen start of the network per sample (see
+    /// `frozenPrefixEnd`) instead of recomputing them every epoch; tests switch it off to compare.
+    var cachesFrozenOutputs = true
+    /// How many times `fit` computed kept frozen outputs (tests check that the kept path ran).
+    var frozenOutputsComputed = 0
     /// The regulariser term for the current weights, when known (kept by the optimiser's update pass).
     var cachedRegularization: Double?
 
@@ -228,6 +239,8 @@ public final class Network {
             }
         }
         cachedRegularization = nil
+        weightsVersion += 1
+        weightsReplaced += 1
         for (i, layer) in layers.enumerated() {
             for (buffer, t) in zip(layer.variables, weights[i]) {
                 t.scalars.withUnsafeBufferPointer { src in
@@ -282,10 +295,16 @@ public final class Network {
         return n
     }
 
-    /// Runs the layers on `count` samples at `input`; returns the output of the last layer (valid until
-    /// the next pass). The workspace must be reserved for at least `count` samples.
-    func forward(input: UnsafePointer<Float>, count: Int, training: Bool) -> UnsafePointer<Float> {
-        for layer in layers { layer.prepareForward(training: training) }
+    /// Runs the layers on `count` samples at `input`; returns the output of the last layer run (valid
+    /// until the next pass). The workspace must be reserved for at least `count` samples. In training,
+    /// `layers` may name a part of the network: layer `layers.lowerBound − 1`'s output must then already
+    /// be in its workspace buffer (or be `input` when that is layer 0).
+    func forward(
+        input: UnsafePointer<Float>, count: Int, training: Bool, layers run: Range<Int>? = nil
+    ) -> UnsafePointer<Float> {
+        let run = run ?? 1..<self.layers.count
+        precondition(training || run == 1..<self.layers.count, "only a training pass runs part of the network")
+        for layer in self.layers[run] { layer.prepareForward(training: training, weightsVersion: weightsVersion) }
         let pointers = workspace.outputPointers(input: UnsafeMutablePointer(mutating: input))
         let parts = forwardParts(count)
         BLAS.setThreadCount(1)
@@ -321,11 +340,11 @@ public final class Network {
                 }
                 start = end
             }
-            for i in max(1, tiled)..<layers.count where !layers[i].aliasesInput {
+            for i in max(1, tiled, run.lowerBound)..<run.upperBound where !layers[i].aliasesInput {
                 layers[i].forward(pointers[i - 1].base, pointers[i].base, samples: range, worker: part, training: training)
             }
         }
-        return UnsafePointer(pointers[layers.count - 1].base)
+        return UnsafePointer(pointers[run.upperBound - 1].base)
     }
 
     /// Samples per tile of the convolutional part of an inference pass (see `forward`).

@@ -73,28 +73,36 @@ final class Optimizer {
     /// Counts a finished step.
     func finishStep() { iterations += 1 }
 
+    /// Elements per block of a variable's update: the unit of parallel work and of the regulariser sum,
+    /// so that the sum (added block by block, in order) does not depend on the number of parts.
+    static let updateBlock = 65_536
+
     /// Applies one whole update to the trainable layers not in `skip` (already updated during backward)
-    /// from their gradients, split into `parts` element ranges, then counts the step. Returns the
-    /// regulariser loss of the updated variables.
+    /// from their gradients, blocks of `updateBlock` elements shared among `parts` concurrent parts, then
+    /// counts the step. Returns the regulariser loss of the updated variables (the same for any `parts`).
     @discardableResult
     func step(plan: StepPlan, layers: [EngineLayer], trainable: [Bool], skip: Set<Int> = [], parts: Int) -> Double {
         var regularization = 0.0
         for (li, layer) in layers.enumerated() where trainable[li] && !skip.contains(li) {
             for (vi, (w, g)) in zip(layer.variables, layer.gradients).enumerated() {
                 let n = w.count
-                let p = max(1, min(parts, n / 65_536))
-                var partial = [Double](repeating: 0, count: p)
+                let block = Self.updateBlock
+                let blocks = (n + block - 1) / block
+                let p = max(1, min(parts, blocks))
+                var blockSums = [Double](repeating: 0, count: blocks)
                 let gp = SharedPointer(g.pointer)
-                partial.withUnsafeMutableBufferPointer { sums in
+                blockSums.withUnsafeMutableBufferPointer { sums in
                     let out = SharedPointer64(sums.baseAddress!)
                     parallelParts(p) { part in
-                        let r = partRange(part, of: p, count: n)
-                        out.base[part] = plan.apply(
-                            layer: li, variable: vi, weights: w, offset: r.lowerBound, gradient: gp.base + r.lowerBound,
-                            count: r.count)
+                        for b in partRange(part, of: p, count: blocks) {
+                            let lo = b * block
+                            out.base[b] = plan.apply(
+                                layer: li, variable: vi, weights: w, offset: lo, gradient: gp.base + lo,
+                                count: min(block, n - lo))
+                        }
                     }
                 }
-                regularization += partial.reduce(0, +)
+                for s in blockSums { regularization += s }
             }
         }
         finishStep()

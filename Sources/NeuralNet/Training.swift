@@ -120,6 +120,14 @@ public struct History: Sendable, Equatable {
     public var valMae: [Double] { values("val_mae") }
 }
 
+/// The kept training-mode outputs of layer `end` per sample (`fit`), valid while no `setWeights` call
+/// (`version` counts them) replaced the weights and `end` is still the frozen start's last layer.
+struct FrozenOutputs {
+    let end: Int
+    let version: Int
+    let values: FloatBuffer
+}
+
 extension Network {
     /// Trains for `options.epochs` epochs (Keras `model.fit`). Continues from the current weights and
     /// optimiser state, so calling it again resumes training. `y` holds one-hot targets `(N, classes)`.
@@ -153,20 +161,45 @@ extension Network {
         var labels = [Float](repeating: 0, count: batchSize * outputSize)
         let batches = (n + batchSize - 1) / batchSize
         let frozenRegularization = frozenRegularizationLoss()
+        // The training-mode outputs of the frozen start of the network, per sample (see `frozenPrefixEnd`).
+        var frozen: FrozenOutputs? = nil
 
         for epoch in 0..<options.epochs {
             let started = DispatchTime.now().uptimeNanoseconds
             let order = options.shuffle ? rng.permutation(n) : Array(0..<n)
+            // Where the network starts with frozen layers whose outputs do not change between epochs,
+            // compute those outputs once (when at least two epochs are left to use them): the same
+            // arithmetic per sample as in every epoch's forward pass, so the numbers are the same.
+            if cachesFrozenOutputs, options.epochs - epoch >= 2,
+                let end = frozenPrefixEnd(trainable: trainableLayers()),
+                n * layers[end].outputSize <= Self.frozenOutputLimit / MemoryLayout<Float>.stride
+            {
+                if frozen?.end != end || frozen?.version != weightsReplaced {
+                    frozen = nil
+                    frozen = frozenOutputs(x: x, samples: n, through: end, batchSize: batchSize)
+                }
+            }
             var sums = (loss: 0.0, correct: 0.0, absolute: 0.0, count: 0)
             for b in 0..<batches {
                 let lo = b * batchSize
                 let hi = min(lo + batchSize, n)
                 let count = hi - lo
-                // Gather the batch.
-                let input = workspace.input.pointer
-                x.scalars.withUnsafeBufferPointer { xs in
+                // Gather the batch: the kept outputs of the frozen start of the network when they are
+                // still valid, else the input.
+                var first = 1
+                if let f = frozen, f.version == weightsReplaced, frozenPrefixEnd(trainable: trainableLayers()) == f.end {
+                    let size = layers[f.end].outputSize
+                    let dst = workspace.outputPointers(input: workspace.input.pointer)[f.end].base
                     for (r, idx) in order[lo..<hi].enumerated() {
-                        (input + r * inputSize).update(from: xs.baseAddress! + idx * inputSize, count: inputSize)
+                        (dst + r * size).update(from: f.values.pointer + idx * size, count: size)
+                    }
+                    first = f.end + 1
+                } else {
+                    let input = workspace.input.pointer
+                    x.scalars.withUnsafeBufferPointer { xs in
+                        for (r, idx) in order[lo..<hi].enumerated() {
+                            (input + r * inputSize).update(from: xs.baseAddress! + idx * inputSize, count: inputSize)
+                        }
                     }
                 }
                 y.scalars.withUnsafeBufferPointer { ys in
@@ -177,7 +210,9 @@ extension Network {
                     }
                 }
                 let totals = labels.withUnsafeBufferPointer {
-                    trainStep(targets: $0.baseAddress!, count: count, frozenRegularization: frozenRegularization)
+                    trainStep(
+                        targets: $0.baseAddress!, count: count, frozenRegularization: frozenRegularization,
+                        firstLayer: first)
                 }
                 sums.loss += totals.loss * Double(count)
                 sums.correct += totals.batch.correct
@@ -264,20 +299,26 @@ extension Network {
     /// One optimisation step on the batch already gathered into the workspace input.
     /// Returns the batch loss (mean cross-entropy + regularisation, before the update) and totals.
     /// `frozenRegularization` is the (constant) regulariser term of the non-trainable layers.
-    func trainStep(targets: UnsafePointer<Float>, count: Int, frozenRegularization: Double) -> (loss: Double, batch: BatchTotals) {
+    /// With `firstLayer` > 1, layer `firstLayer − 1`'s output is already in its workspace buffer (the
+    /// kept outputs of a frozen start) and the passes begin there.
+    func trainStep(
+        targets: UnsafePointer<Float>, count: Int, frozenRegularization: Double, firstLayer: Int = 1
+    ) -> (loss: Double, batch: BatchTotals) {
         for layer in layers { layer.sampleNoise(batch: count, rng: &rng) }
         let trainable = trainableLayers()
         let plan = optimizer.plan(layers: layers, trainable: trainable, regularizers: variableRegularizers)
         let parts = max(1, threads)
-        var fusedSums = [Double](repeating: 0, count: parts)
+        var fusedSums = [Double](repeating: 0, count: 1)
         let result = fusedSums.withUnsafeMutableBufferPointer { sums in
             computeGradients(
-                targets: targets, count: count, fused: (plan, SharedPointer64(sums.baseAddress!)))
+                targets: targets, count: count, fused: (plan, SharedPointer64(sums.baseAddress!)),
+                firstLayer: firstLayer)
         }
         let fused = Set(layers.indices.filter { trainable[$0] && layers[$0].fusesUpdates })
         let otherRegularization = optimizer.step(
             plan: plan, layers: layers, trainable: trainable, skip: fused, parts: parts)
-        cachedRegularization = otherRegularization + fusedSums.reduce(0, +) + frozenRegularization
+        cachedRegularization = otherRegularization + fusedSums[0] + frozenRegularization
+        weightsVersion += 1
         return (result.loss, result.batch)
     }
 
@@ -285,12 +326,13 @@ extension Network {
     /// input: fills the trainable layers' gradients of the data loss (the regularisers' gradients are
     /// added by the optimiser's update pass). Returns the loss including the regulariser term.
     /// With `fused`, layers that can (`fusesUpdates`) apply that step plan to their variables during
-    /// backward, adding their regulariser sums to the per-part slots.
+    /// backward, adding their regulariser sums to its slot. `firstLayer` as in `trainStep`: it must lie
+    /// above every layer that computes gradients.
     func computeGradients(
-        targets: UnsafePointer<Float>, count: Int, fused: (StepPlan, SharedPointer64)? = nil
+        targets: UnsafePointer<Float>, count: Int, fused: (StepPlan, SharedPointer64)? = nil, firstLayer: Int = 1
     ) -> (loss: Double, batch: BatchTotals, trainable: [Bool]) {
         let input = workspace.input.pointer
-        let p = forward(input: input, count: count, training: true)
+        let p = forward(input: input, count: count, training: true, layers: firstLayer..<layers.count)
         let reg = cachedRegularization ?? regularizationLoss()
         let grads = workspace.gradientPointers()
         let outs = workspace.outputPointers(input: input)
@@ -342,6 +384,47 @@ extension Network {
             }
         }
         return (result.loss, grads)
+    }
+
+    /// Bytes of kept frozen outputs `fit` may hold; above that it recomputes them every epoch.
+    static let frozenOutputLimit = 1 << 30
+
+    /// The last layer of the start of the network whose training-mode outputs are the same in every
+    /// epoch: layers below the lowest trainable one (so no gradient is computed there), drawing no
+    /// randomness (a dropout layer ends it), before the output layer, at least one of them computing
+    /// something. nil when there is no such start.
+    func frozenPrefixEnd(trainable: [Bool]) -> Int? {
+        let lowest = trainable.firstIndex(of: true) ?? layers.count
+        let bound = min(lowest, layers.count - 1)
+        guard bound > 1 else { return nil }
+        var end: Int? = nil
+        var computes = false
+        for i in 1..<bound {
+            if layers[i].drawsNoise { break }
+            if !layers[i].aliasesInput { computes = true }
+            if computes { end = i }
+        }
+        return end
+    }
+
+    /// Layer `end`'s training-mode output for every sample of `x`, computed `batchSize` samples at a
+    /// time by the ordinary forward pass (the workspace must be reserved for `batchSize`).
+    func frozenOutputs(x: Tensor, samples n: Int, through end: Int, batchSize: Int) -> FrozenOutputs {
+        let size = layers[end].outputSize
+        let values = FloatBuffer(count: n * size)
+        let input = workspace.input.pointer
+        x.scalars.withUnsafeBufferPointer { xs in
+            var lo = 0
+            while lo < n {
+                let count = min(batchSize, n - lo)
+                input.update(from: xs.baseAddress! + lo * inputSize, count: count * inputSize)
+                let out = forward(input: input, count: count, training: true, layers: 1..<(end + 1))
+                (values.pointer + lo * size).update(from: out, count: count * size)
+                lo += count
+            }
+        }
+        frozenOutputsComputed += 1
+        return FrozenOutputs(end: end, version: weightsReplaced, values: values)
     }
 
     /// Which layers have variables and are trainable now.

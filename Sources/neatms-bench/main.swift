@@ -21,9 +21,18 @@ struct NeatmsBench: ParsableCommand {
     @Option(help: "Matrices per measurement.")
     var count = 10_000
 
+    @Option(help: "Measure only this part: inference or training (e.g. for an instruction-count profile).")
+    var only: Part?
+
+    enum Part: String, ExpressibleByArgument { case inference, training }
+
+    @Option(help: "Train with the first N layers frozen (4: NeatMS's fine-tuning of the dense layers).")
+    var freezeFirst = 0
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard count >= 1024 else { throw ValidationError("--count must be at least 1024") }
+        // Profiles (--only) may use fewer: instruction counts need no long runs.
+        guard count >= (only == nil ? 1024 : 32) else { throw ValidationError("--count must be at least 1024") }
     }
 
     func run() throws {
@@ -44,7 +53,7 @@ struct NeatmsBench: ParsableCommand {
             Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
         }
         var result: [String: Double] = ["threads": Double(threads), "count": Double(count)]
-        for batch in [32, 1024] {
+        for batch in [32, 1024] where only != .training {
             _ = try network.predict(subset(x, max(batch, 256)), batchSize: batch)  // warm-up
             var times: [Double] = []
             var cpu: [Double] = []
@@ -57,6 +66,11 @@ struct NeatmsBench: ParsableCommand {
             result["inference_b\(batch)_per_s"] = Double(count) / times.sorted()[1]
             result["inference_b\(batch)_per_cpu_s"] = Double(count) / cpu.sorted()[1]
         }
+        if only == .inference {
+            try printJSON(result)
+            return
+        }
+        try network.freeze(firstLayers: freezeFirst)
         var epochTimes: [Double] = []
         var epochCPU: [Double] = []
         var epochStart = clock.now
@@ -78,6 +92,10 @@ struct NeatmsBench: ParsableCommand {
             result["train_b32_per_cpu_s"] = Double(count) / lastCPU
             result["train_first_epoch_s"] = first
         }
+        try printJSON(result)
+    }
+
+    private func printJSON(_ result: [String: Double]) throws {
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print(String(decoding: json, as: UTF8.self))
     }

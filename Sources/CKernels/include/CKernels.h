@@ -5,7 +5,7 @@
 // C so that the loops are vectorised (Swift on Linux cannot lower a vector square root without libm's
 // errno path, and builds for baseline x86-64, SSE2); on x86-64 Linux an AVX2 clone (inference
 // kernels: x86-64-v3, AVX2 + FMA) is picked at load time, with an SSE2 default.
-// No matrix products here: those are BLAS.
+// Matrix products: BLAS, except the inference products whose right operand is packed once (PanelGemm.c).
 
 #include <stddef.h>
 
@@ -58,5 +58,19 @@ void nmk_winograd_output(int tile_width, const float *const *m, ptrdiff_t sample
 /// holds none. Windows kh × kw, strides sh, sw, padding ph, pw before.
 void nmk_max_pool(const float *x, float *y, ptrdiff_t count, int h, int w, int c, int ho, int wo, int kh, int kw,
                   int sh, int sw, int ph, int pw);
+
+/// Floats of a k × n matrix packed by `nmk_pack_panels`: panels of 16 columns, the last one zero-padded.
+ptrdiff_t nmk_packed_panels_size(ptrdiff_t k, ptrdiff_t n);
+
+/// Packs row-major B (k × n, rows ldb floats apart) for `nmk_gemm_panels`: bp[p][r][j] = B[r][16p + j],
+/// 0 beyond column n − 1.
+void nmk_pack_panels(const float *b, ptrdiff_t ldb, ptrdiff_t k, ptrdiff_t n, float *bp);
+
+/// C = A·B (+ bias, then ReLU when `relu` is non-zero) for row-major A (m × k, rows lda floats apart),
+/// B packed by `nmk_pack_panels`, C (m × n, rows ldc floats apart); `bias` (n floats) may be NULL. Each
+/// element is one multiply-add chain over r = 0 … k − 1 in order, from 0 (fused on the x86-64-v3
+/// clone), the bias added after it, so a row's values do not depend on the other rows or on m.
+void nmk_gemm_panels(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *bp,
+                     const float *bias, int relu, float *c, ptrdiff_t ldc);
 
 #endif

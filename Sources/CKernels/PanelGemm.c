@@ -1,0 +1,135 @@
+// A matrix product for inference whose right operand is packed once (see CKernels.h): the NeatMS
+// network's dense_1 kernel (7,680 × 128) and the Winograd points' kernels. BLAS would repack that
+// operand on every call, 3.9 MB for dense_1, as much memory traffic as the product of a small batch.
+// Tiles of 6 rows × 16 columns keep their sums in six 512-bit (x86-64-v4) or twelve 256-bit (x86-64-v3)
+// vector registers; the depth is taken in
+// blocks of 256, the running sums stored in C between blocks and loaded back, which leaves every
+// element one multiply-add chain over the whole depth, in order.
+#include "CKernels.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define NMK_GEMM_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define NMK_GEMM_MULTIVERSION
+#endif
+
+// One panel row: one 512-bit register on the x86-64-v4 clone, two 256-bit ones on x86-64-v3.
+typedef float f16 __attribute__((ext_vector_type(16)));
+#define LOAD(p) __extension__({ f16 x_; memcpy(&x_, (p), sizeof x_); x_; })
+#define STORE(p, x) do { f16 y_ = (x); memcpy((p), &y_, sizeof y_); } while (0)
+
+// Panel width, tile rows, depth block, row block (a row block's depth block of A, 72 × 256 floats,
+// stays in L2 while every panel passes over it; a panel's depth block, 16 KB, stays in L1).
+enum { NR = 16, MR = 6, KC = 256, MC = 72 };
+
+ptrdiff_t nmk_packed_panels_size(ptrdiff_t k, ptrdiff_t n) { return (n + NR - 1) / NR * NR * k; }
+
+void nmk_pack_panels(const float *b, ptrdiff_t ldb, ptrdiff_t k, ptrdiff_t n, float *bp) {
+    const ptrdiff_t panels = (n + NR - 1) / NR;
+    for (ptrdiff_t p = 0; p < panels; p++) {
+        const ptrdiff_t j0 = p * NR;
+        const ptrdiff_t cols = n - j0 < NR ? n - j0 : NR;
+        float *dst = bp + p * k * NR;
+        for (ptrdiff_t r = 0; r < k; r++) {
+            memcpy(dst + r * NR, b + r * ldb + j0, (size_t)cols * sizeof(float));
+            for (ptrdiff_t j = cols; j < NR; j++) dst[r * NR + j] = 0;
+        }
+    }
+}
+
+// `rows` (≤ MR) rows × one panel (`cols` ≤ NR of its columns real) over depth k0 ..< k1. The sums
+// start from 0 on the first block, else from C; on the last block the bias and ReLU are applied.
+// Inlined with a constant `rows`, so the arrays become registers.
+static inline __attribute__((always_inline)) void tile(
+    const int rows, ptrdiff_t k0, ptrdiff_t k1, const float *a, ptrdiff_t lda, const float *panel, int cols,
+    int first, int last, const float *bias, int relu, float *c, ptrdiff_t ldc) {
+    f16 acc[MR];
+    for (int r = 0; r < MR; r++) acc[r] = 0;
+    if (!first) {
+        for (int r = 0; r < rows; r++) {
+            float t[NR] = {0};
+            memcpy(t, c + r * ldc, (size_t)cols * sizeof(float));
+            acc[r] = LOAD(t);
+        }
+    }
+    // Four depth steps at a time, so that each row's address serves four broadcasts.
+    const float *ar[MR];
+    for (int r = 0; r < rows; r++) ar[r] = a + r * lda;
+    ptrdiff_t kk = k0;
+    for (; kk + 4 <= k1; kk += 4) {
+        const f16 w0 = LOAD(panel + kk * NR), w1 = LOAD(panel + (kk + 1) * NR);
+        const f16 w2 = LOAD(panel + (kk + 2) * NR), w3 = LOAD(panel + (kk + 3) * NR);
+        for (int r = 0; r < rows; r++) {
+            const float *x = ar[r] + kk;
+            acc[r] += x[0] * w0;
+            acc[r] += x[1] * w1;
+            acc[r] += x[2] * w2;
+            acc[r] += x[3] * w3;
+        }
+    }
+    for (; kk < k1; kk++) {
+        const f16 w = LOAD(panel + kk * NR);
+        for (int r = 0; r < rows; r++) acc[r] += ar[r][kk] * w;
+    }
+    f16 b = 0;
+    if (last && bias) {
+        float t[NR] = {0};
+        memcpy(t, bias, (size_t)cols * sizeof(float));
+        b = LOAD(t);
+    }
+    for (int r = 0; r < rows; r++) {
+        f16 v = acc[r];
+        if (last) {
+            v += b;
+            if (relu) v = __builtin_elementwise_max(v, (f16)0);
+        }
+        if (cols == NR) {
+            STORE(c + r * ldc, v);
+        } else {
+            float t[NR];
+            STORE(t, v);
+            memcpy(c + r * ldc, t, (size_t)cols * sizeof(float));
+        }
+    }
+}
+
+NMK_GEMM_MULTIVERSION
+void nmk_gemm_panels(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *bp,
+                     const float *bias, int relu, float *c, ptrdiff_t ldc) {
+    const ptrdiff_t panels = (n + NR - 1) / NR;
+    if (k == 0) {
+        for (ptrdiff_t i = 0; i < m; i++) {
+            for (ptrdiff_t j = 0; j < n; j++) {
+                const float v = bias ? bias[j] : 0;
+                c[i * ldc + j] = relu && v < 0 ? 0 : v;
+            }
+        }
+        return;
+    }
+    for (ptrdiff_t k0 = 0; k0 < k; k0 += KC) {
+        const ptrdiff_t k1 = k0 + KC < k ? k0 + KC : k;
+        const int first = k0 == 0, last = k1 == k;
+        for (ptrdiff_t i0 = 0; i0 < m; i0 += MC) {
+            const ptrdiff_t i1 = i0 + MC < m ? i0 + MC : m;
+            for (ptrdiff_t p = 0; p < panels; p++) {
+                const float *panel = bp + p * k * NR;
+                const int cols = (int)(n - p * NR < NR ? n - p * NR : NR);
+                const float *pb = bias ? bias + p * NR : 0;
+                for (ptrdiff_t i = i0; i < i1; i += MR) {
+                    const float *ai = a + i * lda;
+                    float *ci = c + i * ldc + p * NR;
+                    switch (i1 - i < MR ? (int)(i1 - i) : MR) {
+                    case 6: tile(6, k0, k1, ai, lda, panel, cols, first, last, pb, relu, ci, ldc); break;
+                    case 5: tile(5, k0, k1, ai, lda, panel, cols, first, last, pb, relu, ci, ldc); break;
+                    case 4: tile(4, k0, k1, ai, lda, panel, cols, first, last, pb, relu, ci, ldc); break;
+                    case 3: tile(3, k0, k1, ai, lda, panel, cols, first, last, pb, relu, ci, ldc); break;
+                    case 2: tile(2, k0, k1, ai, lda, panel, cols, first, last, pb, relu, ci, ldc); break;
+                    default: tile(1, k0, k1, ai, lda, panel, cols, first, last, pb, relu, ci, ldc); break;
+                    }
+                }
+            }
+        }
+    }
+}
