@@ -47,7 +47,10 @@ public enum KerasArchive {
     }
 
     /// Writes a `.keras` archive that Keras 3 `load_model` opens (members stored, as Keras writes them).
-    public static func write(_ model: Model, to url: URL, date: Date = Date()) throws {
+    /// `extraMembers` (name, bytes) are stored after Keras's own members (Keras does not read them).
+    public static func write(
+        _ model: Model, to url: URL, date: Date = Date(), extraMembers: [(String, Data)] = []
+    ) throws {
         try attributing(url) {
             try LegacyH5.checkShapes(model)
             guard case .object(var config) = try ModelConfigWriter.modelConfig(model.architecture, style: .keras3) else {
@@ -57,27 +60,55 @@ public enum KerasArchive {
             let metadata: JSONValue = [
                 "keras_version": .string(KerasFileInfo.keras3Version), "date_saved": .string(dateSaved(date)),
             ]
-            let scratch = try FileManager.default.url(
-                for: .itemReplacementDirectory, in: .userDomainMask, appropriateFor: url, create: true)
-            defer { try? FileManager.default.removeItem(at: scratch) }
-            let weightsURL = scratch.appendingPathComponent("model.weights.h5")
-            let file = try HDF5File.create(weightsURL)
-            do {
-                try Keras3Weights.write(model, to: file.root)
-                try file.close()
-            } catch {
-                try? file.close()
-                throw error
-            }
-            let weights = try Data(contentsOf: weightsURL)
+            let weights = try scratchHDF5(near: url) { root in try Keras3Weights.write(model, to: root) }
             try AtomicFile.write(to: url) { temporary in
                 let archive = try Archive(url: temporary, accessMode: .create)
                 let fixedDate = Date(timeIntervalSince1970: 315_532_800)  // 1980-01-01, as Keras's members
                 try add(archive, "metadata.json", Data(metadata.serialized().utf8), date: fixedDate)
                 try add(archive, "config.json", Data(JSONValue.object(config).serialized().utf8), date: fixedDate)
                 try add(archive, "model.weights.h5", weights, date: date)
+                for (name, data) in extraMembers { try add(archive, name, data, date: fixedDate) }
             }
         }
+    }
+
+    /// The bytes of an HDF5 file that `fill` writes, made in a scratch folder (removed afterwards).
+    static func scratchHDF5(near url: URL, _ fill: (HDF5Group) throws -> Void) throws -> Data {
+        let scratch = try FileManager.default.url(
+            for: .itemReplacementDirectory, in: .userDomainMask, appropriateFor: url, create: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let fileURL = scratch.appendingPathComponent("member.h5")
+        let file = try HDF5File.create(fileURL)
+        do {
+            try fill(file.root)
+            try file.close()
+        } catch {
+            try? file.close()
+            throw error
+        }
+        return try Data(contentsOf: fileURL)
+    }
+
+    /// Extracts the member `name` of the archive at `url` to a private temporary file and runs `body` on
+    /// it; throws `missing` when the archive has no such member.
+    static func withExtractedMember<T>(_ url: URL, _ name: String, missing: Error, _ body: (URL) throws -> T) throws -> T {
+        let archive: Archive
+        do {
+            archive = try Archive(url: url, accessMode: .read)
+        } catch {
+            throw KerasFormatError("not a .keras archive (not a readable ZIP file)")
+        }
+        guard let entry = archive[name] else { throw missing }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("neatmskit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let memberURL = dir.appendingPathComponent("member.h5")
+        do {
+            _ = try archive.extract(entry, to: memberURL)
+        } catch {
+            throw KerasFormatError("cannot extract \(name) from the archive (damaged ZIP)")
+        }
+        return try body(memberURL)
     }
 
     /// `2026-11-28@23:12:32` (Keras's `date_saved`, local time).
