@@ -107,6 +107,6 @@ let package = Package(
             dependencies: ["Classification", "NeatMS", "NeuralNet", "KerasFormat", "Tensor", "TestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["NeatMSCLI", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor"]),
+            dependencies: ["NeatMSCLI", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor", "FileSupport"]),
     ]
 )

@@ -51,7 +51,10 @@ public enum AtomicFile {
             throw FileWriteError(path: url.path, problem: "the folder \(folder.path) does not exist")
         }
         guard access(folder.path, W_OK | X_OK) == 0 else {
-            throw FileWriteError(path: url.path, problem: "the folder \(folder.path) is not writable")
+            let readOnly = errno == EROFS
+            throw FileWriteError(
+                path: url.path,
+                problem: "the folder \(folder.path) is not writable" + (readOnly ? " (read-only file system)" : ""))
         }
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw FileWriteError(path: url.path, problem: "is a folder, not a file")

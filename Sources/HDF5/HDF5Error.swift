@@ -50,14 +50,34 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable, Equatable {
         self.stack = stack
     }
 
-    public var description: String {
-        var text = file + ": "
+    public var description: String { file + ": " + problem }
+
+    /// The description without the file: `<object>: <message> (<why>)`, where `why` is the operating
+    /// system's reason when HDF5 reports one (`No space left on device`), else HDF5's innermost frames.
+    public var problem: String {
+        var text = ""
         if let object, !object.isEmpty { text += object + ": " }
         text += message
-        // The innermost frames say what actually failed; the outer ones are "unable to open file" wrappers.
-        let frames = stack.suffix(2).map { $0.replacingNewlines() }
-        if !frames.isEmpty { text += " (" + frames.joined(separator: "; ") + ")" }
+        if let reason = systemReason {
+            text += " (" + reason + ")"
+        } else {
+            // The innermost frames say what actually failed; the outer ones are "unable to open file" wrappers.
+            let frames = stack.suffix(2).map { $0.replacingNewlines() }
+            if !frames.isEmpty { text += " (" + frames.joined(separator: "; ") + ")" }
+        }
         return text
+    }
+
+    /// The operating system's error message inside HDF5's stack (its file driver reports
+    /// `errno = 28, error message = 'No space left on device'`), if any.
+    public var systemReason: String? {
+        for frame in stack.reversed() {
+            guard let start = frame.range(of: "error message = '") else { continue }
+            let rest = frame[start.upperBound...]
+            guard let end = rest.firstIndex(of: "'") else { continue }
+            return String(rest[..<end])
+        }
+        return nil
     }
 }
 

@@ -74,10 +74,10 @@ public enum KerasArchive {
 
     /// The bytes of an HDF5 file that `fill` writes, made in a scratch folder (removed afterwards).
     static func scratchHDF5(near url: URL, _ fill: (HDF5Group) throws -> Void) throws -> Data {
-        let scratch = try FileManager.default.url(
-            for: .itemReplacementDirectory, in: .userDomainMask, appropriateFor: url, create: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let fileURL = scratch.appendingPathComponent("member.h5")
+        // A temporary file beside the destination (same disk; `AtomicFile.removeLeftovers` knows its name).
+        try AtomicFile.checkDestination(url)
+        let fileURL = AtomicFile.temporaryURL(for: url)
+        defer { try? FileManager.default.removeItem(at: fileURL) }
         let file = try HDF5File.create(fileURL)
         do {
             try fill(file.root)

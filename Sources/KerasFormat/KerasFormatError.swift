@@ -39,7 +39,8 @@ func attributing<T>(_ url: URL, _ body: () throws -> T) throws -> T {
     } catch let error as HDF5Error {
         // The HDF5 message already names a file (perhaps a temporary one): keep object and message.
         let object = error.object.map { $0 == "/" || $0.isEmpty ? "" : "\($0): " } ?? ""
-        throw KerasFormatError(oneLine(object + error.message), file: url.path)
+        let reason = error.systemReason.map { " (\($0))" } ?? ""
+        throw KerasFormatError(oneLine(object + error.message + reason), file: url.path)
     } catch let error as any CustomStringConvertible & Error {
         throw KerasFormatError(oneLine(error.description), file: url.path)
     } catch {
