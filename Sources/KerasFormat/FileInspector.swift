@@ -121,6 +121,7 @@ public enum FileInspector {
         } catch {
             throw KerasFormatError("not a .keras archive (not a readable ZIP file)")
         }
+        try KerasArchive.checkMembers(archive)
         var members: [InspectedNode] = []
         for entry in archive {
             var member = InspectedNode(

@@ -16,6 +16,7 @@ public enum KerasArchive {
             } catch {
                 throw KerasFormatError("not a .keras archive (not a readable ZIP file)")
             }
+            try checkMembers(archive)
             let configData = try member(archive, "config.json")
             let config = try JSONValue.parse(configData, what: "config.json")
             let architecture = try ModelConfigReader.architecture(from: config)
@@ -98,13 +99,16 @@ public enum KerasArchive {
         } catch {
             throw KerasFormatError("not a .keras archive (not a readable ZIP file)")
         }
+        try checkMembers(archive)
         guard let entry = archive[name] else { throw missing }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("neatmskit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let memberURL = dir.appendingPathComponent("member.h5")
         do {
-            _ = try archive.extract(entry, to: memberURL)
+            try extractFile(archive, entry, to: memberURL)
+        } catch let error as KerasFormatError {
+            throw error
         } catch {
             throw KerasFormatError("cannot extract \(name) from the archive (damaged ZIP)")
         }
@@ -128,13 +132,66 @@ public enum KerasArchive {
         }
     }
 
+    /// The largest uncompressed/compressed size ratio accepted (deflate tops out near 1032:1).
+    static let maximumCompressionRatio: UInt64 = 1100
+    /// The largest member NeatMSKit extracts (far above any NeatMS-sized model).
+    static let maximumMemberBytes: UInt64 = 1 << 30
+
+    /// Refuses archives NeatMSKit would not write: members with absolute paths, `..` components or
+    /// links, and members whose declared size is a zip bomb (above `maximumMemberBytes`, or more than
+    /// `maximumCompressionRatio` times their compressed size).
+    static func checkMembers(_ archive: Archive) throws {
+        for entry in archive {
+            let path = entry.path
+            if path.hasPrefix("/") || path.hasPrefix("\\") || path.split(separator: "/").contains("..")
+                || path.split(separator: "\\").contains("..")
+            {
+                throw KerasFormatError("archive member '\(path)': a path outside the archive's folder is refused")
+            }
+            if entry.type == .symlink {
+                throw KerasFormatError("archive member '\(path)': links are refused")
+            }
+            let declared = entry.uncompressedSize
+            if declared > maximumMemberBytes
+                || (declared > 1 << 20 && declared / max(entry.compressedSize, 1) > maximumCompressionRatio)
+            {
+                throw KerasFormatError(
+                    "archive member '\(path)': declares \(declared) bytes from \(entry.compressedSize) compressed (a zip bomb is refused)")
+            }
+        }
+    }
+
+    /// Runs `consume` on the chunks of `entry`, refusing more bytes than the member declares.
+    static func extract(_ archive: Archive, _ entry: Entry, _ consume: (Data) throws -> Void) throws {
+        var total: UInt64 = 0
+        let declared = entry.uncompressedSize
+        _ = try archive.extract(entry, skipCRC32: false) { chunk in
+            total += UInt64(chunk.count)
+            guard total <= declared else {
+                throw KerasFormatError("archive member '\(entry.path)': holds more than the \(declared) bytes it declares")
+            }
+            try consume(chunk)
+        }
+    }
+
+    /// Writes member `entry` to the new file `url` (bounded as `extract` bounds it).
+    static func extractFile(_ archive: Archive, _ entry: Entry, to url: URL) throws {
+        guard FileManager.default.createFile(atPath: url.path, contents: nil),
+            let handle = FileHandle(forWritingAtPath: url.path)
+        else { throw KerasFormatError("cannot create a temporary file for \(entry.path)") }
+        defer { try? handle.close() }
+        try extract(archive, entry) { try handle.write(contentsOf: $0) }
+    }
+
     static func member(_ archive: Archive, _ name: String) throws -> Data {
         guard let entry = archive[name] else {
             throw KerasFormatError("the archive has no \(name): not a Keras 3 .keras file")
         }
         var data = Data()
         do {
-            _ = try archive.extract(entry) { data.append($0) }
+            try extract(archive, entry) { data.append($0) }
+        } catch let error as KerasFormatError {
+            throw error
         } catch {
             throw KerasFormatError("cannot read \(name) from the archive (damaged ZIP)")
         }
@@ -143,6 +200,7 @@ public enum KerasArchive {
 
     /// Extracts `model.weights.h5` to a private temporary file, runs `body` on it and removes it.
     static func withExtractedWeights<T>(_ archive: Archive, _ body: (URL) throws -> T) throws -> T {
+        try checkMembers(archive)
         guard let entry = archive["model.weights.h5"] else {
             throw KerasFormatError("the archive has no model.weights.h5: not a Keras 3 .keras file")
         }
@@ -151,7 +209,9 @@ public enum KerasArchive {
         defer { try? FileManager.default.removeItem(at: dir) }
         let weightsURL = dir.appendingPathComponent("model.weights.h5")
         do {
-            _ = try archive.extract(entry, to: weightsURL)
+            try extractFile(archive, entry, to: weightsURL)
+        } catch let error as KerasFormatError {
+            throw error
         } catch {
             throw KerasFormatError("cannot extract model.weights.h5 from the archive (damaged ZIP)")
         }
