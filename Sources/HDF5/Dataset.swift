@@ -35,7 +35,10 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
             let fileElementSize = try withTemporary(
                 { H5Dget_type(id) }, close: H5Tclose,
                 orThrow: { currentError(.library, file: filePath, object: name, message: "cannot read datatype") }
-            ) { H5Tget_size($0) }
+            ) { type -> Int in
+                try Self.checkNumberType(type, file: filePath, object: name)
+                return H5Tget_size(type)
+            }
             return (shape ?? [], type, chunked, Int(fileElementSize))
         }
         (shape, elementType, isChunked, fileElementSize) = info
@@ -81,6 +84,30 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
                     .unsupported, file: file, object: object,
                     message: "filter \(filter) is not one of HDF5's built-in filters (user-defined filters are refused)")
             }
+        }
+    }
+
+    /// Refuses number types whose bit layout is impossible (precision 0, bits outside the element, float
+    /// fields outside the precision): libhdf5 1.10's conversion routines read out of bounds on them (a
+    /// zero-precision int64 read as float64 crashes it with SIGBUS). Caller holds the lock.
+    private static func checkNumberType(_ type: hid_t, file: String, object: String) throws {
+        let typeClass = H5Tget_class(type)
+        guard typeClass == H5T_INTEGER || typeClass == H5T_FLOAT else { return }
+        let size = H5Tget_size(type)
+        let precision = H5Tget_precision(type)
+        let offset = H5Tget_offset(type)
+        var valid = [1, 2, 4, 8].contains(size) && precision >= 1 && offset >= 0
+            && Int(offset) + precision <= 8 * size
+        if valid, typeClass == H5T_FLOAT {
+            var spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0
+            valid = H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) >= 0
+                && esize >= 1 && msize >= 1 && spos < precision && epos + esize <= precision
+                && mpos + msize <= precision && esize <= 32
+        }
+        guard valid else {
+            throw HDF5Error(
+                .corrupt, file: file, object: object,
+                message: "impossible number type (\(size) bytes, \(precision) bits of precision at bit \(offset)): damaged or crafted file")
         }
     }
 

@@ -29,6 +29,22 @@ import Testing
         }
     }
 
+    /// y's int64 type claims 0 bits of precision: a plain H5Dread of it as float64 crashes libhdf5 1.10.8
+    /// (SIGBUS, Scripts/fixtures/h5_read_probe.c). Opening it is refused; X beside it still reads.
+    @Test func impossibleNumberTypeIsRefusedBeforeLibhdf5ConvertsIt() throws {
+        let url = TestPaths.fixture("hostile/zero_precision.h5")
+        let file = try HDF5File.open(url)
+        defer { try? file.close() }
+        #expect(try file.root.dataset("X").read(as: Float.self).count == 64)
+        do {
+            let values = try file.root.dataset("y").read(as: Double.self)
+            Issue.record("read \(values.count) values")
+        } catch let error as HDF5Error {
+            #expect(error.object == "/y")
+            #expect(error.description.contains("impossible number type (8 bytes, 0 bits of precision at bit 0)"), "\(error)")
+        }
+    }
+
     /// The guard does not stand in the way of real data: a large contiguous dataset that is stored in
     /// full, and a compressible chunked one, read back.
     @Test func storedDataOfAnySizeReads() throws {
