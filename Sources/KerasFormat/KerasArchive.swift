@@ -10,13 +10,7 @@ public enum KerasArchive {
     /// Reads a `.keras` archive: architecture, weights, compile config and optimizer state.
     public static func read(_ url: URL) throws -> LoadedModel {
         try attributing(url) {
-            let archive: Archive
-            do {
-                archive = try Archive(url: url, accessMode: .read)
-            } catch {
-                throw KerasFormatError("not a .keras archive (not a readable ZIP file)")
-            }
-            try checkMembers(archive)
+            let archive = try open(url)
             let configData = try member(archive, "config.json")
             let config = try JSONValue.parse(configData, what: "config.json")
             let architecture = try ModelConfigReader.architecture(from: config)
@@ -93,6 +87,13 @@ public enum KerasArchive {
     /// Extracts the member `name` of the archive at `url` to a private temporary file and runs `body` on
     /// it; throws `missing` when the archive has no such member.
     static func withExtractedMember<T>(_ url: URL, _ name: String, missing: Error, _ body: (URL) throws -> T) throws -> T {
+        let archive = try open(url)
+        guard let entry = archive[name] else { throw missing }
+        return try withExtracted(archive, entry, body)
+    }
+
+    /// Opens the archive at `url` for reading and checks its members (`checkMembers`).
+    static func open(_ url: URL) throws -> Archive {
         let archive: Archive
         do {
             archive = try Archive(url: url, accessMode: .read)
@@ -100,19 +101,23 @@ public enum KerasArchive {
             throw KerasFormatError("not a .keras archive (not a readable ZIP file)")
         }
         try checkMembers(archive)
-        guard let entry = archive[name] else { throw missing }
+        return archive
+    }
+
+    /// Extracts `entry` to a private temporary file, runs `body` on it and removes it.
+    static func withExtracted<T>(_ archive: Archive, _ entry: Entry, _ body: (URL) throws -> T) throws -> T {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("neatmskit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let memberURL = dir.appendingPathComponent("member.h5")
+        let fileURL = dir.appendingPathComponent((entry.path as NSString).lastPathComponent)
         do {
-            try extractFile(archive, entry, to: memberURL)
+            try extractFile(archive, entry, to: fileURL)
         } catch let error as KerasFormatError {
             throw error
         } catch {
-            throw KerasFormatError("cannot extract \(name) from the archive (damaged ZIP)")
+            throw KerasFormatError("cannot extract \(entry.path) from the archive (damaged ZIP)")
         }
-        return try body(memberURL)
+        return try body(fileURL)
     }
 
     /// `2026-11-28@23:12:32` (Keras's `date_saved`, local time).
@@ -204,19 +209,8 @@ public enum KerasArchive {
         guard let entry = archive["model.weights.h5"] else {
             throw KerasFormatError("the archive has no model.weights.h5: not a Keras 3 .keras file")
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("neatmskit-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let weightsURL = dir.appendingPathComponent("model.weights.h5")
         do {
-            try extractFile(archive, entry, to: weightsURL)
-        } catch let error as KerasFormatError {
-            throw error
-        } catch {
-            throw KerasFormatError("cannot extract model.weights.h5 from the archive (damaged ZIP)")
-        }
-        do {
-            return try body(weightsURL)
+            return try withExtracted(archive, entry, body)
         } catch let error as HDF5Error {
             throw KerasFormatError("model.weights.h5 inside the archive: \(oneLine(error.message))")
         }
