@@ -143,7 +143,7 @@ let package = Package(
             name: "CLITests",
             dependencies: [
                 "NeatMSCLI", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor", "ModelStore",
-                "LoopbackServer",
+                "LoopbackServer", "FileSupport",
             ]),
     ]
 )

@@ -56,7 +56,10 @@ public enum AtomicFile {
             throw FileWriteError(path: url.relativePath, problem: "the folder \(folder.relativePath) does not exist")
         }
         guard access(folder.path, W_OK | X_OK) == 0 else {
-            throw FileWriteError(path: url.relativePath, problem: "the folder \(folder.relativePath) is not writable")
+            let readOnly = errno == EROFS
+            throw FileWriteError(
+                path: url.relativePath,
+                problem: "the folder \(folder.relativePath) is not writable" + (readOnly ? " (read-only file system)" : ""))
         }
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw FileWriteError(path: url.relativePath, problem: "is a folder, not a file")
@@ -81,12 +84,39 @@ public enum AtomicFile {
         url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
     }
 
-    /// Replaces `destination` with `temporary` in one rename (both must be in the same folder).
-    /// - Throws: `FileWriteError` naming `destination` when the rename fails.
+    /// Replaces `destination` with `temporary` in one rename (both must be in the same folder). The
+    /// temporary file's data is flushed to the disk first (`fsync`, so a full disk is reported here
+    /// rather than lost later) and the folder after the rename, so the new file survives a crash too.
+    /// - Throws: `FileWriteError` naming `destination` when the flush or the rename fails.
     public static func moveIntoPlace(_ temporary: URL, over destination: URL) throws {
+        let fd = open(temporary.path, O_RDONLY)
+        guard fd >= 0, fsync(fd) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if fd >= 0 { close(fd) }
+            throw FileWriteError(path: destination.relativePath, problem: "cannot write: \(reason)")
+        }
+        close(fd)
         guard rename(temporary.path, destination.path) == 0 else {
             let reason = String(cString: strerror(errno))
             throw FileWriteError(path: destination.relativePath, problem: "cannot move the written file into place: \(reason)")
+        }
+        let folder = open(destination.deletingLastPathComponent().path, O_RDONLY)
+        if folder >= 0 {
+            _ = fsync(folder)
+            close(folder)
+        }
+    }
+
+    /// Removes the temporary files a killed writer of `url` left beside it (`.<name>.<uuid>.tmp`).
+    /// Only for callers that know no other process is writing `url` now (e.g. a resumed training).
+    public static func removeLeftovers(for url: URL) {
+        let folder = url.deletingLastPathComponent()
+        let prefix = ".\(url.lastPathComponent)."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let middle = name.dropFirst(prefix.count).dropLast(4)
+            guard UUID(uuidString: String(middle)) != nil else { continue }
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         }
     }
 }

@@ -13,7 +13,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     public let isChunked: Bool
 
     init(opening handle: HDF5Handle, filePath: String, name: String) throws {
-        let info = try HDF5Library.synchronized { () throws -> ([Int], HDF5ElementType, Bool) in
+        let info = try HDF5Library.synchronized { () throws -> ([Int], HDF5ElementType, Bool, Int) in
             guard let id = handle.id else {
                 throw HDF5Error(.closed, file: filePath, object: name, message: "dataset is closed")
             }
@@ -28,10 +28,20 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
             let chunked = try withTemporary(
                 { H5Dget_create_plist(id) }, close: H5Pclose,
                 orThrow: { currentError(.library, file: filePath, object: name, message: "cannot read layout") }
-            ) { H5Pget_layout($0) == H5D_CHUNKED }
-            return (shape ?? [], type, chunked)
+            ) { dcpl -> Bool in
+                try Self.checkStorage(dcpl, file: filePath, object: name)
+                return H5Pget_layout(dcpl) == H5D_CHUNKED
+            }
+            let fileElementSize = try withTemporary(
+                { H5Dget_type(id) }, close: H5Tclose,
+                orThrow: { currentError(.library, file: filePath, object: name, message: "cannot read datatype") }
+            ) { type -> Int in
+                try Self.checkNumberType(type, file: filePath, object: name)
+                return H5Tget_size(type)
+            }
+            return (shape ?? [], type, chunked, Int(fileElementSize))
         }
-        (shape, elementType, isChunked) = info
+        (shape, elementType, isChunked, fileElementSize) = info
         guard let count = checkedElementCount(shape) else {
             throw HDF5Error(.shapeMismatch, file: filePath, object: name, message: "invalid shape \(shape)")
         }
@@ -41,6 +51,82 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
 
     /// The number of elements (1 for a scalar).
     public let elementCount: Int
+    /// Bytes of one element as stored.
+    let fileElementSize: Int
+
+    /// The filters HDF5 ships (deflate, shuffle, fletcher32, szip, nbit, scale-offset); any other id is a
+    /// plugin that would be loaded from disk to read the data.
+    static let builtInFilters: Set<Int32> = [1, 2, 3, 4, 5, 6]
+    /// Reads that allocate up to this many bytes are never questioned.
+    static let unguardedBytes = 4 << 20
+    /// The largest in-memory/stored size ratio accepted for compressed data (deflate tops out near 1032:1).
+    static let maximumCompressionRatio = 1100
+
+    /// Refuses storage that reaches outside the file or into code: virtual and external datasets, and
+    /// filters that are not HDF5's own. Caller holds the lock.
+    private static func checkStorage(_ dcpl: hid_t, file: String, object: String) throws {
+        if H5Pget_layout(dcpl) == H5D_VIRTUAL {
+            throw HDF5Error(.unsupported, file: file, object: object, message: "virtual dataset (data mapped from other datasets or files) refused")
+        }
+        if H5Pget_external_count(dcpl) > 0 {
+            throw HDF5Error(.unsupported, file: file, object: object, message: "external dataset (data stored in other files) refused")
+        }
+        let filters = H5Pget_nfilters(dcpl)
+        guard filters >= 0 else { throw currentError(.library, file: file, object: object, message: "cannot read filters") }
+        for index in 0..<UInt32(filters) {
+            var flags: UInt32 = 0
+            var count = 0
+            var config: UInt32 = 0
+            let filter = H5Pget_filter2(dcpl, index, &flags, &count, nil, 0, nil, &config)
+            guard filter >= 0 else { throw currentError(.library, file: file, object: object, message: "cannot read filter #\(index)") }
+            guard builtInFilters.contains(filter) else {
+                throw HDF5Error(
+                    .unsupported, file: file, object: object,
+                    message: "filter \(filter) is not one of HDF5's built-in filters (user-defined filters are refused)")
+            }
+        }
+    }
+
+    /// Refuses number types whose bit layout is impossible (precision 0, bits outside the element, float
+    /// fields outside the precision): libhdf5 1.10's conversion routines read out of bounds on them (a
+    /// zero-precision int64 read as float64 crashes it with SIGBUS). Caller holds the lock.
+    private static func checkNumberType(_ type: hid_t, file: String, object: String) throws {
+        let typeClass = H5Tget_class(type)
+        guard typeClass == H5T_INTEGER || typeClass == H5T_FLOAT else { return }
+        let size = H5Tget_size(type)
+        let precision = H5Tget_precision(type)
+        let offset = H5Tget_offset(type)
+        var valid = [1, 2, 4, 8].contains(size) && precision >= 1 && offset >= 0
+            && Int(offset) + precision <= 8 * size
+        if valid, typeClass == H5T_FLOAT {
+            var spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0
+            valid = H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) >= 0
+                && esize >= 1 && msize >= 1 && spos < precision && epos + esize <= precision
+                && mpos + msize <= precision && esize <= 32
+        }
+        guard valid else {
+            throw HDF5Error(
+                .corrupt, file: file, object: object,
+                message: "impossible number type (\(size) bytes, \(precision) bits of precision at bit \(offset)): damaged or crafted file")
+        }
+    }
+
+    /// Refuses a read that would allocate far more than the file holds for this dataset (a "shape bomb"):
+    /// above `unguardedBytes`, a contiguous dataset must store every byte it declares and a chunked one at
+    /// least 1/`maximumCompressionRatio` of them. Caller holds the lock.
+    private func checkDeclaredSize(reading count: Int, as elementSize: Int) throws {
+        let (allocation, overflow) = count.multipliedReportingOverflow(by: elementSize)
+        guard overflow || allocation > Self.unguardedBytes else { return }
+        let declared = elementCount.multipliedReportingOverflow(by: fileElementSize)
+        let stored = storedByteCount
+        let ratio = isChunked ? Self.maximumCompressionRatio : 1
+        let (needed, neededOverflow) = stored.multipliedReportingOverflow(by: ratio)
+        guard declared.overflow || overflow || (!neededOverflow && needed < declared.partialValue) else { return }
+        throw HDF5Error(
+            .corrupt, file: filePath, object: name,
+            message: "declares \(shape) elements (\(declared.overflow ? "more than 2^63" : "\(declared.partialValue)") bytes) but the file stores \(stored) bytes for it"
+                + (isChunked ? " (more than \(ratio):1 compression is refused)" : ""))
+    }
     /// Bytes the data occupies in the file (`H5Dget_storage_size`; 0 when never written). With `shape` and
     /// `elementType`, lets a caller refuse a "shape bomb" before reading.
     public var storedByteCount: Int {
@@ -97,6 +183,7 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         _ type: T.Type, selection: (offset: [Int], count: [Int])?, _ call: Transfer
     ) throws -> [T] {
         let count = try selectionCount(selection)
+        try HDF5Library.synchronized { try checkDeclaredSize(reading: count, as: MemoryLayout<T>.stride) }
         var values = [T](hdf5Zeros: count)
         try transfer(T.self, selection: selection, values: &values, call)
         return values

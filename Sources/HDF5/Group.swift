@@ -167,7 +167,9 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
         }
         guard found == wanted else {
             throw HDF5Error(
-                .typeMismatch, file: filePath, object: fullPath(of: path), message: "is a \(found), not a \(wanted)")
+                .typeMismatch, file: filePath, object: fullPath(of: path),
+                message: "is \(found == .externalLink ? "an" : "a") \(found), not a \(wanted)"
+                    + (found == .softLink || found == .externalLink ? " (links are not followed)" : ""))
         }
     }
 

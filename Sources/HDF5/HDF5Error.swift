@@ -59,15 +59,30 @@ public struct HDF5Error: LocatedError, Sendable, Equatable {
         return object
     }
 
-    /// The message.
-    public var problem: String { message }
+    /// The message, with the operating system's reason when HDF5 reports one (`No space left on device`).
+    public var problem: String { message + (systemReason.map { " (" + $0 + ")" } ?? "") }
 
+    /// `<file>: [<object>: ]<problem>`, then HDF5's innermost frames when there is no system reason.
     public var description: String {
         var text = locatedDescription
-        // The innermost frames say what actually failed; the outer ones are "unable to open file" wrappers.
-        let frames = stack.suffix(2).map { $0.replacingNewlines() }
-        if !frames.isEmpty { text += " (" + frames.joined(separator: "; ") + ")" }
+        if systemReason == nil {
+            // The innermost frames say what actually failed; the outer ones are "unable to open file" wrappers.
+            let frames = stack.suffix(2).map { $0.replacingNewlines() }
+            if !frames.isEmpty { text += " (" + frames.joined(separator: "; ") + ")" }
+        }
         return text
+    }
+
+    /// The operating system's error message inside HDF5's stack (its file driver reports
+    /// `errno = 28, error message = 'No space left on device'`), if any.
+    public var systemReason: String? {
+        for frame in stack.reversed() {
+            guard let start = frame.range(of: "error message = '") else { continue }
+            let rest = frame[start.upperBound...]
+            guard let end = rest.firstIndex(of: "'") else { continue }
+            return String(rest[..<end])
+        }
+        return nil
     }
 }
 

@@ -19,8 +19,14 @@ import Foundation
 public enum HDF5Library {
     private static let lock = NSRecursiveLock()
 
-    /// Runs `H5open()` once (lazily, on first use).
-    private static let initialized: Bool = H5open() >= 0
+    /// Runs `H5open()` once (lazily, on first use), without HDF5's exit handler: libhdf5 1.10 crashes at
+    /// exit (null dereference in its shutdown) when a file's close failed earlier, e.g. on a full disk;
+    /// NeatMSKit closes every file it writes itself and removes the temporary file of a failed write, so
+    /// there is nothing left for the handler to flush.
+    private static let initialized: Bool = {
+        _ = H5dont_atexit()
+        return H5open() >= 0
+    }()
 
     /// How deeply the current lock holder has nested `synchronized` calls (only touched under the lock).
     nonisolated(unsafe) private static var depth = 0

@@ -115,12 +115,7 @@ public enum FileInspector {
     }
 
     private static func inspectArchive(_ url: URL) throws -> InspectedNode {
-        let archive: Archive
-        do {
-            archive = try Archive(url: url, accessMode: .read)
-        } catch {
-            throw KerasFormatError("not a .keras archive (not a readable ZIP file)")
-        }
+        let archive = try KerasArchive.open(url)
         var members: [InspectedNode] = []
         for entry in archive {
             var member = InspectedNode(

@@ -91,7 +91,10 @@ public enum LegacyH5 {
     /// `.tfKeras2` (default) imitates tf-keras 2.21: tf-keras and Keras 3 both load it with identical
     /// weights, and tf-keras restores the optimizer state. `.keras22` imitates Keras 2.2.4 + h5py 2
     /// (the layout of NeatMS's bundled model): tf-keras loads it fully, Keras 3 with `compile=False`.
-    public static func write(_ model: Model, to url: URL, style: KerasConfigStyle = .tfKeras2) throws {
+    /// `extra` may add groups or attributes Keras does not read (a training checkpoint's state).
+    public static func write(
+        _ model: Model, to url: URL, style: KerasConfigStyle = .tfKeras2, extra: ((HDF5Group) throws -> Void)? = nil
+    ) throws {
         guard style != .keras3 else {
             throw KerasFormatError("the legacy .h5 writer supports the keras22 and tfKeras2 styles", file: url.relativePath)
         }
@@ -103,6 +106,7 @@ public enum LegacyH5 {
                 let file = try HDF5File.create(temporary)
                 do {
                     try fill(file.root, model: model, style: style, modelConfig: modelConfig, trainingConfig: trainingConfig)
+                    try extra?(file.root)
                     try file.close()
                 } catch {
                     try? file.close()

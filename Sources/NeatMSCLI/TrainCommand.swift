@@ -1,5 +1,6 @@
 import ArgumentParser
 import Classification
+import FileSupport
 import Foundation
 import Interchange
 import HDF5
@@ -72,8 +73,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Stop when val_loss (loss when there is no test set) has not improved for this many epochs; restores the best weights.")
     var earlyStopping: Int?
 
-    @Option(help: "Write the model to this file after every epoch (.h5, or .keras for a Keras 3 archive).")
+    @Option(help: "Write the model and the whole training state to this file after every epoch (.h5, or .keras for a Keras 3 archive); see --resume.")
     var checkpoint: String?
+
+    @Flag(help: "Continue from --checkpoint if it exists (same options; the result is bit-identical to an uninterrupted run), else start fresh.")
+    var resume = false
 
     @Option(name: [.short, .long], help: "The trained model: .h5 (Keras 2 full model), or .keras for a Keras 3 archive.")
     var output: String
@@ -96,6 +100,7 @@ struct TrainCommand: ParsableCommand {
         where !(ModelFormat.implied(byName: URL(fileURLWithPath: path))?.holdsArchitecture ?? true) {
             throw ValidationError("\(path): a trained model is written whole (.h5 or .keras), not as .weights.h5")
         }
+        if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint") }
         if let checkpoint, URL(fileURLWithPath: checkpoint).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL {
             throw ValidationError("--checkpoint and --output must be different files")
         }
@@ -151,7 +156,21 @@ struct TrainCommand: ParsableCommand {
                     problem: "no peaks left to train on (\(dataset.count) with matrices, "
                         + "\(batches.test.count) test, \(batches.validation.count) validation)")
             }
-            let network = try makeNetwork(dataset: dataset, classes: batches.classes)
+            let split = ["training": batches.training, "test": batches.test, "validation": batches.validation]
+            var resumed: TrainingState? = nil
+            let network: Network
+            if resume, let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {
+                AtomicFile.removeLeftovers(for: URL(fileURLWithPath: checkpoint))
+                AtomicFile.removeLeftovers(for: URL(fileURLWithPath: output))
+                let stored = try readCheckpoint(checkpoint, dataset: dataset, split: split)
+                network = try Network(model: stored.model, seed: seed)
+                resumed = stored
+                Diagnostics.note(
+                    "resuming from \(checkpoint) after epoch \(stored.completedEpochs) of \(epochs)"
+                        + (stored.finished ? " (training had ended)" : ""))
+            } else {
+                network = try makeNetwork(dataset: dataset, classes: batches.classes)
+            }
             let classCount = batches.classes.count
             let trainingRows = noShuffle ? batches.training.sorted() : batches.training
             let x = dataset.matrices(trainingRows)
@@ -177,10 +196,12 @@ struct TrainCommand: ParsableCommand {
                 progress.epochEnded(logs)
                 return .proceed
             }
+            options.resume = resumed
             if let checkpointPath {
-                options.checkpoint = { _, model in
-                    try Self.refuseDiverged(model, path: checkpointPath)
-                    try ModelFile.write(model, to: URL(fileURLWithPath: checkpointPath))
+                let run = runRecord(dataset: dataset)
+                options.checkpoint = { state in
+                    try Self.refuseDiverged(state.model, path: checkpointPath)
+                    try TrainingCheckpoint(state: state, run: run, indices: split).write(to: URL(fileURLWithPath: checkpointPath))
                 }
             }
             let history = try network.fit(x: x, y: y, options: options)
@@ -204,6 +225,64 @@ struct TrainCommand: ParsableCommand {
                 printResult("wrote \(path) (\(batches.validation.count) validation peaks for `neatms threshold`)\n")
             }
         }
+    }
+
+    /// How this run was started, option by option, as the checkpoint records it; `--resume` refuses a
+    /// checkpoint whose record differs. `--data` is recorded by its contents (a checksum of X and y).
+    private func runRecord(dataset: PeakDataset) -> [String: String] {
+        var record: [String: String] = [
+            "--data": "\(dataset.count) peaks, checksum \(Self.checksum(dataset))",
+            "--epochs": "\(epochs)", "--batch-size": "\(batchSize)", "--seed": "\(seed)",
+            "--no-shuffle": "\(noShuffle)", "--validation-split": "\(validationSplit)",
+            "--normalise-class": "\(normaliseClass)", "--output": output,
+        ]
+        record["--model"] = model
+        record["--freeze"] = freeze
+        record["--freeze-first"] = freezeFirst.map { "\($0)" }
+        record["--optimizer"] = optimizer?.rawValue
+        record["--lr"] = lr.map { "\($0)" }
+        record["--merge-classes"] = mergeClasses
+        record["--early-stopping"] = earlyStopping.map { "\($0)" }
+        return record
+    }
+
+    /// FNV-1a over the matrices' bits and the labels.
+    private static func checksum(_ dataset: PeakDataset) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ v: UInt64) {
+            h = (h ^ v) &* 0x0000_0100_0000_01B3
+        }
+        for v in dataset.x { mix(UInt64(v.bitPattern)) }
+        for v in dataset.y { mix(UInt64(bitPattern: Int64(v))) }
+        return String(h, radix: 16)
+    }
+
+    /// Reads `--checkpoint` for `--resume`: its run record must match this command's options and its
+    /// batch split the one `--data` gives now. - Throws: `CommandError` naming the checkpoint and the
+    /// first option that differs.
+    private func readCheckpoint(_ path: String, dataset: PeakDataset, split: [String: [Int]]) throws -> TrainingState {
+        var stored: TrainingCheckpoint
+        do {
+            stored = try TrainingCheckpoint.read(URL(fileURLWithPath: path))
+        } catch var error as KerasFormatError {
+            error.file = path
+            throw error
+        }
+        let now = runRecord(dataset: dataset)
+        for name in Set(now.keys).union(stored.run.keys).sorted() where now[name] != stored.run[name] {
+            let was = stored.run[name].map { "\($0)" } ?? "not given"
+            let isNow = now[name] ?? "not given"
+            throw CommandError(
+                file: path,
+                problem: "cannot resume: \(name) differs from the checkpoint's run (checkpoint: \(was); now: \(isNow))")
+        }
+        for (name, rows) in split where stored.indices[name] != rows {
+            throw CommandError(file: path, problem: "cannot resume: the \(name) peaks of --data differ from the checkpoint's")
+        }
+        guard stored.state.completedEpochs <= epochs else {
+            throw CommandError(file: path, problem: "cannot resume: it holds \(stored.state.completedEpochs) epochs, more than --epochs \(epochs)")
+        }
+        return stored.state
     }
 
     /// The network to train: the NeatMS network for the data, or the `--model` file, frozen and

@@ -20,6 +20,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         s3 = splitMix()
     }
 
+    /// A generator continuing from `state` (four words taken from `state` of another generator); nil
+    /// when all four are zero, which xoshiro256** cannot leave.
+    public init?(state: [UInt64]) {
+        guard state.count == 4, state.contains(where: { $0 != 0 }) else { return nil }
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+    }
+
+    /// The whole 256-bit state: a generator made with `init(state:)` from it draws the same numbers.
+    public var state: [UInt64] { [s0, s1, s2, s3] }
+
     /// The next 64 random bits (xoshiro256**).
     public mutating func next() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9

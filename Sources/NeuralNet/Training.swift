@@ -16,6 +16,13 @@ public struct EpochLogs: Sendable, Equatable {
     /// The metric names in Keras's display order (loss, metrics, then val_ counterparts).
     public var orderedNames: [String]
 
+    public init(epoch: Int, values: [String: Double], seconds: Double, orderedNames: [String]) {
+        self.epoch = epoch
+        self.values = values
+        self.seconds = seconds
+        self.orderedNames = orderedNames
+    }
+
     public subscript(name: String) -> Double? { values[name] }
 }
 
@@ -81,15 +88,21 @@ public struct FitOptions {
     /// Called after every epoch with its logs (print a Keras-style line here); return `.stop` to end
     /// training after this epoch.
     public var onEpochEnd: ((EpochLogs) throws -> TrainingDecision)?
-    /// Called after every epoch with the network's current state (write a checkpoint file here).
-    public var checkpoint: ((EpochLogs, Model) throws -> Void)?
+    /// Called after every epoch (after early stopping's bookkeeping) with everything needed to continue
+    /// exactly (write a checkpoint file here; `TrainingState.model` is the network's current state).
+    public var checkpoint: ((TrainingState) throws -> Void)?
+    /// Continue a run from a checkpoint's state instead of starting at epoch 0. The network must already
+    /// hold `resume.model`'s weights and optimiser state (`Network(model:)`); `fit` takes the epoch,
+    /// history, early-stopping state and random generator from here, so the run ends bit-identical to one
+    /// that was never interrupted.
+    public var resume: TrainingState?
     /// Called after every batch (progress bars within long epochs).
     public var onBatchEnd: ((BatchProgress) -> Void)?
 
     public init(
         epochs: Int, batchSize: Int = 32, shuffle: Bool = true, validation: (x: Tensor, y: Tensor)? = nil,
         earlyStopping: EarlyStopping? = nil, onEpochEnd: ((EpochLogs) throws -> TrainingDecision)? = nil,
-        checkpoint: ((EpochLogs, Model) throws -> Void)? = nil, onBatchEnd: ((BatchProgress) -> Void)? = nil
+        checkpoint: ((TrainingState) throws -> Void)? = nil, onBatchEnd: ((BatchProgress) -> Void)? = nil
     ) {
         self.epochs = epochs
         self.batchSize = batchSize
@@ -110,6 +123,12 @@ public struct History: Sendable, Equatable {
     /// With early stopping, the best epoch (0-based) of the monitored value.
     public var bestEpoch: Int?
 
+    public init(epochs: [EpochLogs] = [], stoppedEpoch: Int? = nil, bestEpoch: Int? = nil) {
+        self.epochs = epochs
+        self.stoppedEpoch = stoppedEpoch
+        self.bestEpoch = bestEpoch
+    }
+
     /// Values of one metric, in epoch order (empty if never logged).
     public func values(_ name: String) -> [Double] { epochs.compactMap { $0.values[name] } }
     public var loss: [Double] { values("loss") }
@@ -126,6 +145,45 @@ struct FrozenOutputs {
     let end: Int
     let version: Int
     let values: FloatBuffer
+}
+
+/// Everything a training run needs to continue exactly where it stood after an epoch: the network
+/// (weights and optimiser state, in `model`), the epochs done and their logs, early stopping's state,
+/// the random generator's state, the thread count (results depend on how work is split) and the
+/// cached regulariser term the next epoch's first loss uses.
+public struct TrainingState: Sendable {
+    public var model: Model
+    /// Epochs finished (the next epoch's 0-based index).
+    public var completedEpochs: Int
+    public var history: History
+    /// True when early stopping (or a callback) ended the run: nothing is left to train.
+    public var finished: Bool
+    /// `SeededGenerator.state` after the last finished epoch.
+    public var random: [UInt64]
+    public var threads: Int
+    /// The regulariser term of the current weights as the last update step computed it.
+    public var regularization: Double?
+    /// Early stopping: the best monitored value so far, epochs without improvement, and the best
+    /// epoch's weights when they are to be restored.
+    public var best: Double?
+    public var wait: Int
+    public var bestWeights: [[Tensor]]?
+
+    public init(
+        model: Model, completedEpochs: Int, history: History, finished: Bool, random: [UInt64], threads: Int,
+        regularization: Double?, best: Double?, wait: Int, bestWeights: [[Tensor]]?
+    ) {
+        self.model = model
+        self.completedEpochs = completedEpochs
+        self.history = history
+        self.finished = finished
+        self.random = random
+        self.threads = threads
+        self.regularization = regularization
+        self.best = best
+        self.wait = wait
+        self.bestWeights = bestWeights
+    }
 }
 
 extension Network {
@@ -158,13 +216,37 @@ extension Network {
         var best: Double? = nil
         var bestWeights: [[Tensor]]? = nil
         var wait = 0
+        var firstEpoch = 0
+        if let state = options.resume {
+            guard let generator = SeededGenerator(state: state.random) else {
+                throw NetworkError.invalidArgument("the training state's random generator state is not valid")
+            }
+            guard state.completedEpochs >= 0, state.completedEpochs <= options.epochs,
+                state.history.epochs.count == state.completedEpochs
+            else {
+                throw NetworkError.invalidArgument(
+                    "the training state holds \(state.completedEpochs) epochs (\(state.history.epochs.count) logged) for a run of \(options.epochs)")
+            }
+            if let bw = state.bestWeights, bw.map({ $0.map(\.shape) }) != weightShapes {
+                throw NetworkError.invalidArgument("the training state's best weights do not fit the network")
+            }
+            rng = generator
+            threads = state.threads
+            history = state.history
+            best = state.best
+            bestWeights = state.bestWeights
+            wait = state.wait
+            firstEpoch = state.completedEpochs
+            if state.finished { return history }
+            cachedRegularization = state.regularization
+        }
         var labels = [Float](repeating: 0, count: batchSize * outputSize)
         let batches = (n + batchSize - 1) / batchSize
         let frozenRegularization = frozenRegularizationLoss()
         // The training-mode outputs of the frozen start of the network, per sample (see `frozenPrefixEnd`).
         var frozen: FrozenOutputs? = nil
 
-        for epoch in 0..<options.epochs {
+        for epoch in firstEpoch..<options.epochs {
             let started = DispatchTime.now().uptimeNanoseconds
             let order = options.shuffle ? rng.permutation(n) : Array(0..<n)
             // Where the network starts with frozen layers whose outputs do not change between epochs,
@@ -237,7 +319,6 @@ extension Network {
             history.epochs.append(logs)
             var stop = false
             if let onEpochEnd = options.onEpochEnd, try onEpochEnd(logs) == .stop { stop = true }
-            if let checkpoint = options.checkpoint { try checkpoint(logs, exportModel()) }
             if let es = options.earlyStopping, let current = values[es.monitor] {
                 wait += 1
                 let improved: Bool
@@ -256,6 +337,13 @@ extension Network {
                     if let bw = bestWeights { try setWeights(bw) }
                     stop = true
                 }
+            }
+            if let checkpoint = options.checkpoint {
+                try checkpoint(
+                    TrainingState(
+                        model: exportModel(), completedEpochs: epoch + 1, history: history, finished: stop,
+                        random: rng.state, threads: threads, regularization: cachedRegularization, best: best,
+                        wait: wait, bestWeights: bestWeights))
             }
             if stop { break }
         }

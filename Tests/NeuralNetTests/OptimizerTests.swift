@@ -177,7 +177,7 @@ import Tensor
         let h = try net.fit(x: x, y: y, options: FitOptions(
             epochs: 30, validation: (xv, yv), earlyStopping: EarlyStopping(monitor: "val_loss", patience: 2),
             onEpochEnd: { _ in printed += 1; return .proceed },
-            checkpoint: { _, model in checkpoints.append(model.weights) }))
+            checkpoint: { checkpoints.append($0.model.weights) }))
         #expect(checkpoints.count == h.epochs.count && printed == h.epochs.count)
         let losses = h.valLoss
         let best = try #require(h.bestEpoch)

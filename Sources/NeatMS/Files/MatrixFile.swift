@@ -155,7 +155,15 @@ public enum MatrixFile {
             self.url = url
             try asTableError { try AtomicFile.checkDestination(url) }
             temporary = AtomicFile.temporaryURL(for: url)
-            let file = try HDF5File.create(temporary)
+            let file: HDF5File
+            do {
+                file = try HDF5File.create(temporary)
+            } catch {
+                // A full disk can fail the create after the file appeared.
+                try? FileManager.default.removeItem(at: temporary)
+                try asTableError(writing: url) { throw error }
+                throw error
+            }
             self.file.withLock { $0 = file }
             do {
                 try file.root.setAttribute(
@@ -171,13 +179,14 @@ public enum MatrixFile {
                 try file.root.setAttribute("format", .string(format.rawValue, .vlenUTF8))
             } catch {
                 abandon()
+                try asTableError(writing: url) { throw error }
                 throw error
             }
         }
 
         /// Writes one sample's group.
         public func add(_ sample: Sample) throws {
-            try file.withLock { file in try add(sample, to: file) }
+            try asTableError(writing: url) { try file.withLock { file in try add(sample, to: file) } }
         }
 
         private func add(_ sample: Sample, to file: HDF5File?) throws {
@@ -222,7 +231,7 @@ public enum MatrixFile {
         public func finish() throws {
             guard let file = file.withLock({ open in defer { open = nil }; return open }) else { return }
             do {
-                try file.close()
+                try asTableError(writing: url) { try file.close() }
                 try moveIntoPlace(temporary, url)
             } catch {
                 try? FileManager.default.removeItem(at: temporary)
@@ -264,14 +273,17 @@ func writeAtomically(_ data: Data, to url: URL) throws {
 /// Writes `url` atomically: `body` fills a temporary file beside it (see `AtomicFile.write(to:_:)`).
 /// - Throws: whatever `body` throws; `TableError` naming `url` for a missing folder or failed rename.
 func writeAtomically(to url: URL, _ body: (URL) throws -> Void) throws {
-    try asTableError { try AtomicFile.write(to: url, body) }
+    try asTableError(writing: url) { try AtomicFile.write(to: url, body) }
 }
 
-/// Runs `body`, reporting a `FileWriteError` as the data path's `TableError` (same file, same text).
-private func asTableError(_ body: () throws -> Void) throws {
+/// Runs `body`, reporting a `FileWriteError` as the data path's `TableError` (same file, same text), and
+/// an HDF5 failure while writing `destination`'s temporary file as an error naming `destination`.
+private func asTableError(writing destination: URL? = nil, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let error as FileWriteError {
         throw TableError(file: error.path, line: nil, message: error.problem)
+    } catch let error as HDF5Error where destination != nil {
+        throw TableError(file: destination!.path, line: nil, message: "cannot write: " + error.problem)
     }
 }
