@@ -25,6 +25,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C shims: system libraries found through pkg-config.
@@ -71,13 +74,27 @@ let package = Package(
         .target(
             name: "Classification",
             dependencies: ["NeatMS", "NeuralNet", "KerasFormat", "Tensor", "Support"]),
+        // `neatms annotate`: the labelling session (experiment, queue, durable label store, peak plots, retraining),
+        // independent of HTTP.
+        .target(
+            name: "Annotation",
+            dependencies: ["NeatMS", "Classification", "NeuralNet", "KerasFormat", "MassSpec", "FileSupport", "Support"]),
+        // The labelling web app's thin HTTP layer (Hummingbird): routes, token and Host checks, JSON, the page.
+        .target(
+            name: "AnnotationServer",
+            dependencies: [
+                "Annotation", "Support", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
+            // The page's source; Scripts/annotate/embed_page.py turns it into WebPage.swift.
+            exclude: ["Web"]),
         // The thin command-line tool; its product (the binary) is `neatms`. The target's own name differs from
         // NeatMS by more than case, so that the two folders do not collide on a case-insensitive file system.
         .executableTarget(
             name: "NeatMSCLI",
             dependencies: [
                 "HDF5", "Tensor", "NeuralNet", "KerasFormat", "MassSpec", "NeatMS", "Classification", "FileSupport",
-                "Support",
+                "Support", "Annotation", "AnnotationServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -105,6 +122,12 @@ let package = Package(
         .testTarget(
             name: "ClassificationTests",
             dependencies: ["Classification", "NeatMS", "NeuralNet", "KerasFormat", "Tensor", "TestSupport"]),
+        .testTarget(
+            name: "AnnotationTests",
+            dependencies: [
+                "Annotation", "AnnotationServer", "NeatMS", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(
             name: "CLITests",
             dependencies: ["NeatMSCLI", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor"]),

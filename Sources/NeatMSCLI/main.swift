@@ -7,7 +7,7 @@ struct Neatms: ParsableCommand {
         abstract: "Use, fine-tune and convert the NeatMS peak-quality network.",
         subcommands: [
             SummaryCommand.self, InspectCommand.self, ConvertCommand.self, ExtractCommand.self,
-            DatasetCommand.self, TrainCommand.self, ThresholdCommand.self, PredictCommand.self,
+            DatasetCommand.self, TrainCommand.self, ThresholdCommand.self, PredictCommand.self, AnnotateCommand.self,
         ])
 }
 // The engine never uses BLAS threading: end the threads OpenBLAS started (and spins) at load time.

@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Benchmark of `neatms annotate` (not a test): how soon the first peak is there, and how long the server
+takes for each next peak.
+
+ 1. Start → first peak: the time from starting `neatms annotate --no-open` on Fixtures/demo to the first
+    answer of /api/state (the page's first request: table read, queue ordered, the first peak's chromatograms
+    in all four samples built), and, when selenium and Debian's chromium are there, to the page having drawn
+    it in headless Chromium.
+ 2. Each next peak: 100 labels through POST /api/label; the server's own time for each (its Server-Timing
+    header: writing and syncing LABELS.csv, finding the next peak, building its view) and the round trip.
+ 3. A 10,000-peak experiment: the demo's MZmine table repeated 21 times (2,520 features × 4 samples =
+    10,080 peaks, m/z shifted by 1e-4 per copy, against the same four mzML files): start → first peak again.
+
+Run with a release build (as Scripts/quickstart builds it):
+
+    swift build -c release --static-swift-stdlib --product neatms
+    .build/venv-browser/bin/python Scripts/benchmarks/annotate_bench.py .build/release/neatms
+"""
+import http.client
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+root = pathlib.Path(__file__).resolve().parents[2]
+demo = root / "Fixtures" / "demo"
+
+
+def start(neatms, table, labels):
+    t0 = time.monotonic()
+    process = subprocess.Popen(
+        [neatms, "annotate", "--raw", str(demo / "raw"), "--features", str(table), "--format", "mzmine",
+         "--labels", str(labels), "--no-open"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    url = process.stdout.readline().strip()
+    return process, url, t0
+
+
+def request(url, method, path, body=None):
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    headers = {"X-Token": urllib.parse.parse_qs(parts.query)["token"][0]}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    connection.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
+    response = connection.getresponse()
+    data = json.loads(response.read())
+    timing = response.getheader("Server-Timing") or ""
+    connection.close()
+    server_ms = float(timing.split("dur=")[1]) if "dur=" in timing else float("nan")
+    return response.status, data, server_ms
+
+
+def first_peak(neatms, table, label):
+    with tempfile.TemporaryDirectory() as work:
+        process, url, t0 = start(neatms, table, pathlib.Path(work) / "labels.csv")
+        try:
+            status, data, _ = request(url, "GET", "/api/state")
+            elapsed = time.monotonic() - t0
+            assert status == 200 and data["peak"], data
+            print(f"{label}: start → first peak served {elapsed * 1000:.0f} ms "
+                  f"({data['progress']['queue']} peaks in the queue)")
+        finally:
+            process.terminate()
+            process.wait()
+
+
+def first_peak_in_browser(neatms):
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+    except ImportError:
+        print("browser: selenium not installed (use .build/venv-browser/bin/python): skipped")
+        return
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.get("about:blank")  # the browser itself is up before the clock starts
+    with tempfile.TemporaryDirectory() as work:
+        process, url, t0 = start(neatms, demo / "tables" / "mzmine_aligned.csv", pathlib.Path(work) / "labels.csv")
+        try:
+            driver.get(url)
+            WebDriverWait(driver, 30).until(
+                lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1")
+            print(f"demo in headless Chromium: start → first peak drawn {(time.monotonic() - t0) * 1000:.0f} ms")
+        finally:
+            driver.quit()
+            process.terminate()
+            process.wait()
+
+
+def next_peaks(neatms, count=100):
+    classes = ["High_quality", "Low_quality", "Noise"]
+    with tempfile.TemporaryDirectory() as work:
+        process, url, _ = start(neatms, demo / "tables" / "mzmine_aligned.csv", pathlib.Path(work) / "labels.csv")
+        try:
+            _, data, _ = request(url, "GET", "/api/state")
+            server, wall = [], []
+            for i in range(count):
+                t = time.monotonic()
+                status, data, ms = request(url, "POST", "/api/label",
+                                           {"position": data["peak"]["position"], "label": classes[i % 3]})
+                wall.append((time.monotonic() - t) * 1000)
+                assert status == 200, data
+                server.append(ms)
+            server.sort()
+            wall.sort()
+            print(f"next peak ({count} labels on the demo): server median {statistics.median(server):.1f} ms, "
+                  f"p95 {server[int(0.95 * count) - 1]:.1f} ms, max {server[-1]:.1f} ms; "
+                  f"round trip median {statistics.median(wall):.1f} ms")
+        finally:
+            process.terminate()
+            process.wait()
+
+
+def big_table(folder):
+    source = (demo / "tables" / "mzmine_aligned.csv").read_text().splitlines()
+    header, rows = source[0], source[1:]
+    lines = [header]
+    for copy in range(21):
+        for row in rows:
+            cells = row.split(",")
+            # Shift every m/z column (row m/z, Peak m/z, Peak m/z min/max) by copy × 1e-4.
+            names = header.split(",")
+            for i, name in enumerate(names):
+                if (name == "row m/z" or name.endswith("Peak m/z") or name.endswith("Peak m/z min")
+                        or name.endswith("Peak m/z max")) and cells[i] not in ("", "0"):
+                    cells[i] = repr(float(cells[i]) + copy * 1e-4)
+            lines.append(",".join(cells))
+    path = pathlib.Path(folder) / "mzmine_10k.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def main():
+    if len(sys.argv) < 2:
+        raise SystemExit(__doc__)
+    neatms = os.path.abspath(sys.argv[1])
+    first_peak(neatms, demo / "tables" / "mzmine_aligned.csv", "demo")
+    first_peak_in_browser(neatms)
+    next_peaks(neatms)
+    with tempfile.TemporaryDirectory() as folder:
+        first_peak(neatms, big_table(folder), "10,080-peak table")
+
+
+if __name__ == "__main__":
+    main()
