@@ -79,6 +79,7 @@ public final class AnnotationSession: Sendable {
         var sessionLabels = 0
         var firstLabel: Date?
         var finished = false
+        var reorderings = 0
     }
 
     let state: Locked<State>
@@ -197,8 +198,13 @@ public final class AnnotationSession: Sendable {
                 model.confidence(of: $0)
             }
             state.queue = head + arranged
+            state.reorderings += 1
         }
     }
+
+    /// How often the queue has been re-ordered by the model's uncertainty (after the start-up predictions
+    /// of `--order uncertain` and after each retraining round).
+    public var reorderings: Int { state.withLock { $0.reorderings } }
 
     // MARK: Actions
 
