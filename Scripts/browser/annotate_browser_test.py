@@ -2,13 +2,15 @@
 """Drives `neatms annotate`'s real page in headless Chromium (Debian's chromium + chromium-driver, through
 Python selenium) on the bundled demo:
 
- 1. starts `neatms annotate --no-open` on Fixtures/demo with a fresh labels file, reads the URL (first stdout line);
+ 1. starts `neatms annotate --no-open --model Fixtures/neatms_default_model.h5` on Fixtures/demo with a fresh
+    labels file, reads the URL (first stdout line);
  2. checks the server refuses a request without the token and one with another Host header (403);
  3. labels peaks with the keys 1/2/3, undoes one (u), skips one (s), until 30 peaks are labelled, checking
     after every key that the labels file already holds the label (before the next peak is used);
- 4. kills the server with SIGKILL, restarts the same command, and checks the page resumes: 30 labelled, the
-    shown peak unlabelled (the skipped one), the file unchanged;
- 5. takes the screenshot docs/annotate.png (with --screenshot);
+ 4. checks the model's probabilities are shown, retrains with `r` (held-out accuracy shown) and saves the
+    fine-tuned model from the page; takes the screenshot docs/annotate.png then (with --screenshot);
+ 5. kills the server with SIGKILL, restarts the same command, and checks the page resumes: 30 labelled, the
+    shown peak unlabelled (the skipped one), the file unchanged, labelling goes on;
  6. runs `neatms dataset` and `neatms train` (2 epochs) on the labels file.
 
 Ends with `N passed, M failed`; exit status 1 on any failure.
@@ -51,7 +53,8 @@ def check(condition, what):
 def start_server(neatms, labels):
     process = subprocess.Popen(
         [neatms, "annotate", "--raw", str(demo / "raw"), "--features", str(demo / "tables" / "mzmine_aligned.csv"),
-         "--format", "mzmine", "--labels", str(labels), "--seed", "1", "--no-open"],
+         "--format", "mzmine", "--labels", str(labels), "--seed", "1", "--no-open",
+         "--model", str(root / "Fixtures" / "neatms_default_model.h5")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = process.stdout.readline().strip()
     if not url.startswith("http://127.0.0.1:"):
@@ -151,13 +154,27 @@ def main():
                 undone = True
                 expected.pop()
                 check(file_labels(labels) == expected, "u removes the last label from the file")
-                check((body_data(driver, "sample"), body_data(driver, "feature")) == expected_peak_after_undo(sample, feature),
-                      "u shows the unlabelled peak again")
+                check((body_data(driver, "sample"), body_data(driver, "feature")) == (sample, feature),
+                      "u shows the peak whose label it removed")
         check(file_labels(labels) == expected, "30 keyboard labels are in the file, in labelling order")
         check(driver.find_element(By.ID, "labelled").text == "30", "the progress line counts 30")
         press(driver, Keys.ARROW_LEFT)
         check(body_data(driver, "label") != "", "← shows the previous (labelled) peak with its label")
         press(driver, Keys.ARROW_RIGHT)
+        check(len(driver.find_elements(By.CSS_SELECTOR, "#probs .prob")) == 3, "the model's three probabilities are shown")
+
+        press(driver, "r")
+        WebDriverWait(driver, 300).until(lambda d: body_data(d, "rounds") == "1" and "retraining" not in d.find_element(By.ID, "rounds").text)
+        wait_idle(driver)
+        rounds = driver.find_element(By.ID, "rounds").text
+        check("round 1: held-out accuracy" in rounds, f"r retrains in the background and shows the held-out accuracy ({rounds})")
+        driver.find_element(By.ID, "save").click()
+        WebDriverWait(driver, 60).until(lambda d: "saved" in d.find_element(By.ID, "message").text)
+        check((work / "labels.retrained.h5").exists(), "the page saves the fine-tuned model as labels.retrained.h5")
+        if screenshot:
+            screenshot.parent.mkdir(parents=True, exist_ok=True)
+            driver.save_screenshot(str(screenshot))
+            print(f"     wrote {screenshot}")
 
         server.send_signal(signal.SIGKILL)
         server.wait()
@@ -170,10 +187,6 @@ def main():
         shown = (body_data(driver, "sample"), body_data(driver, "feature"))
         check(shown == skipped_peak, "restarted: it resumes at the first unlabelled peak (the skipped one)")
         check(body_data(driver, "label") == "", "restarted: the shown peak is unlabelled")
-        if screenshot:
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            driver.save_screenshot(str(screenshot))
-            print(f"     wrote {screenshot}")
         press(driver, "2")
         expected.append((shown[0], shown[1], "Low_quality"))
         check(file_labels(labels) == expected, "restarted: labelling goes on in the same file")
@@ -200,11 +213,6 @@ def main():
           "neatms train fine-tunes on them" + (": " + train.stderr if train.returncode else ""))
     print(f"{results['passed']} passed, {results['failed']} failed")
     return 1 if results["failed"] else 0
-
-
-def expected_peak_after_undo(sample, feature):
-    # The peak whose label was undone is the one labelled just before: the page shows it again.
-    return (sample, feature)
 
 
 if __name__ == "__main__":
