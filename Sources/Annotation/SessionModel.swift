@@ -68,10 +68,10 @@ final class SessionModel: Sendable {
             state = Locked(State(network: network))
         } catch let error as ClassifierError {
             throw AnnotationError(file: error.file, problem: error.problem)
-        } catch let error as AnnotationError {
-            throw error
+        } catch let error as KerasFormatError {
+            throw AnnotationError(file: path, problem: error.problem)
         } catch {
-            throw AnnotationError(file: path, problem: "\(error)".replacingOccurrences(of: "\(path): ", with: ""))
+            throw AnnotationError(file: path, problem: "\(error)")
         }
     }
 
