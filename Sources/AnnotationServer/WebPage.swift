@@ -271,6 +271,12 @@ $("retrain").addEventListener("click", () => act("POST", "/api/retrain").then(po
 $("save").addEventListener("click", () => api("POST", "/api/save-model")
   .then((d) => message("saved " + d.path, true)).catch((e) => message(e.message)));
 
+// A clicked button gives the focus back, so that Enter or Space afterwards never clicks it again.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest && event.target.closest("button");
+  if (button) button.blur();
+});
+
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey || !state) return;
   const k = event.key;
