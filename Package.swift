@@ -30,9 +30,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         // SHA-1 for git blob ids of downloaded models (ModelStore).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-        // Tests only: the loopback HTTP server that serves files to ModelStore's downloads, and its clean stop.
+        // The labelling web app's server (`neatms annotate`) and, in tests, the loopback server of download tests.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C shims: system libraries found through pkg-config.
@@ -91,13 +93,27 @@ let package = Package(
         .target(
             name: "ModelStore",
             dependencies: ["FileSupport", "Support", .product(name: "Crypto", package: "swift-crypto")]),
+        // `neatms annotate`: the labelling session (experiment, queue, durable label store, peak plots, retraining),
+        // independent of HTTP.
+        .target(
+            name: "Annotation",
+            dependencies: ["NeatMS", "Classification", "NeuralNet", "KerasFormat", "MassSpec", "FileSupport", "Support"]),
+        // The labelling web app's thin HTTP layer (Hummingbird): routes, token and Host checks, JSON, the page.
+        .target(
+            name: "AnnotationServer",
+            dependencies: [
+                "Annotation", "Support", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
+            // The page's source; Scripts/annotate/embed_page.py turns it into WebPage.swift.
+            exclude: ["Web"]),
         // The thin command-line tool; its product (the binary) is `neatms`. The target's own name differs from
         // NeatMS by more than case, so that the two folders do not collide on a case-insensitive file system.
         .executableTarget(
             name: "NeatMSCLI",
             dependencies: [
                 "HDF5", "Tensor", "NeuralNet", "KerasFormat", "Interchange", "MassSpec", "NeatMS", "Classification",
-                "FileSupport", "ModelStore", "Support",
+                "FileSupport", "ModelStore", "Support", "Annotation", "AnnotationServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -139,6 +155,12 @@ let package = Package(
             name: "ClassificationTests",
             dependencies: ["Classification", "NeatMS", "NeuralNet", "KerasFormat", "Tensor", "Support", "TestSupport"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "TestSupport", "LoopbackServer"]),
+        .testTarget(
+            name: "AnnotationTests",
+            dependencies: [
+                "Annotation", "AnnotationServer", "NeatMS", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(
             name: "CLITests",
             dependencies: [

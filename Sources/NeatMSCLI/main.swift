@@ -9,7 +9,7 @@ struct Neatms: ParsableCommand {
         subcommands: [
             SummaryCommand.self, InspectCommand.self, ConvertCommand.self, ExtractCommand.self,
             DatasetCommand.self, TrainCommand.self, ThresholdCommand.self, PredictCommand.self, ModelCommand.self,
-            MergeCommand.self,
+            MergeCommand.self, AnnotateCommand.self,
         ])
 }
 // The engine never uses BLAS threading: end the threads OpenBLAS started (and spins) at load time.

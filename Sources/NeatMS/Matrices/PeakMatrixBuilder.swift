@@ -57,6 +57,41 @@ public enum PeakMatrixBuilder {
             window: window, chromatogramRT: buffers.rt, chromatogramIntensity: buffers.intensity, options: options)
     }
 
+    /// What NeatMS sees of one peak, for display: the chromatogram over the margin window, the matrix (or
+    /// why there is none), and the matrix's grid times with the scale that maps its normalised values back
+    /// onto the chromatogram's intensities (`baseline + value * scale`).
+    public struct Trace: Sendable, Equatable {
+        /// Scans with signal in the m/z window inside the margin window: time (minutes) and summed intensity.
+        public var rt: [Double]
+        public var intensity: [Double]
+        /// The margin window [lo, hi].
+        public var lo: Double
+        public var hi: Double
+        public var matrix: PeakMatrixResult
+        /// The n grid times of the matrix (`linspace(lo, hi, n)`); empty without signal.
+        public var gridRT: [Double]
+        /// The chromatogram's minimum (subtracted before interpolation) and the maximum of the interpolated
+        /// values (divided by), so that `baseline + value * scale` is the matrix value in intensity units.
+        public var baseline: Double
+        public var scale: Double
+    }
+
+    /// The trace of `window` in `scans` (see `Trace`); the matrix is exactly `matrix(for:in:options:)`'s.
+    public static func trace(for window: PeakWindow, in scans: MS1Scans, options: MatrixOptions) -> Trace {
+        var rt: [Double] = [], intensity: [Double] = []
+        extractChromatogram(window: window, scans: scans, margin: options.margin, rt: &rt, intensity: &intensity)
+        let result = matrix(window: window, chromatogramRT: rt, chromatogramIntensity: intensity, options: options)
+        let (lo, hi) = marginWindow(window, margin: options.margin)
+        var trace = Trace(
+            rt: rt, intensity: intensity, lo: lo, hi: hi, matrix: result, gridRT: [], baseline: 0, scale: 0)
+        if let minimum = intensity.min(), rt.count > 1 {
+            trace.gridRT = linspace(lo, hi, options.size)
+            trace.baseline = minimum
+            trace.scale = interpolate(trace.gridRT, rt, intensity.map { $0 - minimum }).max() ?? 0
+        }
+        return trace
+    }
+
     /// NeatMS's margin window [lo, hi] around a peak.
     public static func marginWindow(_ window: PeakWindow, margin: Double) -> (lo: Double, hi: Double) {
         guard margin != 0 else { return (window.rtStart, window.rtEnd) }

@@ -203,7 +203,7 @@ public enum ResultsExport {
     }
 
     /// `pathlib.Path(name).stem`: the name without its last extension.
-    static func sampleStem(_ name: String) -> String {
+    public static func sampleStem(_ name: String) -> String {
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return name }
         return String(name[..<dot])
     }

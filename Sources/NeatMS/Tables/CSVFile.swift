@@ -8,20 +8,20 @@ import Support
 /// hand-written reader (rather than a CSV package) because feature tables need the raw bytes of each field
 /// (numbers are converted exactly as NeatMS converts them, see `DecimalParsing`) and errors must name the
 /// physical line.
-struct CSVFile {
+public struct CSVFile: Sendable {
     /// The file, for error messages.
-    let path: String
+    public let path: String
     /// Header names (first record), surrounding spaces kept as written.
-    let header: [String]
+    public let header: [String]
     /// Data records: each is a list of fields (unquoted bytes).
-    let records: [[ArraySlice<UInt8>]]
+    public let records: [[ArraySlice<UInt8>]]
     /// 1-based physical line where each data record starts.
-    let lineNumbers: [Int]
+    public let lineNumbers: [Int]
 
     /// Reads and splits `url`.
     /// - Throws: `TableError` for an unreadable file, an unterminated quote, text after a closing quote, or a
     ///   file without a header.
-    init(url: URL) throws {
+    public init(url: URL) throws {
         let data: Data
         do {
             data = try Data(contentsOf: url)

@@ -52,8 +52,7 @@ public struct PeakLabels: Sendable, Equatable {
         }
         let sampleColumn = column("sample") ?? 0, featureColumn = column("feature_id") ?? 0
         let labelColumn = column("label") ?? 0
-        var featureByName: [String: Int] = [:]
-        for feature in table.features { featureByName[feature.name] = feature.id }
+        let featureByName = Self.featureIndex(table)
         var seen: [Int: Int] = [:]
         entries = []
         path = csv.path
@@ -65,33 +64,13 @@ public struct PeakLabels: Sendable, Equatable {
             }
             let sampleName = text(sampleColumn), featureName = text(featureColumn), label = text(labelColumn)
             guard !label.isEmpty else { throw TableError(file: csv.path, line: line, message: "empty label") }
-            guard let sample = table.sampleIndex(sampleName) else {
-                throw TableError(file: csv.path, line: line, message: "sample '\(sampleName)' is not in the feature table")
-            }
-            guard let featureID = featureByName[featureName] ?? Self.numericMatch(featureName, featureByName) else {
-                throw TableError(file: csv.path, line: line, message: "feature '\(featureName)' is not in the feature table")
-            }
-            let candidates = table.features[featureID].peaks.filter { table.peaks[$0].sample == sample }
-            guard !candidates.isEmpty else {
-                throw TableError(
-                    file: csv.path, line: line, message: "feature '\(featureName)' has no peak in sample '\(sampleName)'")
-            }
-            var chosen = candidates[0]
-            if candidates.count > 1 {
-                let mz = column("mz").flatMap { DecimalParsing.neatMSDouble(Array(text($0).utf8)) }
-                let rt = column("rt").flatMap { DecimalParsing.neatMSDouble(Array(text($0).utf8)) }
-                guard mz != nil || rt != nil else {
-                    throw TableError(
-                        file: csv.path, line: line,
-                        message: "feature '\(featureName)' has \(candidates.count) peaks in '\(sampleName)': give mz and rt to choose")
-                }
-                func distance(_ index: Int) -> Double {
-                    let peak = table.peaks[index]
-                    let dm = mz.map { abs(($0 - (peak.mz ?? .infinity))) } ?? 0
-                    let dr = rt.map { abs(($0 - (peak.rt ?? .infinity))) } ?? 0
-                    return dm * 1000 + dr
-                }
-                chosen = candidates.min { distance($0) < distance($1) } ?? chosen
+            let chosen: Int
+            switch Self.peak(
+                sample: sampleName, feature: featureName, mz: column("mz").map(text), rt: column("rt").map(text),
+                in: table, featureByName: featureByName)
+            {
+            case .success(let peak): chosen = peak
+            case .failure(let problem): throw TableError(file: csv.path, line: line, message: problem.message)
             }
             if let previous = seen[chosen] {
                 throw TableError(file: csv.path, line: line, message: "this peak is already labelled on line \(previous)")
@@ -99,6 +78,55 @@ public struct PeakLabels: Sendable, Equatable {
             seen[chosen] = line
             entries.append(Entry(peak: chosen, label: label, line: line))
         }
+    }
+
+    /// Why a labels line names no peak of the table (`message` is the line's problem).
+    public struct LookupProblem: Error, Sendable, Equatable {
+        public var message: String
+    }
+
+    /// The peak a labels line names: `sample` (raw file name), `feature` (the table's feature name, or a
+    /// number equal to it), and optionally `mz` / `rt` (text), which choose among several peaks of the
+    /// feature in the sample (the nearest, m/z weighted 1000 to 1 against minutes).
+    /// - Parameter featureByName: `Feature.name` → `Feature.id` for `table` (built once by the caller).
+    public static func peak(
+        sample sampleName: String, feature featureName: String, mz mzText: String?, rt rtText: String?,
+        in table: FeatureTable, featureByName: [String: Int]
+    ) -> Result<Int, LookupProblem> {
+        guard let sample = table.sampleIndex(sampleName) else {
+            return .failure(LookupProblem(message: "sample '\(sampleName)' is not in the feature table"))
+        }
+        guard let featureID = featureByName[featureName] ?? Self.numericMatch(featureName, featureByName) else {
+            return .failure(LookupProblem(message: "feature '\(featureName)' is not in the feature table"))
+        }
+        let candidates = table.features[featureID].peaks.filter { table.peaks[$0].sample == sample }
+        guard var chosen = candidates.first else {
+            return .failure(LookupProblem(message: "feature '\(featureName)' has no peak in sample '\(sampleName)'"))
+        }
+        if candidates.count > 1 {
+            let mz = mzText.flatMap { DecimalParsing.neatMSDouble(Array($0.utf8)) }
+            let rt = rtText.flatMap { DecimalParsing.neatMSDouble(Array($0.utf8)) }
+            guard mz != nil || rt != nil else {
+                return .failure(
+                    LookupProblem(
+                        message: "feature '\(featureName)' has \(candidates.count) peaks in '\(sampleName)': give mz and rt to choose"))
+            }
+            func distance(_ index: Int) -> Double {
+                let peak = table.peaks[index]
+                let dm = mz.map { abs(($0 - (peak.mz ?? .infinity))) } ?? 0
+                let dr = rt.map { abs(($0 - (peak.rt ?? .infinity))) } ?? 0
+                return dm * 1000 + dr
+            }
+            chosen = candidates.min { distance($0) < distance($1) } ?? chosen
+        }
+        return .success(chosen)
+    }
+
+    /// `Feature.name` → `Feature.id` for `table`, the index `peak(sample:feature:mz:rt:in:featureByName:)` takes.
+    public static func featureIndex(_ table: FeatureTable) -> [String: Int] {
+        var featureByName: [String: Int] = [:]
+        for feature in table.features { featureByName[feature.name] = feature.id }
+        return featureByName
     }
 
     /// "7.0" or "007" for feature "7".
