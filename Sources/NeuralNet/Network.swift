@@ -104,7 +104,8 @@ public final class Network {
         compileConfig = model.compile ?? CompileConfig(optimizer: .adam(learningRate: 1e-5))
         optimizer = Optimizer(config: compileConfig.optimizer)
         threads = min(max(Cores.available, 1), 8)
-        try validate(compile: compileConfig)
+        // The loss and metrics matter only for training: inference runs whatever the model was
+        // compiled with, and `fit`/`evaluate` check them (`validateTraining()`).
         try setWeights(model.weights)
         if let state = model.optimizerState { try optimizer.load(state, shapes: shapes, layers: arch.layers) }
     }
@@ -189,6 +190,12 @@ public final class Network {
         try validate(compile: cc)
         compileConfig = cc
         optimizer = Optimizer(config: config)
+    }
+
+    /// Refuses a compile config that `fit` and `evaluate` cannot honour (unsupported loss or
+    /// metric, bad learning rate); inference needs none of it.
+    public func validateTraining() throws {
+        try validate(compile: compileConfig)
     }
 
     private func validate(compile: CompileConfig) throws {

@@ -124,6 +124,7 @@ extension Network {
     /// Trains for `options.epochs` epochs (Keras `model.fit`). Continues from the current weights and
     /// optimiser state, so calling it again resumes training. `y` holds one-hot targets `(N, classes)`.
     public func fit(x: Tensor, y: Tensor, options: FitOptions) throws -> History {
+        try validateTraining()
         let n = try sampleCount(of: x)
         try checkTargets(y, samples: n)
         guard options.epochs >= 0 else { throw NetworkError.invalidArgument("epochs must be ≥ 0, got \(options.epochs)") }
@@ -230,6 +231,7 @@ extension Network {
     /// Loss (cross-entropy + regularisation) and metrics on `x`, `y` without training (Keras
     /// `model.evaluate`), keyed by Keras names (`loss`, `accuracy`, `mae`).
     public func evaluate(x: Tensor, y: Tensor, batchSize: Int = 32) throws -> [String: Double] {
+        try validateTraining()
         let n = try sampleCount(of: x)
         try checkTargets(y, samples: n)
         guard batchSize >= 1 else { throw NetworkError.invalidArgument("batch size must be at least 1, got \(batchSize)") }
@@ -324,6 +326,7 @@ extension Network {
     /// Loss and gradients for one batch `x`, `y` in training mode, without updating anything (for
     /// gradient checks). Gradients are `[layer][variable]`, empty for frozen and weightless layers.
     func lossAndGradients(x: Tensor, y: Tensor) throws -> (loss: Double, gradients: [[Tensor]]) {
+        try validateTraining()
         let n = try sampleCount(of: x)
         try checkTargets(y, samples: n)
         guard n > 0 else { throw NetworkError.invalidArgument("no samples") }
