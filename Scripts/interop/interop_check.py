@@ -143,6 +143,20 @@ def load_model(loader: str, path: Path, compile_: bool):
     return module(loader).models.load_model(str(path), compile=compile_)
 
 
+def loads_compiled(loader: str, path: Path | None) -> bool:
+    """True when `loader` opens the model file `path` with compile=True (False without a path or for a
+    file without training config)."""
+    if path is None or not path.exists() or path.suffix not in (".h5", ".keras"):
+        return False
+    if path.suffix == ".h5" and not has_training_config(path):
+        return False
+    try:
+        load_model(loader, path, True)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
 def load_any(path: Path, prefer: str):
     """A model from `path` with `prefer`, falling back to the other loader (compile=False)."""
     errors = []
@@ -240,8 +254,9 @@ def check_model_entry(rep: Report, entry: dict, path: Path, label: str) -> None:
             models[loader] = load_model(loader, path, compile_)
             rep.ok(label, what)
         except Exception as exc:  # noqa: BLE001
-            if loader == "keras3" and compile_:
-                # Keras 3 refuses Keras 2.2-era training configs (`lr`, `decay`).
+            if loader == "keras3" and compile_ and not loads_compiled(loader, src_path):
+                # Keras 3 refuses Keras 2.2-era training configs (`lr`, `decay`); that is allowed only
+                # where it refuses the source too: what Keras loads with compile=True, ours must match.
                 try:
                     models[loader] = load_model(loader, path, False)
                     rep.ok(label, f"keras3.load_model(compile=False) (compile=True refused: "
