@@ -183,8 +183,7 @@ public final class Network {
     // MARK: Compiling
 
     /// Compiles with a new optimiser (Keras `model.compile(optimizer=…)`): the optimiser state
-    /// (iterations, moments) starts afresh. Loss and metrics stay categorical cross-entropy,
-    /// accuracy and mae.
+    /// (iterations, moments) starts afresh. Loss and metrics stay as compiled.
     public func compile(optimizer config: OptimizerConfig) throws {
         let cc = CompileConfig(optimizer: config, loss: compileConfig.loss, metrics: compileConfig.metrics)
         try validate(compile: cc)
@@ -203,11 +202,11 @@ public final class Network {
         guard o.learningRate.isFinite && o.learningRate >= 0 else {
             throw NetworkError.invalidArgument("learning rate \(o.learningRate) must be a non-negative number")
         }
-        guard compile.loss == "categorical_crossentropy" else {
-            throw NetworkError.invalidArgument("loss '\(compile.loss)' is not supported (only categorical_crossentropy)")
+        guard Loss(name: compile.loss) != nil else {
+            throw NetworkError.invalidArgument("loss '\(compile.loss)' is not supported (\(Loss.supportedNames))")
         }
         for m in compile.metrics where !Metric.supported.contains(m) {
-            throw NetworkError.invalidArgument("metric '\(m)' is not supported (accuracy, mae)")
+            throw NetworkError.invalidArgument("metric '\(m)' is not supported (accuracy, mae, mse)")
         }
     }
 
