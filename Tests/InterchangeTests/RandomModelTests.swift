@@ -18,6 +18,10 @@ struct RandomModel: Decodable, Sendable, CustomTestStringConvertible {
     var outputs: Int
     var loss: String
     var metrics: [String]
+    /// Keras's `model.evaluate(x, t)` values by name (`loss`, metrics).
+    var evaluate: [String: Double]
+    /// The model has a Dropout layer (its training step draws Keras's own mask: not comparable).
+    var dropout: Bool
     /// Keras's own `model.summary()` lines.
     var summary: [String]
 
@@ -37,6 +41,31 @@ struct RandomModel: Decodable, Sendable, CustomTestStringConvertible {
         let x = try io.root.dataset("x")
         let y = try io.root.dataset("y")
         return (Tensor(shape: x.shape, scalars: try x.read()), Tensor(shape: y.shape, scalars: try y.read()))
+    }
+
+    /// The one-hot targets `t` (N, outputs).
+    func targets() throws -> Tensor {
+        let io = try HDF5File.open(TestPaths.fixture("random/\(name).io.h5"))
+        defer { try? io.close() }
+        let t = try io.root.dataset("t")
+        return Tensor(shape: t.shape, scalars: try t.read())
+    }
+
+    /// Keras's weights after one `train_on_batch(x, t)` step, `[layer][variable]` by layer name.
+    func kerasTrainedWeights(_ layers: [String]) throws -> [String: [[Float]]] {
+        let io = try HDF5File.open(TestPaths.fixture("random/\(name).io.h5"))
+        defer { try? io.close() }
+        var result: [String: [[Float]]] = [:]
+        for layer in layers where io.root.contains("trained/\(layer)") {
+            var weights: [[Float]] = []
+            var j = 0
+            while io.root.contains("trained/\(layer)/\(j)") {
+                weights.append(try io.root.dataset("trained/\(layer)/\(j)").read())
+                j += 1
+            }
+            result[layer] = weights
+        }
+        return result
     }
 
     /// Keras's summary rows: the layer names, in order.
@@ -69,6 +98,40 @@ func summaryRowLayerName<S: StringProtocol>(_ line: S) -> String? {
         let p = try Network(model: loaded).predict(x)
         #expect(p.shape == [x.shape[0], model.outputs])
         #expect(maxAbsDifference(p.scalars, y.scalars) <= 1e-5)
+    }
+
+    /// `evaluate` gives Keras's loss (each of the five losses) and metrics within 1e-5 (relative to the
+    /// loss's size); the sparse loss's Keras metrics compare class indices with probabilities, so only its
+    /// loss is compared.
+    @Test(arguments: RandomModel.all)
+    func evaluatesAsKeras(model: RandomModel) throws {
+        let network = try Network(model: try ModelFile.load(model.url).model)
+        let (x, _) = try model.inputsAndKerasPredictions()
+        let ours = try network.evaluate(x: x, y: try model.targets(), batchSize: x.shape[0])
+        let names = model.loss == "sparse_categorical_crossentropy" ? ["loss"] : Array(model.evaluate.keys)
+        for name in names {
+            let keras = try #require(model.evaluate[name])
+            let value = try #require(ours[name], "\(name) not computed")
+            #expect(abs(value - keras) <= 1e-5 * max(1, abs(keras)), "\(name): \(value) vs Keras \(keras)")
+        }
+    }
+
+    /// One training step on the whole batch (`fit`, one epoch, no shuffling) moves the weights as Keras's
+    /// `train_on_batch` does (gradients of each loss, Adam and SGD with and without momentum).
+    @Test(arguments: RandomModel.all.filter { !$0.dropout })
+    func oneTrainingStepAsKeras(model: RandomModel) throws {
+        let network = try Network(model: try ModelFile.load(model.url).model)
+        let (x, _) = try model.inputsAndKerasPredictions()
+        _ = try network.fit(
+            x: x, y: try model.targets(), options: FitOptions(epochs: 1, batchSize: x.shape[0], shuffle: false))
+        let keras = try model.kerasTrainedWeights(network.architecture.layers.map(\.name))
+        for (layer, weights) in zip(network.architecture.layers, network.weights) where !weights.isEmpty {
+            let expected = try #require(keras[layer.name], "\(layer.name) missing")
+            #expect(expected.count == weights.count)
+            for (w, k) in zip(weights, expected) {
+                #expect(maxAbsDifference(w.scalars, k) <= 1e-5, "\(model.name) \(layer.name)")
+            }
+        }
     }
 
     /// Our summary has a row for exactly the layers Keras's has: a Sequential model's InputLayer has none.
