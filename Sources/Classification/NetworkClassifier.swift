@@ -96,9 +96,11 @@ public final class NetworkClassifier: PeakClassifier, @unchecked Sendable {
     /// `(H, W)` when `C` is 1. - Throws: `ClassifierError` naming the model file.
     public static func checkInput(_ network: Network, modelFile: String, sampleShape: [Int], matrices: String) throws {
         guard network.inputShape == sampleShape || network.inputShape == sampleShape + [1] else {
+            // (N, H, W) data is (N, H, W, 1): say so in the model's terms.
+            let shown = sampleShape.count + 1 == network.inputShape.count ? sampleShape + [1] : sampleShape
             throw ClassifierError(
                 file: modelFile,
-                problem: "the model expects inputs \(shape(network.inputShape)) but \(matrices) holds matrices \(shape(sampleShape))")
+                problem: "the model expects inputs \(shape(network.inputShape)) but \(matrices) holds matrices \(shape(shown))")
         }
     }
 
