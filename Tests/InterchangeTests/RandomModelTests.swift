@@ -69,13 +69,16 @@ struct RandomModel: Decodable, Sendable, CustomTestStringConvertible {
     }
 
     /// Keras's summary rows: the layer names, in order.
-    var kerasSummaryLayerNames: [String] { summary.compactMap(summaryRowLayerName) }
+    var kerasSummaryLayerNames: [String] {
+        // Keras 3 hands the whole table to print_fn at once.
+        summary.flatMap { $0.split(separator: "\n") }.compactMap(summaryRowLayerName)
+    }
 }
 
-/// The layer name of a summary row (`conv_0 (Conv2D)  …`, with or without Keras 3's box characters); nil for
-/// other lines (title, header, rules, totals).
+/// The layer name of a summary row (`conv_0 (Conv2D)  …`, with or without Keras 3's box characters, the class
+/// possibly cut where tf-keras wraps it); nil for other lines (title, header, rules, totals).
 func summaryRowLayerName<S: StringProtocol>(_ line: S) -> String? {
-    guard let match = String(line).firstMatch(of: /^[\s│┃]*(\S+) \(([A-Za-z0-9]+)\)/), match.output.2 != "type"
+    guard let match = String(line).firstMatch(of: /^[\s│┃]*(\S+) \(([A-Za-z0-9]+)/), match.output.2 != "type"
     else { return nil }
     return String(match.output.1)
 }
