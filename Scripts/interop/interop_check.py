@@ -143,6 +143,37 @@ def load_model(loader: str, path: Path, compile_: bool):
     return module(loader).models.load_model(str(path), compile=compile_)
 
 
+def must_load_compiled(path: Path, src_path: Path | None) -> bool:
+    """Keras 3 must open `path` with compile=True when it opens the source of the same format that way;
+    the Keras 2.2.4 layout (`keras_version` 2.2.x, documented as compile=False in Keras 3) is exempt."""
+    if src_path is None or src_path.suffix != path.suffix:
+        return False
+    if path.suffix == ".h5":
+        try:
+            with h5py.File(path, "r") as f:
+                version = f.attrs.get("keras_version", b"")
+            version = version.decode() if isinstance(version, bytes) else str(version)
+            if version.startswith("2.2"):
+                return False
+        except Exception:  # noqa: BLE001
+            return False
+    return loads_compiled("keras3", src_path)
+
+
+def loads_compiled(loader: str, path: Path | None) -> bool:
+    """True when `loader` opens the model file `path` with compile=True (False without a path or for a
+    file without training config)."""
+    if path is None or not path.exists() or path.suffix not in (".h5", ".keras"):
+        return False
+    if path.suffix == ".h5" and not has_training_config(path):
+        return False
+    try:
+        load_model(loader, path, True)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
 def load_any(path: Path, prefer: str):
     """A model from `path` with `prefer`, falling back to the other loader (compile=False)."""
     errors = []
@@ -240,8 +271,10 @@ def check_model_entry(rep: Report, entry: dict, path: Path, label: str) -> None:
             models[loader] = load_model(loader, path, compile_)
             rep.ok(label, what)
         except Exception as exc:  # noqa: BLE001
-            if loader == "keras3" and compile_:
-                # Keras 3 refuses Keras 2.2-era training configs (`lr`, `decay`).
+            if loader == "keras3" and compile_ and not must_load_compiled(path, src_path):
+                # Keras 3 refuses Keras 2.2-era training configs (`lr`, `decay`) and legacy .h5 losses
+                # given as strings ('mse'); that is allowed only where it refuses the source in the same
+                # format too: what Keras loads with compile=True, ours must match.
                 try:
                     models[loader] = load_model(loader, path, False)
                     rep.ok(label, f"keras3.load_model(compile=False) (compile=True refused: "

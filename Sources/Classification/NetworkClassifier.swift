@@ -88,12 +88,24 @@ public final class NetworkClassifier: PeakClassifier, @unchecked Sendable {
         _ network: Network, modelFile: String, matrixSize: Int, matrices: String, classes: [String],
         source: ClassSource
     ) throws {
-        let expected = [2, matrixSize, 1]
-        guard network.inputShape == expected else {
+        try checkInput(network, modelFile: modelFile, sampleShape: [2, matrixSize, 1], matrices: matrices)
+        try checkOutputs(network, modelFile: modelFile, classes: classes, source: source)
+    }
+
+    /// The one input-shape check: `network` takes samples of `sampleShape` — its input `(H, W, C)`, or
+    /// `(H, W)` when `C` is 1. - Throws: `ClassifierError` naming the model file.
+    public static func checkInput(_ network: Network, modelFile: String, sampleShape: [Int], matrices: String) throws {
+        guard network.inputShape == sampleShape || network.inputShape == sampleShape + [1] else {
+            // (N, H, W) data is (N, H, W, 1): say so in the model's terms.
+            let shown = sampleShape.count + 1 == network.inputShape.count ? sampleShape + [1] : sampleShape
             throw ClassifierError(
                 file: modelFile,
-                problem: "the model expects inputs \(shape(network.inputShape)) but \(matrices) holds matrices \(shape(expected))")
+                problem: "the model expects inputs \(shape(network.inputShape)) but \(matrices) holds matrices \(shape(shown))")
         }
+    }
+
+    /// `network` has one output per name in `classes`. - Throws: `ClassifierError` naming the model file.
+    public static func checkOutputs(_ network: Network, modelFile: String, classes: [String], source: ClassSource) throws {
         let outputs = network.outputShape.reduce(1, *)
         guard outputs == classes.count else {
             switch source {

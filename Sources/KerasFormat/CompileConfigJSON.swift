@@ -129,7 +129,7 @@ public enum CompileConfigJSON {
         case .tfKeras2:
             return [
                 "optimizer_config": try tfKerasOptimizer(compile.optimizer),
-                "loss": .string(compile.loss), "metrics": metrics, "weighted_metrics": nil, "loss_weights": nil,
+                "loss": .string(compile.loss), "metrics": tfKerasMetrics(compile), "weighted_metrics": nil, "loss_weights": nil,
             ]
         case .keras3:
             return [
@@ -138,6 +138,30 @@ public enum CompileConfigJSON {
                 "run_eagerly": false, "steps_per_execution": 1, "jit_compile": false,
             ]
         }
+    }
+
+    /// tf-keras 2.x's `[[{"class_name": "MeanMetricWrapper", "config": {"name", "dtype", "fn"}}, …]]`, as
+    /// tf-keras writes it: Keras 3 opens that form with compile=True but refuses plain `"mse"` strings.
+    /// `accuracy` is the accuracy matching the loss, as tf-keras resolves it.
+    static func tfKerasMetrics(_ compile: CompileConfig) -> JSONValue {
+        let functions = [
+            "mae": "mean_absolute_error", "mean_absolute_error": "mean_absolute_error", "mse": "mean_squared_error",
+            "mean_squared_error": "mean_squared_error",
+        ]
+        let accuracy: String
+        switch compile.loss {
+        case "binary_crossentropy": accuracy = "binary_accuracy"
+        case "sparse_categorical_crossentropy": accuracy = "sparse_categorical_accuracy"
+        default: accuracy = "categorical_accuracy"
+        }
+        let wrappers: [JSONValue] = compile.metrics.map { name in
+            let fn = ["accuracy", "acc"].contains(name) ? accuracy : (functions[name] ?? name)
+            return [
+                "class_name": "MeanMetricWrapper",
+                "config": ["name": .string(name), "dtype": "float32", "fn": .string(fn)],
+            ]
+        }
+        return .array([.array(wrappers)])
     }
 
     /// A Keras 3 `compile_config` for `config.json` inside a `.keras` archive.

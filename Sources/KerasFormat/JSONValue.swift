@@ -61,13 +61,71 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// Compact JSON text with sorted keys (deterministic output; Keras does not care about key order).
+    ///
+    /// Numbers keep Keras's own types: a `.double` is always written as a float, as Python's `json`
+    /// writes one (`0.0`, `1.0`, `1e-07`), never as an integer — Keras 3 refuses an integer where it
+    /// expects a float (SGD's `"momentum": 0`). Non-finite doubles, which `JSONValue.number` never
+    /// produces, are written as `null`.
     public func serialized() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a tree of plain values cannot fail except for non-finite doubles, which
-        // `JSONValue.number` never produces (see `init(_ value: Float)`).
-        guard let data = try? encoder.encode(self) else { return "null" }
-        return String(decoding: data, as: UTF8.self)
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    private func write(to out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .int(let i): out += String(i)
+        case .double(let d): out += Self.pythonFloat(d)
+        case .string(let s): Self.writeString(s, to: &out)
+        case .array(let a):
+            out += "["
+            for (i, item) in a.enumerated() {
+                if i > 0 { out += "," }
+                item.write(to: &out)
+            }
+            out += "]"
+        case .object(let o):
+            out += "{"
+            for (i, member) in o.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { out += "," }
+                Self.writeString(member.key, to: &out)
+                out += ":"
+                member.value.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    /// Python's `repr(float)`: the shortest round-tripping digits, `.0` on integral values,
+    /// exponent form below 1e-4 and from 1e16 (`1e-07`, `1e+16`) — which is Swift's `description`.
+    static func pythonFloat(_ d: Double) -> String {
+        guard d.isFinite else { return "null" }
+        return d.description
+    }
+
+    private static func writeString(_ s: String, to out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
     }
 
     // MARK: Accessors
@@ -120,7 +178,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         return false
     }
 
-    /// Equality as JSON numbers compare: `1` equals `1.0` (JSONEncoder writes both as `1`).
+    /// Equality as JSON numbers compare: `1` equals `1.0`.
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true

@@ -212,7 +212,7 @@ public enum ModelConfigReader {
             }
             layers.append(try LayerConfigReader.layer(name: name, className: className, config: layerConfig))
         }
-        return try checked(Architecture(name: modelName, layers: layers))
+        return try checked(Architecture(name: modelName, layers: layers, sequential: true))
     }
 
     /// The largest tensor (activations per sample, or one weight) a config may declare: far above any

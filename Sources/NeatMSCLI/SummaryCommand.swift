@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interchange
 import KerasFormat
 import NeuralNet
 
@@ -9,17 +10,18 @@ struct SummaryCommand: ParsableCommand {
         commandName: "summary",
         abstract: "Print a model's summary as Keras 2 prints it (layers, output shapes, parameter counts).",
         discussion: """
-            MODEL is a Keras full-model .h5 (Keras 2.2, tf-keras 2.x, Keras 3 legacy) or a .keras archive. \
-            Frozen layers count as non-trainable.
+            MODEL is any full model NeatMSKit reads: a Keras .h5 (Keras 2.2, tf-keras 2.x, Keras 3 legacy), a \
+            .keras archive, an .onnx file or a .safetensors file with its model config. A Sequential model has \
+            no InputLayer row, as in Keras. Frozen layers count as non-trainable.
             """)
 
-    @Argument(help: "The model file (.h5 or .keras).")
+    @Argument(help: "The model file (.h5, .keras, .onnx or .safetensors).")
     var model: String
 
     func run() throws {
         try Diagnostics.reportingErrors {
             let url = URL(fileURLWithPath: try ModelNames.resolve(model))
-            let loaded = try KerasModelFile.load(url)
+            let loaded = try ModelFile.load(url)
             for warning in loaded.warnings { Diagnostics.warning("\(model): \(warning)") }
             do {
                 printResult(try loaded.model.architecture.summary())

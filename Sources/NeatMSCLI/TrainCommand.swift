@@ -291,6 +291,11 @@ struct TrainCommand: ParsableCommand {
         let network: Network
         if let model {
             network = try Network(model: try CommandSupport.loadModel(model), seed: seed)
+            do {
+                try network.validateTraining()
+            } catch NetworkError.invalidArgument(let problem) {
+                throw CommandError(file: model, problem: problem)
+            }
             try NetworkClassifier.check(
                 network, modelFile: model, matrixSize: dataset.options.size, matrices: data,
                 classes: classes, source: .dataFile(data))

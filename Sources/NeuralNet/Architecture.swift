@@ -121,9 +121,18 @@ public struct Architecture: Sendable, Equatable {
     /// The model name (`Model: "<name>"` in the summary).
     public var name: String
     public var layers: [LayerSpec]
-    public init(name: String, layers: [LayerSpec]) {
+    /// The model was a Keras `Sequential`: its summary leaves out the `InputLayer` row, as Keras's
+    /// does. How Keras built the model, not what it computes, so equality ignores it (NeatMSKit
+    /// writes every model as a Functional chain).
+    public var sequential: Bool
+    public init(name: String, layers: [LayerSpec], sequential: Bool = false) {
         self.name = name
         self.layers = layers
+        self.sequential = sequential
+    }
+
+    public static func == (lhs: Architecture, rhs: Architecture) -> Bool {
+        lhs.name == rhs.name && lhs.layers == rhs.layers
     }
 }
 

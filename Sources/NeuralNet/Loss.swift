@@ -1,26 +1,116 @@
 import Foundation
 
+/// The losses NeatMSKit trains with, by their Keras names (`compile(loss=…)` strings, or the snake-cased
+/// class names of loss objects).
+public enum Loss: Sendable, Equatable {
+    case categoricalCrossEntropy, sparseCategoricalCrossEntropy, binaryCrossEntropy, meanSquaredError
+    case meanAbsoluteError
+
+    /// The names, for messages.
+    public static let supportedNames =
+        "categorical_crossentropy, sparse_categorical_crossentropy, binary_crossentropy, mse, mae"
+
+    public init?(name: String) {
+        switch name {
+        case "categorical_crossentropy": self = .categoricalCrossEntropy
+        case "sparse_categorical_crossentropy": self = .sparseCategoricalCrossEntropy
+        case "binary_crossentropy": self = .binaryCrossEntropy
+        case "mse", "mean_squared_error": self = .meanSquaredError
+        case "mae", "mean_absolute_error": self = .meanAbsoluteError
+        default: return nil
+        }
+    }
+
+    /// Cross-entropy over classes (computed from the softmax's logits when the output keeps them).
+    /// The sparse form takes class indices in Keras; `fit`'s targets are one-hot rows, on which both
+    /// forms are the same loss.
+    var isCategorical: Bool { self == .categoricalCrossEntropy || self == .sparseCategoricalCrossEntropy }
+}
+
 /// The metrics NeatMSKit computes, by their Keras names.
 enum Metric {
-    case accuracy, meanAbsoluteError
+    case accuracy, meanAbsoluteError, meanSquaredError
 
-    static let supported: Set<String> = ["accuracy", "acc", "categorical_accuracy", "mae", "mean_absolute_error"]
+    static let supported: Set<String> = [
+        "accuracy", "acc", "categorical_accuracy", "mae", "mean_absolute_error", "mse", "mean_squared_error",
+    ]
 
     init?(name: String) {
         switch name {
         case "accuracy", "acc", "categorical_accuracy": self = .accuracy
         case "mae", "mean_absolute_error": self = .meanAbsoluteError
+        case "mse", "mean_squared_error": self = .meanSquaredError
         default: return nil
         }
     }
 }
 
-/// Sums over a batch of the per-sample loss and metric values.
+/// Sums over a batch of the per-sample loss and metric values (`crossEntropy` holds the loss, whichever
+/// it is).
 struct BatchTotals {
     var crossEntropy: Double = 0
     var correct: Double = 0
     var absoluteError: Double = 0
+    var squaredError: Double = 0
     var count: Int = 0
+}
+
+/// The batch totals of `loss` for `count` samples of `classes` outputs `p` and targets `y`, with the
+/// gradient (times `scale`) written to `gradient`: w.r.t. the logits when `logits` is given and the loss
+/// is categorical (see `crossEntropy`), else w.r.t. `p`.
+func lossTotals(
+    _ loss: Loss, probabilities p: UnsafePointer<Float>, logits: UnsafePointer<Float>?, targets y: UnsafePointer<Float>,
+    count: Int, classes: Int, gradient: UnsafeMutablePointer<Float>?, scale: Float
+) -> BatchTotals {
+    if loss.isCategorical {
+        return crossEntropy(
+            probabilities: p, logits: logits, targets: y, count: count, classes: classes, gradient: gradient, scale: scale)
+    }
+    var totals = BatchTotals()
+    totals.count = count
+    let eps: Float = 1e-7
+    let k = Float(classes)
+    for n in 0..<count {
+        let pr = p + n * classes
+        let yr = y + n * classes
+        var sum: Float = 0
+        for c in 0..<classes {
+            let d = pr[c] - yr[c]
+            var g: Float
+            switch loss {
+            case .meanSquaredError:
+                sum += d * d
+                g = 2 * d
+            case .meanAbsoluteError:
+                sum += abs(d)
+                g = d > 0 ? 1 : (d < 0 ? -1 : 0)
+            default:
+                // Keras's probability form: clip to [eps, 1 − eps], then −(y·log(p + eps) + (1 − y)·log(1 − p + eps)).
+                let q = min(max(pr[c], eps), 1 - eps)
+                sum -= yr[c] * logf(q + eps) + (1 - yr[c]) * logf(1 - q + eps)
+                g = (pr[c] >= eps && pr[c] <= 1 - eps) ? -yr[c] / (q + eps) + (1 - yr[c]) / (1 - q + eps) : 0
+            }
+            if let gradient { gradient[n * classes + c] = g / k * scale }
+        }
+        totals.crossEntropy += Double(sum / k)
+        addMetrics(&totals, p: pr, y: yr, classes: classes)
+    }
+    return totals
+}
+
+/// Accuracy (argmax match), mae and mse of one sample, added to `totals`.
+private func addMetrics(_ totals: inout BatchTotals, p pr: UnsafePointer<Float>, y yr: UnsafePointer<Float>, classes: Int) {
+    var best = 0, target = 0
+    var mae: Float = 0, mse: Float = 0
+    for c in 0..<classes {
+        if pr[c] > pr[best] { best = c }
+        if yr[c] > yr[target] { target = c }
+        mae += abs(yr[c] - pr[c])
+        mse += (yr[c] - pr[c]) * (yr[c] - pr[c])
+    }
+    if best == target { totals.correct += 1 }
+    totals.absoluteError += Double(mae / Float(classes))
+    totals.squaredError += Double(mse / Float(classes))
 }
 
 /// Keras's categorical cross-entropy, accuracy (argmax match) and mae for `count` samples of `classes`
@@ -81,15 +171,7 @@ func crossEntropy(
                 for c in 0..<classes { g[c] = (gq[c] - dot) / s * scale }
             }
         }
-        var best = 0, target = 0
-        var mae: Float = 0
-        for c in 0..<classes {
-            if pr[c] > pr[best] { best = c }
-            if yr[c] > yr[target] { target = c }
-            mae += abs(yr[c] - pr[c])
-        }
-        if best == target { totals.correct += 1 }
-        totals.absoluteError += Double(mae / Float(classes))
+        addMetrics(&totals, p: pr, y: yr, classes: classes)
     }
     return totals
 }

@@ -115,7 +115,8 @@ public final class Network {
         compileConfig = model.compile ?? CompileConfig(optimizer: .adam(learningRate: 1e-5))
         optimizer = Optimizer(config: compileConfig.optimizer)
         threads = min(max(Cores.available, 1), 8)
-        try validate(compile: compileConfig)
+        // The loss and metrics matter only for training: inference runs whatever the model was
+        // compiled with, and `fit`/`evaluate` check them (`validateTraining()`).
         try setWeights(model.weights)
         if let state = model.optimizerState { try optimizer.load(state, shapes: shapes, layers: arch.layers) }
     }
@@ -193,8 +194,7 @@ public final class Network {
     // MARK: Compiling
 
     /// Compiles with a new optimiser (Keras `model.compile(optimizer=…)`): the optimiser state
-    /// (iterations, moments) starts afresh. Loss and metrics stay categorical cross-entropy,
-    /// accuracy and mae.
+    /// (iterations, moments) starts afresh. Loss and metrics stay as compiled.
     public func compile(optimizer config: OptimizerConfig) throws {
         let cc = CompileConfig(optimizer: config, loss: compileConfig.loss, metrics: compileConfig.metrics)
         try validate(compile: cc)
@@ -202,16 +202,22 @@ public final class Network {
         optimizer = Optimizer(config: config)
     }
 
+    /// Refuses a compile config that `fit` and `evaluate` cannot honour (unsupported loss or
+    /// metric, bad learning rate); inference needs none of it.
+    public func validateTraining() throws {
+        try validate(compile: compileConfig)
+    }
+
     private func validate(compile: CompileConfig) throws {
         let o = compile.optimizer
         guard o.learningRate.isFinite && o.learningRate >= 0 else {
             throw NetworkError.invalidArgument("learning rate \(o.learningRate) must be a non-negative number")
         }
-        guard compile.loss == "categorical_crossentropy" else {
-            throw NetworkError.invalidArgument("loss '\(compile.loss)' is not supported (only categorical_crossentropy)")
+        guard Loss(name: compile.loss) != nil else {
+            throw NetworkError.invalidArgument("loss '\(compile.loss)' is not supported (\(Loss.supportedNames))")
         }
         for m in compile.metrics where !Metric.supported.contains(m) {
-            throw NetworkError.invalidArgument("metric '\(m)' is not supported (accuracy, mae)")
+            throw NetworkError.invalidArgument("metric '\(m)' is not supported (accuracy, mae, mse)")
         }
     }
 

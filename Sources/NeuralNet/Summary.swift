@@ -1,6 +1,6 @@
 extension Architecture {
     /// The model summary exactly as Keras 2 (`model.summary()`, tf.keras ≤ 2.10 / Keras 2.3) prints
-    /// it for a chain: 65-column lines, columns cut at 29 / 55 / 65 characters
+    /// it for a chain (a Sequential model without its `InputLayer` row): 65-column lines, columns cut at 29 / 55 / 65 characters
     /// (`max_pooling2d_1 (MaxPooling2`), `(None, 2, 120, 1)` shapes, plain per-layer counts and
     /// thousands separators in the totals. Trainable / non-trainable totals follow each layer's
     /// `trainable` flag. Lines end with `\n`; the row cells keep Keras's trailing padding.
@@ -15,7 +15,10 @@ extension Architecture {
         lines.append(String(repeating: "_", count: lineLength))
         lines.append(Self.summaryRow(["Layer (type)", "Output Shape", "Param #"], positions: positions))
         lines.append(String(repeating: "=", count: lineLength))
-        for (i, layer) in layers.enumerated() {
+        // A Sequential model's summary has no row for its InputLayer (Keras's `Sequential.layers`).
+        let rows = layers.indices.filter { !(sequential && $0 == 0) }
+        for i in rows {
+            let layer = layers[i]
             let shape = "(" + (["None"] + shapes[i].map(String.init)).joined(separator: ", ") + ")"
             let cells = ["\(layer.name) (\(layer.kind.kerasClassName))", shape, String(counts[i])]
             lines.append(Self.summaryRow(cells, positions: positions))

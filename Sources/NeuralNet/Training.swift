@@ -190,6 +190,7 @@ extension Network {
     /// Trains for `options.epochs` epochs (Keras `model.fit`). Continues from the current weights and
     /// optimiser state, so calling it again resumes training. `y` holds one-hot targets `(N, classes)`.
     public func fit(x: Tensor, y: Tensor, options: FitOptions) throws -> History {
+        try validateTraining()
         let n = try sampleCount(of: x)
         try checkTargets(y, samples: n)
         guard options.epochs >= 0 else { throw NetworkError.invalidArgument("epochs must be ≥ 0, got \(options.epochs)") }
@@ -261,7 +262,7 @@ extension Network {
                     frozen = frozenOutputs(x: x, samples: n, through: end, batchSize: batchSize)
                 }
             }
-            var sums = (loss: 0.0, correct: 0.0, absolute: 0.0, count: 0)
+            var sums = (loss: 0.0, correct: 0.0, absolute: 0.0, squared: 0.0, count: 0)
             for b in 0..<batches {
                 let lo = b * batchSize
                 let hi = min(lo + batchSize, n)
@@ -299,16 +300,18 @@ extension Network {
                 sums.loss += totals.loss * Double(count)
                 sums.correct += totals.batch.correct
                 sums.absolute += totals.batch.absoluteError
+                sums.squared += totals.batch.squaredError
                 sums.count += count
                 if let onBatchEnd = options.onBatchEnd {
                     onBatchEnd(
                         BatchProgress(
                             epoch: epoch, batch: b + 1, batches: batches,
-                            values: metricValues(loss: sums.loss, correct: sums.correct, absolute: sums.absolute, count: sums.count, metrics: metrics, prefix: "")))
+                            values: metricValues(loss: sums.loss, correct: sums.correct, absolute: sums.absolute, squared: sums.squared, count: sums.count, metrics: metrics, prefix: "")))
                 }
             }
             var values = metricValues(
-                loss: sums.loss, correct: sums.correct, absolute: sums.absolute, count: sums.count, metrics: metrics, prefix: "")
+                loss: sums.loss, correct: sums.correct, absolute: sums.absolute, squared: sums.squared, count: sums.count,
+                metrics: metrics, prefix: "")
             if let v = options.validation {
                 let ev = try evaluate(x: v.x, y: v.y, batchSize: options.batchSize)
                 for (k, value) in ev { values["val_" + k] = value }
@@ -353,6 +356,7 @@ extension Network {
     /// Loss (cross-entropy + regularisation) and metrics on `x`, `y` without training (Keras
     /// `model.evaluate`), keyed by Keras names (`loss`, `accuracy`, `mae`).
     public func evaluate(x: Tensor, y: Tensor, batchSize: Int = 32) throws -> [String: Double] {
+        try validateTraining()
         let n = try sampleCount(of: x)
         try checkTargets(y, samples: n)
         guard batchSize >= 1 else { throw NetworkError.invalidArgument("batch size must be at least 1, got \(batchSize)") }
@@ -367,12 +371,13 @@ extension Network {
                 while start < n {
                     let count = min(batch, n - start)
                     let p = forward(input: xs.baseAddress! + start * inputSize, count: count, training: false)
-                    let t = crossEntropy(
-                        probabilities: p, logits: last.logits, targets: ys.baseAddress! + start * outputSize,
+                    let t = lossTotals(
+                        lossKind, probabilities: p, logits: last.logits, targets: ys.baseAddress! + start * outputSize,
                         count: count, classes: outputSize, gradient: nil, scale: 0)
                     total.crossEntropy += t.crossEntropy
                     total.correct += t.correct
                     total.absoluteError += t.absoluteError
+                    total.squaredError += t.squaredError
                     total.count += count
                     start += count
                 }
@@ -381,7 +386,7 @@ extension Network {
         let reg = cachedRegularization ?? regularizationLoss()
         return metricValues(
             loss: total.crossEntropy + reg * Double(n), correct: total.correct, absolute: total.absoluteError,
-            count: n, metrics: compileConfig.metrics, prefix: "")
+            squared: total.squaredError, count: n, metrics: compileConfig.metrics, prefix: "")
     }
 
     /// One optimisation step on the batch already gathered into the workspace input.
@@ -426,9 +431,11 @@ extension Network {
         let outs = workspace.outputPointers(input: input)
         let lastIndex = layers.count - 1
         let last = layers[lastIndex]
-        let fusedLoss = last.logits != nil
-        let totals = crossEntropy(
-            probabilities: p, logits: last.logits, targets: targets, count: count, classes: outputSize,
+        let loss = lossKind
+        let logits = loss.isCategorical ? last.logits : nil
+        let fusedLoss = logits != nil
+        let totals = lossTotals(
+            loss, probabilities: p, logits: logits, targets: targets, count: count, classes: outputSize,
             gradient: grads[lastIndex]?.base, scale: 1 / Float(count))
         // Backward down to the lowest layer with trainable variables.
         let trainable = trainableLayers()
@@ -454,6 +461,7 @@ extension Network {
     /// Loss and gradients for one batch `x`, `y` in training mode, without updating anything (for
     /// gradient checks). Gradients are `[layer][variable]`, empty for frozen and weightless layers.
     func lossAndGradients(x: Tensor, y: Tensor) throws -> (loss: Double, gradients: [[Tensor]]) {
+        try validateTraining()
         let n = try sampleCount(of: x)
         try checkTargets(y, samples: n)
         guard n > 0 else { throw NetworkError.invalidArgument("no samples") }
@@ -515,6 +523,9 @@ extension Network {
         return FrozenOutputs(end: end, version: weightsReplaced, values: values)
     }
 
+    /// The compiled loss (`validateTraining()` has refused any other before training or evaluating).
+    var lossKind: Loss { Loss(name: compileConfig.loss) ?? .categoricalCrossEntropy }
+
     /// Which layers have variables and are trainable now.
     func trainableLayers() -> [Bool] {
         layers.enumerated().map { i, l in architecture.layers[i].trainable && !l.variables.isEmpty }
@@ -531,7 +542,7 @@ extension Network {
     }
 
     func metricValues(
-        loss: Double, correct: Double, absolute: Double, count: Int, metrics: [String], prefix: String
+        loss: Double, correct: Double, absolute: Double, squared: Double, count: Int, metrics: [String], prefix: String
     ) -> [String: Double] {
         let c = Double(max(count, 1))
         var values = [prefix + "loss": loss / c]
@@ -539,6 +550,7 @@ extension Network {
             switch Metric(name: name) {
             case .accuracy: values[prefix + name] = correct / c
             case .meanAbsoluteError: values[prefix + name] = absolute / c
+            case .meanSquaredError: values[prefix + name] = squared / c
             case nil: break
             }
         }

@@ -176,6 +176,22 @@ import Testing
         #expect(after.optimizerState?.iterations == 13)
     }
 
+    /// A loss NeatMSKit cannot train with is one error line naming the model file and the losses it can.
+    @Test func anUnsupportedLossIsRefusedNamingTheFile() throws {
+        let dir = try TestPaths.temporaryDirectory()
+        let (peaks, _) = try makePeaks(dir)
+        var model = try KerasModelFile.read(TestPaths.fixture("keras/reduced_tfkeras2_full.h5"))
+        model.compile?.loss = "hinge"
+        let source = dir.appendingPathComponent("hinge.h5")
+        try KerasModelFile.write(model, to: source, format: .h5(.tfKeras2))
+        let r = try runNeatms([
+            "train", "--data", peaks.path, "--model", source.path, "--epochs", "1", "-o",
+            dir.appendingPathComponent("out.h5").path,
+        ])
+        #expect(r.status == 1)
+        #expect(singleErrorLine(r) == "neatms: error: \(source.path): loss 'hinge' is not supported (\(Loss.supportedNames))")
+    }
+
     @Test func validationSplitZeroTrainsOnEverything() throws {
         let dir = try TestPaths.temporaryDirectory()
         let (peaks, _) = try makePeaks(dir, invalid: 2)

@@ -71,8 +71,7 @@ func fixedInput(for model: Model, count: Int) throws -> Tensor {
     return Tensor(shape: [count] + shape, scalars: values)
 }
 
-/// NeatMSKit's predictions for `x`. The compile config is left out: inference needs none, and `Network` refuses
-/// losses it cannot train (e.g. mse) today.
+/// NeatMSKit's predictions for `x` (inference needs no compile config; it is left out).
 func predict(_ model: Model, _ x: Tensor) throws -> Tensor {
     var inference = model
     inference.compile = nil

@@ -227,3 +227,24 @@ private func differences(_ a: JSONValue, _ b: JSONValue, path: String = "") -> [
         return a == b ? [] : ["\(path): \(a.serialized()) != \(b.serialized())"]
     }
 }
+
+@Suite struct ConfigValueTypes {
+    /// Floats stay floats as Python's json writes them (Keras 3 refuses SGD's `"momentum": 0`); integers stay
+    /// integers.
+    @Test func doublesAreWrittenAsFloats() {
+        #expect(JSONValue.double(0).serialized() == "0.0")
+        #expect(JSONValue.double(1).serialized() == "1.0")
+        #expect(JSONValue.shortest(1e-7).serialized() == "1e-07")
+        #expect(JSONValue.int(32).serialized() == "32")
+        #expect(JSONValue.object(["b": .string("a\"\\\n"), "a": .array([.null, .bool(true)])]).serialized()
+            == #"{"a":[null,true],"b":"a\"\\\n"}"#)
+    }
+
+    @Test func sgdMomentumZeroIsAFloatInEveryStyle() throws {
+        let compile = CompileConfig(optimizer: .sgd(learningRate: 0.01), loss: "mse", metrics: ["mse"])
+        #expect(try CompileConfigJSON.keras3CompileConfig(compile).serialized().contains(#""momentum":0.0"#))
+        for style in [KerasConfigStyle.tfKeras2, .keras3] {
+            #expect(try CompileConfigJSON.trainingConfig(compile, style: style).serialized().contains(#""momentum":0.0"#))
+        }
+    }
+}

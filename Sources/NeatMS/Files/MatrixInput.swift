@@ -8,18 +8,27 @@ import Tensor
 
 /// Reading peak matrices for prediction (`neatms predict --matrices FILE.h5`).
 public enum MatrixInput {
-    /// Matrices read from an HDF5 file for prediction: a float dataset `(N, 2, n, 1)` or `(N, 2, n)`
-    /// plus the file's `classes` attribute (on the dataset or the root) when present.
+    /// Arrays read from an HDF5 file for prediction: a float dataset `(N, …)` — NeatMS's peak matrices
+    /// `(N, 2, n, 1)` or `(N, 2, n)`, or any model's inputs `(N, H, W, C)` or `(N, H, W)` — plus the
+    /// file's `classes` attribute (on the dataset or the root) when present.
     public struct Matrices: Sendable, Equatable {
-        /// `N × 2 × n` floats, row-major.
+        /// `N × …sampleShape` floats, row-major.
         public var values: [Float]
         public var count: Int
-        public var matrixSize: Int
+        /// The shape of one sample (the dataset's shape without `N`).
+        public var sampleShape: [Int]
         /// The `classes` attribute of the dataset or the root, if any.
         public var classes: [String]?
 
-        /// The matrices as a `(N, 2, n, 1)` tensor.
-        public var tensor: Tensor { Tensor(shape: [count, 2, matrixSize, 1], scalars: values) }
+        /// `n` of NeatMS's `(2, n)` / `(2, n, 1)` matrices; nil for other shapes.
+        public var matrixSize: Int? {
+            guard sampleShape.count >= 2, sampleShape[0] == 2, sampleShape.count == 2 || sampleShape[2...] == [1]
+            else { return nil }
+            return sampleShape[1]
+        }
+
+        /// The samples as a `(N, …sampleShape)` tensor.
+        public var tensor: Tensor { Tensor(shape: [count] + sampleShape, scalars: values) }
     }
 
     /// Reads the matrices in `dataset` (default `X`) of an HDF5 file, e.g. for `neatms predict
@@ -32,7 +41,7 @@ public enum MatrixInput {
             var m = try readMatrices(file.root, dataset: dataset, file: name)
             if let bad = m.values.firstIndex(where: { !$0.isFinite }) {
                 throw MatrixInputError(
-                    file: name, problem: "\(dataset): matrix \(bad / (2 * m.matrixSize)) holds \(m.values[bad]) (values must be finite)")
+                    file: name, problem: "\(dataset): matrix \(bad / max(m.sampleShape.reduce(1, *), 1)) holds \(m.values[bad]) (values must be finite)")
             }
             if file.root.contains(dataset), let c = try file.root.dataset(dataset).stringListAttribute("classes") {
                 m.classes = c
@@ -57,12 +66,12 @@ public enum MatrixInput {
             throw MatrixInputError(file: file, problem: "\(dataset) has element type \(d.elementType), expected float32")
         }
         let shape = d.shape
-        guard (shape.count == 4 && shape[3] == 1 || shape.count == 3) && shape[1] == 2 && shape[2] >= 1 else {
+        guard shape.count >= 2, shape.dropFirst().allSatisfy({ $0 >= 1 }) else {
             throw MatrixInputError(
-                file: file, problem: "\(dataset) has shape \(shapeText(shape)), expected (N, 2, n, 1) or (N, 2, n)")
+                file: file, problem: "\(dataset) has shape \(shapeText(shape)), expected (N, H, W, C) or (N, H, W) (e.g. (N, 2, n, 1))")
         }
         let values: [Float] = shape[0] == 0 ? [] : try d.read()
-        return Matrices(values: values, count: shape[0], matrixSize: shape[2], classes: nil)
+        return Matrices(values: values, count: shape[0], sampleShape: Array(shape.dropFirst()), classes: nil)
     }
 }
 
