@@ -39,9 +39,15 @@ public struct SessionOptions: Sendable {
     /// Checks the class names: at least two, distinct, non-empty, and writable into a CSV field as they are.
     /// - Throws: `AnnotationError` with the problem.
     public static func checkClasses(_ classes: [String]) throws {
-        guard classes.count >= 2 else { throw AnnotationError(file: "", problem: "--classes needs at least two classes") }
-        guard classes.count <= 9 else { throw AnnotationError(file: "", problem: "--classes takes at most nine classes (keys 1-9)") }
-        guard Set(classes).count == classes.count else { throw AnnotationError(file: "", problem: "--classes lists a class twice") }
+        guard classes.count >= 2 else {
+            throw AnnotationError(file: "", problem: "--classes needs at least two classes")
+        }
+        guard classes.count <= 9 else {
+            throw AnnotationError(file: "", problem: "--classes takes at most nine classes (keys 1-9)")
+        }
+        guard Set(classes).count == classes.count else {
+            throw AnnotationError(file: "", problem: "--classes lists a class twice")
+        }
         for name in classes where name.isEmpty || name.contains(where: { ",\"\n\r".contains($0) }) {
             throw AnnotationError(file: "", problem: "--classes: '\(name)' is not a usable class name")
         }
@@ -119,8 +125,10 @@ public final class AnnotationSession: Sendable {
         for (line, label) in store.labelledPeaks.map({ ($0.peak, $0.label) }) where !options.classes.contains(label) {
             throw AnnotationError(
                 file: options.labelsPath,
-                problem: "peak \(table.samples[table.peaks[line].sample]) feature \(table.features[table.peaks[line].feature].name) "
-                    + "is labelled '\(label)', which is not one of the classes \(options.classes.joined(separator: ","))")
+                problem:
+                    "peak \(table.samples[table.peaks[line].sample]) feature \(table.features[table.peaks[line].feature].name) "
+                    + "is labelled '\(label)', which is not one of the classes \(options.classes.joined(separator: ","))"
+            )
         }
         let queue = options.order.arrange(peaks, table: table, seed: options.seed)
         var initial = State(store: store, queue: queue, cursor: 0)
@@ -152,7 +160,9 @@ public final class AnnotationSession: Sendable {
         }
         do {
             let scans = try scans.scans(experiment.table.peaks[peak].sample)
-            if case .invalid(let reason) = PeakMatrixBuilder.matrix(for: window, in: scans, options: options.matrixOptions) {
+            if case .invalid(let reason) = PeakMatrixBuilder.matrix(
+                for: window, in: scans, options: options.matrixOptions)
+            {
                 return reason.description
             }
             return nil
@@ -218,14 +228,17 @@ public final class AnnotationSession: Sendable {
         let (peak, pos, label, predicted) = try state.withLock { state -> (Int, Int, String?, String?) in
             if let position {
                 guard state.queue.indices.contains(position) else {
-                    throw AnnotationError(file: "", problem: "position \(position) is outside the queue (0..<\(state.queue.count))")
+                    throw AnnotationError(
+                        file: "", problem: "position \(position) is outside the queue (0..<\(state.queue.count))")
                 }
                 state.cursor = position
             }
             let peak = state.queue.isEmpty ? -1 : state.queue[state.cursor]
             return (peak, state.cursor, peak >= 0 ? state.store.label(of: peak) : nil, state.predicted[peak])
         }
-        guard peak >= 0 else { throw AnnotationError(file: "", problem: "the queue is empty: the table has no peak to label") }
+        guard peak >= 0 else {
+            throw AnnotationError(file: "", problem: "the queue is empty: the table has no peak to label")
+        }
         let view = try PeakView.make(
             session: self, peak: peak, position: pos, label: label, predicted: predicted)
         return view
@@ -235,11 +248,13 @@ public final class AnnotationSession: Sendable {
     /// - Throws: `AnnotationError` for an unknown class or position, or when the file cannot be written.
     public func label(position: Int, as label: String) throws {
         guard options.classes.contains(label) else {
-            throw AnnotationError(file: "", problem: "'\(label)' is not one of the classes \(options.classes.joined(separator: ", "))")
+            throw AnnotationError(
+                file: "", problem: "'\(label)' is not one of the classes \(options.classes.joined(separator: ", "))")
         }
         try state.withLock { state in
             guard state.queue.indices.contains(position) else {
-                throw AnnotationError(file: "", problem: "position \(position) is outside the queue (0..<\(state.queue.count))")
+                throw AnnotationError(
+                    file: "", problem: "position \(position) is outside the queue (0..<\(state.queue.count))")
             }
             let peak = state.queue[position]
             try state.store.set(label, for: peak)
@@ -321,7 +336,9 @@ public final class AnnotationSession: Sendable {
     /// Starts a retraining round in the background (see `SessionModel.retrain`).
     /// - Throws: `AnnotationError` without a model, while a round runs, or with too few labels.
     public func retrain() throws {
-        guard let model else { throw AnnotationError(file: "", problem: "retraining needs a model: start with --model") }
+        guard let model else {
+            throw AnnotationError(file: "", problem: "retraining needs a model: start with --model")
+        }
         let labelled = labels.filter { modelClasses.contains($0.label) }
         try model.retrain(session: self, labelled: labelled) { [weak self] in self?.reorderRemaining() }
     }

@@ -1,12 +1,12 @@
 import FileSupport
 import Foundation
-import Support
 import NeatMS
+import Support
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A labels file that the labeller writes to: LABELS.csv in the format `neatms dataset --labels` reads
@@ -95,7 +95,9 @@ public struct LabelStore: Sendable {
             case .success(let peak):
                 if let previous = lineOfPeak[peak] {
                     unresolved.append(
-                        Unresolved(line: number, problem: "this peak is already labelled on line \(csv.lineNumbers[previous])"))
+                        Unresolved(
+                            line: number, problem: "this peak is already labelled on line \(csv.lineNumbers[previous])")
+                    )
                 } else if line.label.isEmpty {
                     unresolved.append(Unresolved(line: number, problem: "empty label"))
                 } else {
@@ -147,7 +149,8 @@ public struct LabelStore: Sendable {
     static func text(_ lines: [Line]) -> String {
         var out = "sample,feature_id,mz,rt,label\n"
         for line in lines {
-            out += [line.sample, line.feature, line.mz, line.rt, line.label].map(csvField).joined(separator: ",") + "\n"
+            out +=
+                [line.sample, line.feature, line.mz, line.rt, line.label].map(csvField).joined(separator: ",") + "\n"
         }
         return out
     }
@@ -174,7 +177,9 @@ public struct LabelStore: Sendable {
     /// Writes `bytes` to a new file at `url` and `fsync`s it.
     static func writeSynced(_ bytes: [UInt8], to url: URL, reportingAs path: String) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw AnnotationError(file: path, problem: "cannot write: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw AnnotationError(file: path, problem: "cannot write: \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         var offset = 0
         while offset < bytes.count {

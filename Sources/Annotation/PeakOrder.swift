@@ -22,7 +22,8 @@ public enum PeakOrder: String, Sendable, CaseIterable, CustomStringConvertible {
         switch self {
         case .feature:
             return peaks.sorted { a, b in
-                let pa = table.peaks[a], pb = table.peaks[b]
+                let pa = table.peaks[a]
+                let pb = table.peaks[b]
                 return (pa.feature, pa.sample, a) < (pb.feature, pb.sample, b)
             }
         case .random, .uncertain:
@@ -30,10 +31,12 @@ public enum PeakOrder: String, Sendable, CaseIterable, CustomStringConvertible {
             var random = PythonRandom(seed: seed)
             random.shuffle(&shuffled)
             guard self == .uncertain else { return shuffled }
-            let keyed = shuffled.enumerated().map { (rank: $0.offset, peak: $0.element, confidence: confidence($0.element)) }
+            let keyed = shuffled.enumerated().map {
+                (rank: $0.offset, peak: $0.element, confidence: confidence($0.element))
+            }
             return keyed.sorted { a, b in
                 switch (a.confidence, b.confidence) {
-                case let (x?, y?): return x != y ? x < y : a.rank < b.rank
+                case (let x?, let y?): return x != y ? x < y : a.rank < b.rank
                 case (.some, nil): return true
                 case (nil, .some): return false
                 case (nil, nil): return a.rank < b.rank

@@ -46,7 +46,9 @@ public struct PeakView: Codable, Sendable, Equatable {
     public var others: [Trace]
 
     /// The view of `peak` (at queue `position`).
-    static func make(session: AnnotationSession, peak: Int, position: Int, label: String?, predicted: String?) throws -> PeakView {
+    static func make(session: AnnotationSession, peak: Int, position: Int, label: String?, predicted: String?) throws
+        -> PeakView
+    {
         let table = session.experiment.table
         let p = table.peaks[peak]
         let labels = Dictionary(session.labels.map { ($0.peak, $0.label) }, uniquingKeysWith: { a, _ in a })
@@ -54,7 +56,8 @@ public struct PeakView: Codable, Sendable, Equatable {
             let tp = table.peaks[index]
             var result = Trace(
                 sample: table.samples[tp.sample], peak: index, lo: tp.rtStart ?? 0, hi: tp.rtEnd ?? 0,
-                rtStart: tp.rtStart ?? 0, rtEnd: tp.rtEnd ?? 0, rt: [], intensity: [], matrixRT: [], matrixIntensity: [],
+                rtStart: tp.rtStart ?? 0, rtEnd: tp.rtEnd ?? 0, rt: [], intensity: [], matrixRT: [],
+                matrixIntensity: [],
                 invalid: nil, label: labels[index])
             guard let window = tp.window else {
                 result.invalid = InvalidPeakReason.missingWindow.description

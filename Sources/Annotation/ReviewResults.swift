@@ -24,7 +24,8 @@ public struct PredictedLabels: Sendable, Equatable {
             throw AnnotationError(file: path, problem: error.message)
         }
         let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let featureColumn = header.firstIndex(of: "feature ID"), let sampleColumn = header.firstIndex(of: "sample"),
+        guard let featureColumn = header.firstIndex(of: "feature ID"),
+            let sampleColumn = header.firstIndex(of: "sample"),
             let labelColumn = header.firstIndex(of: "label")
         else {
             throw AnnotationError(
@@ -46,17 +47,21 @@ public struct PredictedLabels: Sendable, Equatable {
             let label = text(labelColumn)
             guard !label.isEmpty else { continue }  // a peak NeatMS did not label (invalid)
             guard let featureID = Int(text(featureColumn)), table.features.indices.contains(featureID) else {
-                throw AnnotationError(file: path, problem: "line \(line): feature ID '\(text(featureColumn))' is not in the feature table")
+                throw AnnotationError(
+                    file: path, problem: "line \(line): feature ID '\(text(featureColumn))' is not in the feature table"
+                )
             }
             guard let sample = sampleOfStem[text(sampleColumn)] else {
-                throw AnnotationError(file: path, problem: "line \(line): sample '\(text(sampleColumn))' is not in the feature table")
+                throw AnnotationError(
+                    file: path, problem: "line \(line): sample '\(text(sampleColumn))' is not in the feature table")
             }
             let candidates = table.features[featureID].peaks.filter { table.peaks[$0].sample == sample }
             let key = featureID * table.samples.count + sample
             let k = used[key, default: 0]
             guard k < candidates.count else {
                 throw AnnotationError(
-                    file: path, problem: "line \(line): feature \(featureID) has no further peak in sample '\(text(sampleColumn))'")
+                    file: path,
+                    problem: "line \(line): feature \(featureID) has no further peak in sample '\(text(sampleColumn))'")
             }
             used[key] = k + 1
             entries.append((candidates[k], label))

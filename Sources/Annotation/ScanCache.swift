@@ -22,7 +22,9 @@ public final class ScanCache: Sendable {
     private let loader: MS1Loader
     private let entries = Locked(Entries())
 
-    public init(experiment: Experiment, capacity: Int = 16, loader: @escaping MS1Loader = { try MS1Scans.load($0, keeping: $1) }) {
+    public init(
+        experiment: Experiment, capacity: Int = 16, loader: @escaping MS1Loader = { try MS1Scans.load($0, keeping: $1) }
+    ) {
         self.experiment = experiment
         self.capacity = max(1, capacity)
         self.loader = loader

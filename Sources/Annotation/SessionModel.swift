@@ -81,7 +81,9 @@ final class SessionModel: Sendable {
     /// The current network's probabilities for one peak (cached until the next round).
     func probabilities(of peak: Int, window: PeakWindow, scans: MS1Scans, options: MatrixOptions) throws -> [Float]? {
         if let known = state.withLock({ $0.probabilities[peak] }) { return known }
-        guard case .valid(let values, _) = PeakMatrixBuilder.matrix(for: window, in: scans, options: options) else { return nil }
+        guard case .valid(let values, _) = PeakMatrixBuilder.matrix(for: window, in: scans, options: options) else {
+            return nil
+        }
         let row = try state.withLock { state -> [Float] in
             let output = try state.network.predict(Tensor(shape: [1, 2, matrixSize, 1], scalars: values), batchSize: 1)
             state.probabilities[peak] = output.scalars
@@ -132,10 +134,13 @@ final class SessionModel: Sendable {
         session: AnnotationSession, labelled: [(peak: Int, label: String)], done: @escaping @Sendable () -> Void
     ) throws {
         guard labelled.count >= 10 else {
-            throw AnnotationError(file: "", problem: "retraining needs at least 10 labelled peaks (have \(labelled.count))")
+            throw AnnotationError(
+                file: "", problem: "retraining needs at least 10 labelled peaks (have \(labelled.count))")
         }
         let round = try state.withLock { state -> Int in
-            guard !state.status.running else { throw AnnotationError(file: "", problem: "a retraining round is already running") }
+            guard !state.status.running else {
+                throw AnnotationError(file: "", problem: "a retraining round is already running")
+            }
             state.status.running = true
             state.status.error = nil
             state.round += 1
@@ -173,7 +178,9 @@ final class SessionModel: Sendable {
         var values: [Float] = []
         var y: [Int] = []
         for (peak, label) in labelled {
-            guard let classIndex = classes.firstIndex(of: label), let window = table.peaks[peak].window else { continue }
+            guard let classIndex = classes.firstIndex(of: label), let window = table.peaks[peak].window else {
+                continue
+            }
             let scans = try session.scans.scans(table.peaks[peak].sample)
             if case .valid(let matrix, _) = PeakMatrixBuilder.matrix(
                 for: window, in: scans, options: session.options.matrixOptions)
@@ -184,13 +191,15 @@ final class SessionModel: Sendable {
         }
         let n = y.count
         guard n >= 5 else {
-            throw AnnotationError(file: "", problem: "retraining needs at least 5 labelled peaks with a matrix (have \(n))")
+            throw AnnotationError(
+                file: "", problem: "retraining needs at least 5 labelled peaks with a matrix (have \(n))")
         }
         var order = Array(0..<n)
         var random = PythonRandom(seed: session.options.seed &+ UInt64(round))
         random.shuffle(&order)
         let heldOutCount = max(1, Int((Double(n) * heldOutShare).rounded()))
-        let heldOut = Array(order.prefix(heldOutCount)), training = Array(order.dropFirst(heldOutCount))
+        let heldOut = Array(order.prefix(heldOutCount))
+        let training = Array(order.dropFirst(heldOutCount))
         let size = 2 * matrixSize
         func rows(_ list: [Int]) -> Tensor {
             var out: [Float] = []

@@ -136,10 +136,13 @@ struct AccessCheck<Context: RequestContext>: RouterMiddleware {
     let token: String
     let allowedHosts: Locked<Set<String>>
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         let host = request.head.authority ?? ""
         guard allowedHosts.current.contains(host) else {
-            return API.error(.forbidden, "Host '\(host)' is not this server's address (requests must come from its own page)")
+            return API.error(
+                .forbidden, "Host '\(host)' is not this server's address (requests must come from its own page)")
         }
         let given = request.uri.queryParameters["token"].map(String.init) ?? request.headers[API.tokenField] ?? ""
         guard Self.equal(given, token) else {
@@ -150,7 +153,8 @@ struct AccessCheck<Context: RequestContext>: RouterMiddleware {
 
     /// Compares in time independent of where the strings differ.
     static func equal(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         var difference: UInt8 = 0
         for i in x.indices { difference |= x[i] ^ y[i] }
@@ -200,7 +204,8 @@ struct API: Sendable {
         do {
             return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
         } catch {
-            throw AnnotationError(file: "", problem: "the request body is not the expected JSON (\(Self.describe(error)))")
+            throw AnnotationError(
+                file: "", problem: "the request body is not the expected JSON (\(Self.describe(error)))")
         }
     }
 

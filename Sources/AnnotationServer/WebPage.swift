@@ -3,297 +3,297 @@
 /// The labelling page (HTML, CSS and JavaScript in one file; no external resources).
 enum WebPage {
     static let html = ##"""
-<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>neatms annotate</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-  :root { --bg: #fafafa; --fg: #1d1d1f; --muted: #6b6b70; --line: #1f5fbf; --shade: rgba(31, 95, 191, 0.12);
-          --matrix: #d9480f; --ok: #2b8a3e; --warn: #c92a2a; --card: #ffffff; --border: #dcdce0; }
-  * { box-sizing: border-box; }
-  body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--fg); }
-  header { display: flex; flex-wrap: wrap; gap: 12px 24px; align-items: baseline; padding: 10px 18px; background: var(--card);
-           border-bottom: 1px solid var(--border); }
-  header h1 { font-size: 16px; margin: 0; }
-  #progress { color: var(--muted); }
-  #progress b { color: var(--fg); }
-  main { display: grid; grid-template-columns: minmax(420px, 1fr) 300px; gap: 16px; padding: 16px 18px; }
-  .card { background: var(--card); border: 1px solid var(--border); border-radius: 8px; padding: 12px; }
-  #plot svg { width: 100%; height: 340px; display: block; }
-  #info table { width: 100%; border-collapse: collapse; }
-  #info td { padding: 2px 4px; }
-  #info td:first-child { color: var(--muted); width: 40%; }
-  .labels { display: flex; flex-wrap: wrap; gap: 8px; margin: 12px 0 4px; }
-  button { font: inherit; padding: 7px 12px; border-radius: 6px; border: 1px solid var(--border); background: #f1f3f5; cursor: pointer; }
-  button:hover { background: #e9ecef; }
-  button.class { font-weight: 600; }
-  button.class.current { background: var(--line); color: #fff; border-color: var(--line); }
-  button.class.predicted { outline: 2px dashed var(--matrix); }
-  kbd { font: 12px ui-monospace, monospace; border: 1px solid var(--border); border-bottom-width: 2px; border-radius: 4px; padding: 0 4px; background: #fff; color: var(--fg); }
-  .tools { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 6px; }
-  #others { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 10px; margin-top: 12px; }
-  #others .mini { background: var(--card); border: 1px solid var(--border); border-radius: 6px; padding: 6px; }
-  #others .mini svg { width: 100%; height: 90px; display: block; }
-  #others .mini .cap { font-size: 12px; color: var(--muted); display: flex; justify-content: space-between; }
-  .badge { font-size: 11px; padding: 0 6px; border-radius: 9px; background: #e7f5ff; color: var(--line); }
-  .badge.invalid { background: #fff5f5; color: var(--warn); }
-  .prob { display: grid; grid-template-columns: 100px 1fr 48px; gap: 6px; align-items: center; font-size: 12px; margin: 2px 0; }
-  .prob .bar { height: 10px; background: #e9ecef; border-radius: 5px; overflow: hidden; }
-  .prob .bar span { display: block; height: 100%; background: var(--matrix); }
-  #message { min-height: 20px; color: var(--warn); margin-top: 8px; }
-  #message.ok { color: var(--ok); }
-  #rounds { font-size: 12px; color: var(--muted); }
-  #rounds li { margin: 2px 0; }
-  .legend { font-size: 12px; color: var(--muted); margin-top: 4px; }
-  .legend i { display: inline-block; width: 14px; height: 3px; vertical-align: middle; margin: 0 4px 0 10px; }
-  #done { display: none; padding: 40px; text-align: center; font-size: 18px; }
-  h2 { font-size: 13px; text-transform: uppercase; letter-spacing: 0.04em; color: var(--muted); margin: 14px 0 6px; }
-</style>
-</head>
-<body data-ready="0" data-busy="0">
-<header>
-  <h1>neatms annotate</h1>
-  <span id="mode"></span>
-  <span id="progress">loading…</span>
-</header>
-<main>
-  <section>
-    <div class="card">
-      <div id="title"></div>
-      <div id="plot"></div>
-      <div class="legend"><i style="background: var(--line)"></i>chromatogram (scans with signal)
-        <i style="background: var(--matrix)"></i>NeatMS matrix points
-        <i style="background: var(--shade); height: 10px"></i>peak bounds</div>
-    </div>
-    <h2>Same feature in the other samples</h2>
-    <div id="others"></div>
-    <div id="done" class="card">Every peak is labelled or skipped. Labels are in the labels file.</div>
-  </section>
-  <aside>
-    <div class="card" id="info"></div>
-    <div class="card" style="margin-top: 12px">
-      <div class="labels" id="classButtons"></div>
-      <div class="tools">
-        <button id="prev" title="previous peak">← prev</button>
-        <button id="next" title="next peak">next →</button>
-        <button id="skip"><kbd>s</kbd> skip</button>
-        <button id="undo"><kbd>u</kbd> undo</button>
-      </div>
-      <div id="message"></div>
-    </div>
-    <div class="card" style="margin-top: 12px" id="modelCard">
-      <h2 style="margin-top: 0">Model</h2>
-      <div id="probs"></div>
-      <div class="tools">
-        <button id="retrain"><kbd>r</kbd> retrain</button>
-        <button id="save">save model (.h5)</button>
-      </div>
-      <ul id="rounds"></ul>
-    </div>
-  </aside>
-</main>
-<script>
-"use strict";
-const token = new URLSearchParams(location.search).get("token") || "";
-let state = null;
-let chain = Promise.resolve();
-const $ = (id) => document.getElementById(id);
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <title>neatms annotate</title>
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <style>
+          :root { --bg: #fafafa; --fg: #1d1d1f; --muted: #6b6b70; --line: #1f5fbf; --shade: rgba(31, 95, 191, 0.12);
+                  --matrix: #d9480f; --ok: #2b8a3e; --warn: #c92a2a; --card: #ffffff; --border: #dcdce0; }
+          * { box-sizing: border-box; }
+          body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: var(--bg); color: var(--fg); }
+          header { display: flex; flex-wrap: wrap; gap: 12px 24px; align-items: baseline; padding: 10px 18px; background: var(--card);
+                   border-bottom: 1px solid var(--border); }
+          header h1 { font-size: 16px; margin: 0; }
+          #progress { color: var(--muted); }
+          #progress b { color: var(--fg); }
+          main { display: grid; grid-template-columns: minmax(420px, 1fr) 300px; gap: 16px; padding: 16px 18px; }
+          .card { background: var(--card); border: 1px solid var(--border); border-radius: 8px; padding: 12px; }
+          #plot svg { width: 100%; height: 340px; display: block; }
+          #info table { width: 100%; border-collapse: collapse; }
+          #info td { padding: 2px 4px; }
+          #info td:first-child { color: var(--muted); width: 40%; }
+          .labels { display: flex; flex-wrap: wrap; gap: 8px; margin: 12px 0 4px; }
+          button { font: inherit; padding: 7px 12px; border-radius: 6px; border: 1px solid var(--border); background: #f1f3f5; cursor: pointer; }
+          button:hover { background: #e9ecef; }
+          button.class { font-weight: 600; }
+          button.class.current { background: var(--line); color: #fff; border-color: var(--line); }
+          button.class.predicted { outline: 2px dashed var(--matrix); }
+          kbd { font: 12px ui-monospace, monospace; border: 1px solid var(--border); border-bottom-width: 2px; border-radius: 4px; padding: 0 4px; background: #fff; color: var(--fg); }
+          .tools { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 6px; }
+          #others { display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 1fr)); gap: 10px; margin-top: 12px; }
+          #others .mini { background: var(--card); border: 1px solid var(--border); border-radius: 6px; padding: 6px; }
+          #others .mini svg { width: 100%; height: 90px; display: block; }
+          #others .mini .cap { font-size: 12px; color: var(--muted); display: flex; justify-content: space-between; }
+          .badge { font-size: 11px; padding: 0 6px; border-radius: 9px; background: #e7f5ff; color: var(--line); }
+          .badge.invalid { background: #fff5f5; color: var(--warn); }
+          .prob { display: grid; grid-template-columns: 100px 1fr 48px; gap: 6px; align-items: center; font-size: 12px; margin: 2px 0; }
+          .prob .bar { height: 10px; background: #e9ecef; border-radius: 5px; overflow: hidden; }
+          .prob .bar span { display: block; height: 100%; background: var(--matrix); }
+          #message { min-height: 20px; color: var(--warn); margin-top: 8px; }
+          #message.ok { color: var(--ok); }
+          #rounds { font-size: 12px; color: var(--muted); }
+          #rounds li { margin: 2px 0; }
+          .legend { font-size: 12px; color: var(--muted); margin-top: 4px; }
+          .legend i { display: inline-block; width: 14px; height: 3px; vertical-align: middle; margin: 0 4px 0 10px; }
+          #done { display: none; padding: 40px; text-align: center; font-size: 18px; }
+          h2 { font-size: 13px; text-transform: uppercase; letter-spacing: 0.04em; color: var(--muted); margin: 14px 0 6px; }
+        </style>
+        </head>
+        <body data-ready="0" data-busy="0">
+        <header>
+          <h1>neatms annotate</h1>
+          <span id="mode"></span>
+          <span id="progress">loading…</span>
+        </header>
+        <main>
+          <section>
+            <div class="card">
+              <div id="title"></div>
+              <div id="plot"></div>
+              <div class="legend"><i style="background: var(--line)"></i>chromatogram (scans with signal)
+                <i style="background: var(--matrix)"></i>NeatMS matrix points
+                <i style="background: var(--shade); height: 10px"></i>peak bounds</div>
+            </div>
+            <h2>Same feature in the other samples</h2>
+            <div id="others"></div>
+            <div id="done" class="card">Every peak is labelled or skipped. Labels are in the labels file.</div>
+          </section>
+          <aside>
+            <div class="card" id="info"></div>
+            <div class="card" style="margin-top: 12px">
+              <div class="labels" id="classButtons"></div>
+              <div class="tools">
+                <button id="prev" title="previous peak">← prev</button>
+                <button id="next" title="next peak">next →</button>
+                <button id="skip"><kbd>s</kbd> skip</button>
+                <button id="undo"><kbd>u</kbd> undo</button>
+              </div>
+              <div id="message"></div>
+            </div>
+            <div class="card" style="margin-top: 12px" id="modelCard">
+              <h2 style="margin-top: 0">Model</h2>
+              <div id="probs"></div>
+              <div class="tools">
+                <button id="retrain"><kbd>r</kbd> retrain</button>
+                <button id="save">save model (.h5)</button>
+              </div>
+              <ul id="rounds"></ul>
+            </div>
+          </aside>
+        </main>
+        <script>
+        "use strict";
+        const token = new URLSearchParams(location.search).get("token") || "";
+        let state = null;
+        let chain = Promise.resolve();
+        const $ = (id) => document.getElementById(id);
 
-function api(method, path, body) {
-  const options = { method, headers: { "X-Token": token } };
-  if (body !== undefined) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(body); }
-  return fetch(path, options).then(async (response) => {
-    const data = await response.json().catch(() => ({ error: "HTTP " + response.status }));
-    if (!response.ok) throw new Error(data.error || ("HTTP " + response.status));
-    return data;
-  });
-}
+        function api(method, path, body) {
+          const options = { method, headers: { "X-Token": token } };
+          if (body !== undefined) { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(body); }
+          return fetch(path, options).then(async (response) => {
+            const data = await response.json().catch(() => ({ error: "HTTP " + response.status }));
+            if (!response.ok) throw new Error(data.error || ("HTTP " + response.status));
+            return data;
+          });
+        }
 
-// Actions run one after another, each on the state the previous one left (fast typing never races).
-function act(method, path, body) {
-  document.body.dataset.busy = "1";
-  chain = chain.then(() => api(method, path, typeof body === "function" ? body() : body))
-    .then((data) => { if (data.progress) render(data); message(""); })
-    .catch((error) => message(error.message))
-    .finally(() => { document.body.dataset.busy = "0"; });
-  return chain;
-}
+        // Actions run one after another, each on the state the previous one left (fast typing never races).
+        function act(method, path, body) {
+          document.body.dataset.busy = "1";
+          chain = chain.then(() => api(method, path, typeof body === "function" ? body() : body))
+            .then((data) => { if (data.progress) render(data); message(""); })
+            .catch((error) => message(error.message))
+            .finally(() => { document.body.dataset.busy = "0"; });
+          return chain;
+        }
 
-function message(text, ok) {
-  const m = $("message");
-  m.textContent = text;
-  m.className = ok ? "ok" : "";
-}
+        function message(text, ok) {
+          const m = $("message");
+          m.textContent = text;
+          m.className = ok ? "ok" : "";
+        }
 
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-const fmt = (v, d) => (v === undefined || v === null) ? "–" : Number(v).toFixed(d);
-const big = (v) => (v === undefined || v === null) ? "–" : Number(v).toExponential(3);
+        const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+        const fmt = (v, d) => (v === undefined || v === null) ? "–" : Number(v).toFixed(d);
+        const big = (v) => (v === undefined || v === null) ? "–" : Number(v).toExponential(3);
 
-function svgEl(name, attrs) {
-  const el = document.createElementNS("http://www.w3.org/2000/svg", name);
-  for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, v);
-  return el;
-}
+        function svgEl(name, attrs) {
+          const el = document.createElementNS("http://www.w3.org/2000/svg", name);
+          for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, v);
+          return el;
+        }
 
-// A chromatogram: line and points, the peak bounds shaded, NeatMS's matrix points, axes when `axes`.
-function drawTrace(trace, width, height, axes) {
-  const pad = axes ? { l: 58, r: 12, t: 10, b: 34 } : { l: 4, r: 4, t: 4, b: 4 };
-  const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none" });
-  const x0 = trace.lo, x1 = trace.hi > trace.lo ? trace.hi : trace.lo + 1;
-  let yMax = 0;
-  for (const v of trace.intensity) yMax = Math.max(yMax, v);
-  for (const v of trace.matrixIntensity) yMax = Math.max(yMax, v);
-  if (yMax <= 0) yMax = 1;
-  const X = (t) => pad.l + (t - x0) / (x1 - x0) * (width - pad.l - pad.r);
-  const Y = (v) => height - pad.b - v / yMax * (height - pad.t - pad.b);
-  svg.appendChild(svgEl("rect", { x: X(trace.rtStart), y: pad.t, width: Math.max(1, X(trace.rtEnd) - X(trace.rtStart)),
-                                  height: height - pad.t - pad.b, fill: "var(--shade)" }));
-  if (axes) {
-    svg.appendChild(svgEl("line", { x1: pad.l, y1: height - pad.b, x2: width - pad.r, y2: height - pad.b, stroke: "#999" }));
-    svg.appendChild(svgEl("line", { x1: pad.l, y1: pad.t, x2: pad.l, y2: height - pad.b, stroke: "#999" }));
-    for (let i = 0; i <= 4; i++) {
-      const t = x0 + (x1 - x0) * i / 4;
-      const tx = svgEl("text", { x: X(t), y: height - pad.b + 16, "text-anchor": "middle", "font-size": 11, fill: "#555" });
-      tx.textContent = t.toFixed(2);
-      svg.appendChild(tx);
-      const v = yMax * i / 4;
-      const ty = svgEl("text", { x: pad.l - 6, y: Y(v) + 4, "text-anchor": "end", "font-size": 11, fill: "#555" });
-      ty.textContent = v.toExponential(1);
-      svg.appendChild(ty);
-    }
-    const label = svgEl("text", { x: (width + pad.l) / 2, y: height - 4, "text-anchor": "middle", "font-size": 11, fill: "#555" });
-    label.textContent = "retention time (min)";
-    svg.appendChild(label);
-  }
-  if (trace.rt.length > 0) {
-    const d = trace.rt.map((t, i) => (i ? "L" : "M") + X(t).toFixed(1) + "," + Y(trace.intensity[i]).toFixed(1)).join("");
-    svg.appendChild(svgEl("path", { d, fill: "none", stroke: "var(--line)", "stroke-width": axes ? 2 : 1.5,
-                                    "vector-effect": "non-scaling-stroke" }));
-    if (axes) trace.rt.forEach((t, i) => svg.appendChild(svgEl("circle", { cx: X(t), cy: Y(trace.intensity[i]), r: 2.5, fill: "var(--line)" })));
-  }
-  if (axes) trace.matrixRT.forEach((t, i) =>
-    svg.appendChild(svgEl("circle", { cx: X(t), cy: Y(trace.matrixIntensity[i]), r: 1.6, fill: "var(--matrix)" })));
-  return svg;
-}
+        // A chromatogram: line and points, the peak bounds shaded, NeatMS's matrix points, axes when `axes`.
+        function drawTrace(trace, width, height, axes) {
+          const pad = axes ? { l: 58, r: 12, t: 10, b: 34 } : { l: 4, r: 4, t: 4, b: 4 };
+          const svg = svgEl("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none" });
+          const x0 = trace.lo, x1 = trace.hi > trace.lo ? trace.hi : trace.lo + 1;
+          let yMax = 0;
+          for (const v of trace.intensity) yMax = Math.max(yMax, v);
+          for (const v of trace.matrixIntensity) yMax = Math.max(yMax, v);
+          if (yMax <= 0) yMax = 1;
+          const X = (t) => pad.l + (t - x0) / (x1 - x0) * (width - pad.l - pad.r);
+          const Y = (v) => height - pad.b - v / yMax * (height - pad.t - pad.b);
+          svg.appendChild(svgEl("rect", { x: X(trace.rtStart), y: pad.t, width: Math.max(1, X(trace.rtEnd) - X(trace.rtStart)),
+                                          height: height - pad.t - pad.b, fill: "var(--shade)" }));
+          if (axes) {
+            svg.appendChild(svgEl("line", { x1: pad.l, y1: height - pad.b, x2: width - pad.r, y2: height - pad.b, stroke: "#999" }));
+            svg.appendChild(svgEl("line", { x1: pad.l, y1: pad.t, x2: pad.l, y2: height - pad.b, stroke: "#999" }));
+            for (let i = 0; i <= 4; i++) {
+              const t = x0 + (x1 - x0) * i / 4;
+              const tx = svgEl("text", { x: X(t), y: height - pad.b + 16, "text-anchor": "middle", "font-size": 11, fill: "#555" });
+              tx.textContent = t.toFixed(2);
+              svg.appendChild(tx);
+              const v = yMax * i / 4;
+              const ty = svgEl("text", { x: pad.l - 6, y: Y(v) + 4, "text-anchor": "end", "font-size": 11, fill: "#555" });
+              ty.textContent = v.toExponential(1);
+              svg.appendChild(ty);
+            }
+            const label = svgEl("text", { x: (width + pad.l) / 2, y: height - 4, "text-anchor": "middle", "font-size": 11, fill: "#555" });
+            label.textContent = "retention time (min)";
+            svg.appendChild(label);
+          }
+          if (trace.rt.length > 0) {
+            const d = trace.rt.map((t, i) => (i ? "L" : "M") + X(t).toFixed(1) + "," + Y(trace.intensity[i]).toFixed(1)).join("");
+            svg.appendChild(svgEl("path", { d, fill: "none", stroke: "var(--line)", "stroke-width": axes ? 2 : 1.5,
+                                            "vector-effect": "non-scaling-stroke" }));
+            if (axes) trace.rt.forEach((t, i) => svg.appendChild(svgEl("circle", { cx: X(t), cy: Y(trace.intensity[i]), r: 2.5, fill: "var(--line)" })));
+          }
+          if (axes) trace.matrixRT.forEach((t, i) =>
+            svg.appendChild(svgEl("circle", { cx: X(t), cy: Y(trace.matrixIntensity[i]), r: 1.6, fill: "var(--matrix)" })));
+          return svg;
+        }
 
-function render(data) {
-  state = data;
-  const p = data.progress;
-  const perClass = p.classes.map((c, i) => `${esc(c)} <b>${p.counts[i]}</b>`).join(" · ");
-  const pace = p.perHour ? ` · <b>${Math.round(p.perHour)}</b> peaks/h` : "";
-  $("progress").innerHTML = `${perClass} · labelled <b id="labelled">${p.labelled}</b> of ${p.queue}${pace}` +
-    (p.unresolvedLines ? ` · <span style="color: var(--warn)">${p.unresolvedLines} label line(s) name no peak of this table</span>` : "");
-  $("mode").textContent = (data.mode === "review" ? "review of neatms predict labels" : "labelling") + ` · order ${data.order}`;
-  document.body.dataset.labelled = p.labelled;
-  const peak = data.peak;
-  $("done").style.display = peak ? "none" : "block";
-  if (!peak) { document.body.dataset.peak = ""; document.body.dataset.ready = "1"; return; }
-  document.body.dataset.position = peak.position;
-  document.body.dataset.peak = peak.peak;
-  document.body.dataset.sample = peak.sample;
-  document.body.dataset.feature = peak.feature;
-  document.body.dataset.label = peak.label || "";
-  $("title").innerHTML = `<b>${esc(peak.sample)}</b> · feature ${esc(peak.feature)} · peak ${peak.position + 1} of ${p.queue}` +
-    (peak.label ? ` · <span class="badge">labelled ${peak.label}</span>` : "") +
-    (peak.trace.invalid ? ` · <span class="badge invalid">no NeatMS matrix: ${peak.trace.invalid}</span>` : "");
-  const plot = $("plot");
-  plot.replaceChildren(drawTrace(peak.trace, 800, 340, true));
-  $("info").innerHTML = `<table>
-    <tr><td>sample</td><td>${esc(peak.sample)}</td></tr>
-    <tr><td>feature</td><td>${esc(peak.feature)}</td></tr>
-    <tr><td>m/z</td><td>${fmt(peak.mz, 4)} (${fmt(peak.mzMin, 4)}–${fmt(peak.mzMax, 4)})</td></tr>
-    <tr><td>RT (min)</td><td>${fmt(peak.rt, 3)} (${fmt(peak.trace.rtStart, 3)}–${fmt(peak.trace.rtEnd, 3)})</td></tr>
-    <tr><td>height</td><td>${big(peak.height)}</td></tr>
-    <tr><td>area</td><td>${big(peak.area)}</td></tr>
-    ${peak.predicted ? `<tr><td>predicted</td><td><b>${esc(peak.predicted)}</b> (<kbd>Enter</kbd> confirms)</td></tr>` : ""}
-  </table>`;
-  const buttons = $("classButtons");
-  buttons.replaceChildren(...data.classes.map((c, i) => {
-    const b = document.createElement("button");
-    b.className = "class" + (peak.label === c ? " current" : "") + (peak.predicted === c ? " predicted" : "");
-    b.innerHTML = `<kbd>${i + 1}</kbd> ${esc(c)}`;
-    b.addEventListener("click", () => labelAs(c));
-    return b;
-  }));
-  const others = $("others");
-  others.replaceChildren(...peak.others.map((t) => {
-    const div = document.createElement("div");
-    div.className = "mini";
-    const badge = t.invalid ? `<span class="badge invalid">invalid</span>` : (t.label ? `<span class="badge">${esc(t.label)}</span>` : "");
-    div.innerHTML = `<div class="cap"><span>${esc(t.sample)}</span>${badge}</div>`;
-    div.appendChild(drawTrace(t, 240, 90, false));
-    return div;
-  }));
-  if (others.children.length === 0) others.textContent = "—";
-  const probs = $("probs");
-  if (peak.probabilities) {
-    probs.innerHTML = peak.modelClasses.map((c, i) => `<div class="prob"><span>${esc(c)}</span>` +
-      `<div class="bar"><span style="width: ${(peak.probabilities[i] * 100).toFixed(1)}%"></span></div>` +
-      `<span>${(peak.probabilities[i] * 100).toFixed(1)} %</span></div>`).join("");
-  } else {
-    probs.textContent = data.retrain ? "no matrix for this peak" : "start with --model to see probabilities and retrain";
-  }
-  renderRetrain(data.retrain);
-  document.body.dataset.ready = "1";
-}
+        function render(data) {
+          state = data;
+          const p = data.progress;
+          const perClass = p.classes.map((c, i) => `${esc(c)} <b>${p.counts[i]}</b>`).join(" · ");
+          const pace = p.perHour ? ` · <b>${Math.round(p.perHour)}</b> peaks/h` : "";
+          $("progress").innerHTML = `${perClass} · labelled <b id="labelled">${p.labelled}</b> of ${p.queue}${pace}` +
+            (p.unresolvedLines ? ` · <span style="color: var(--warn)">${p.unresolvedLines} label line(s) name no peak of this table</span>` : "");
+          $("mode").textContent = (data.mode === "review" ? "review of neatms predict labels" : "labelling") + ` · order ${data.order}`;
+          document.body.dataset.labelled = p.labelled;
+          const peak = data.peak;
+          $("done").style.display = peak ? "none" : "block";
+          if (!peak) { document.body.dataset.peak = ""; document.body.dataset.ready = "1"; return; }
+          document.body.dataset.position = peak.position;
+          document.body.dataset.peak = peak.peak;
+          document.body.dataset.sample = peak.sample;
+          document.body.dataset.feature = peak.feature;
+          document.body.dataset.label = peak.label || "";
+          $("title").innerHTML = `<b>${esc(peak.sample)}</b> · feature ${esc(peak.feature)} · peak ${peak.position + 1} of ${p.queue}` +
+            (peak.label ? ` · <span class="badge">labelled ${peak.label}</span>` : "") +
+            (peak.trace.invalid ? ` · <span class="badge invalid">no NeatMS matrix: ${peak.trace.invalid}</span>` : "");
+          const plot = $("plot");
+          plot.replaceChildren(drawTrace(peak.trace, 800, 340, true));
+          $("info").innerHTML = `<table>
+            <tr><td>sample</td><td>${esc(peak.sample)}</td></tr>
+            <tr><td>feature</td><td>${esc(peak.feature)}</td></tr>
+            <tr><td>m/z</td><td>${fmt(peak.mz, 4)} (${fmt(peak.mzMin, 4)}–${fmt(peak.mzMax, 4)})</td></tr>
+            <tr><td>RT (min)</td><td>${fmt(peak.rt, 3)} (${fmt(peak.trace.rtStart, 3)}–${fmt(peak.trace.rtEnd, 3)})</td></tr>
+            <tr><td>height</td><td>${big(peak.height)}</td></tr>
+            <tr><td>area</td><td>${big(peak.area)}</td></tr>
+            ${peak.predicted ? `<tr><td>predicted</td><td><b>${esc(peak.predicted)}</b> (<kbd>Enter</kbd> confirms)</td></tr>` : ""}
+          </table>`;
+          const buttons = $("classButtons");
+          buttons.replaceChildren(...data.classes.map((c, i) => {
+            const b = document.createElement("button");
+            b.className = "class" + (peak.label === c ? " current" : "") + (peak.predicted === c ? " predicted" : "");
+            b.innerHTML = `<kbd>${i + 1}</kbd> ${esc(c)}`;
+            b.addEventListener("click", () => labelAs(c));
+            return b;
+          }));
+          const others = $("others");
+          others.replaceChildren(...peak.others.map((t) => {
+            const div = document.createElement("div");
+            div.className = "mini";
+            const badge = t.invalid ? `<span class="badge invalid">invalid</span>` : (t.label ? `<span class="badge">${esc(t.label)}</span>` : "");
+            div.innerHTML = `<div class="cap"><span>${esc(t.sample)}</span>${badge}</div>`;
+            div.appendChild(drawTrace(t, 240, 90, false));
+            return div;
+          }));
+          if (others.children.length === 0) others.textContent = "—";
+          const probs = $("probs");
+          if (peak.probabilities) {
+            probs.innerHTML = peak.modelClasses.map((c, i) => `<div class="prob"><span>${esc(c)}</span>` +
+              `<div class="bar"><span style="width: ${(peak.probabilities[i] * 100).toFixed(1)}%"></span></div>` +
+              `<span>${(peak.probabilities[i] * 100).toFixed(1)} %</span></div>`).join("");
+          } else {
+            probs.textContent = data.retrain ? "no matrix for this peak" : "start with --model to see probabilities and retrain";
+          }
+          renderRetrain(data.retrain);
+          document.body.dataset.ready = "1";
+        }
 
-function renderRetrain(r) {
-  $("retrain").disabled = !r || r.running;
-  $("save").disabled = !r || r.rounds.length === 0;
-  if (!r) { $("rounds").innerHTML = ""; return; }
-  const items = r.rounds.map((x) => `<li>round ${x.round}: held-out accuracy <b>${(x.heldOutAccuracy * 100).toFixed(1)} %</b>` +
-    ` (${x.heldOut} held out, ${x.trained} trained, ${x.epochs} epochs, ${x.seconds.toFixed(1)} s)</li>`);
-  if (r.running) items.push("<li>retraining…</li>");
-  if (r.error) items.push(`<li style="color: var(--warn)">${esc(r.error)}</li>`);
-  $("rounds").innerHTML = items.join("");
-  document.body.dataset.rounds = r.rounds.length;
-}
+        function renderRetrain(r) {
+          $("retrain").disabled = !r || r.running;
+          $("save").disabled = !r || r.rounds.length === 0;
+          if (!r) { $("rounds").innerHTML = ""; return; }
+          const items = r.rounds.map((x) => `<li>round ${x.round}: held-out accuracy <b>${(x.heldOutAccuracy * 100).toFixed(1)} %</b>` +
+            ` (${x.heldOut} held out, ${x.trained} trained, ${x.epochs} epochs, ${x.seconds.toFixed(1)} s)</li>`);
+          if (r.running) items.push("<li>retraining…</li>");
+          if (r.error) items.push(`<li style="color: var(--warn)">${esc(r.error)}</li>`);
+          $("rounds").innerHTML = items.join("");
+          document.body.dataset.rounds = r.rounds.length;
+        }
 
-function labelAs(c) {
-  act("POST", "/api/label", () => ({ position: state.peak.position, label: c }));
-}
+        function labelAs(c) {
+          act("POST", "/api/label", () => ({ position: state.peak.position, label: c }));
+        }
 
-function pollRetrain() {
-  api("GET", "/api/retrain").then((data) => {
-    renderRetrain(data.retrain);
-    if (data.retrain && data.retrain.running) setTimeout(pollRetrain, 500);
-    else act("GET", "/api/state");
-  }).catch((error) => message(error.message));
-}
+        function pollRetrain() {
+          api("GET", "/api/retrain").then((data) => {
+            renderRetrain(data.retrain);
+            if (data.retrain && data.retrain.running) setTimeout(pollRetrain, 500);
+            else act("GET", "/api/state");
+          }).catch((error) => message(error.message));
+        }
 
-$("prev").addEventListener("click", () => act("POST", "/api/step", { delta: -1 }));
-$("next").addEventListener("click", () => act("POST", "/api/step", { delta: 1 }));
-$("skip").addEventListener("click", () => act("POST", "/api/skip"));
-$("undo").addEventListener("click", () => act("POST", "/api/undo"));
-$("retrain").addEventListener("click", () => act("POST", "/api/retrain").then(pollRetrain));
-$("save").addEventListener("click", () => api("POST", "/api/save-model")
-  .then((d) => message("saved " + d.path, true)).catch((e) => message(e.message)));
+        $("prev").addEventListener("click", () => act("POST", "/api/step", { delta: -1 }));
+        $("next").addEventListener("click", () => act("POST", "/api/step", { delta: 1 }));
+        $("skip").addEventListener("click", () => act("POST", "/api/skip"));
+        $("undo").addEventListener("click", () => act("POST", "/api/undo"));
+        $("retrain").addEventListener("click", () => act("POST", "/api/retrain").then(pollRetrain));
+        $("save").addEventListener("click", () => api("POST", "/api/save-model")
+          .then((d) => message("saved " + d.path, true)).catch((e) => message(e.message)));
 
-// A clicked button gives the focus back, so that Enter or Space afterwards never clicks it again.
-document.addEventListener("click", (event) => {
-  const button = event.target.closest && event.target.closest("button");
-  if (button) button.blur();
-});
+        // A clicked button gives the focus back, so that Enter or Space afterwards never clicks it again.
+        document.addEventListener("click", (event) => {
+          const button = event.target.closest && event.target.closest("button");
+          if (button) button.blur();
+        });
 
-document.addEventListener("keydown", (event) => {
-  if (event.ctrlKey || event.metaKey || event.altKey || !state) return;
-  const k = event.key;
-  if (/^[1-9]$/.test(k)) {
-    const c = state.classes[Number(k) - 1];
-    if (c && state.peak) { labelAs(c); event.preventDefault(); }
-  } else if (k === "ArrowLeft") { act("POST", "/api/step", { delta: -1 }); event.preventDefault(); }
-  else if (k === "ArrowRight") { act("POST", "/api/step", { delta: 1 }); event.preventDefault(); }
-  else if (k === "u") { act("POST", "/api/undo"); }
-  else if (k === "s") { act("POST", "/api/skip"); }
-  else if (k === "r") { if (state.retrain) act("POST", "/api/retrain").then(pollRetrain); }
-  else if (k === "Enter" && state.peak && state.peak.predicted) { labelAs(state.peak.predicted); event.preventDefault(); }
-});
+        document.addEventListener("keydown", (event) => {
+          if (event.ctrlKey || event.metaKey || event.altKey || !state) return;
+          const k = event.key;
+          if (/^[1-9]$/.test(k)) {
+            const c = state.classes[Number(k) - 1];
+            if (c && state.peak) { labelAs(c); event.preventDefault(); }
+          } else if (k === "ArrowLeft") { act("POST", "/api/step", { delta: -1 }); event.preventDefault(); }
+          else if (k === "ArrowRight") { act("POST", "/api/step", { delta: 1 }); event.preventDefault(); }
+          else if (k === "u") { act("POST", "/api/undo"); }
+          else if (k === "s") { act("POST", "/api/skip"); }
+          else if (k === "r") { if (state.retrain) act("POST", "/api/retrain").then(pollRetrain); }
+          else if (k === "Enter" && state.peak && state.peak.predicted) { labelAs(state.peak.predicted); event.preventDefault(); }
+        });
 
-act("GET", "/api/state");
-</script>
-</body>
-</html>
-"""##
+        act("GET", "/api/state");
+        </script>
+        </body>
+        </html>
+        """##
 }

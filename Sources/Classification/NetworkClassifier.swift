@@ -100,18 +100,23 @@ public final class NetworkClassifier: PeakClassifier, @unchecked Sendable {
             let shown = sampleShape.count + 1 == network.inputShape.count ? sampleShape + [1] : sampleShape
             throw ClassifierError(
                 file: modelFile,
-                problem: "the model expects inputs \(shape(network.inputShape)) but \(matrices) holds matrices \(shape(shown))")
+                problem:
+                    "the model expects inputs \(shape(network.inputShape)) but \(matrices) holds matrices \(shape(shown))"
+            )
         }
     }
 
     /// `network` has one output per name in `classes`. - Throws: `ClassifierError` naming the model file.
-    public static func checkOutputs(_ network: Network, modelFile: String, classes: [String], source: ClassSource) throws {
+    public static func checkOutputs(_ network: Network, modelFile: String, classes: [String], source: ClassSource)
+        throws
+    {
         let outputs = network.outputShape.reduce(1, *)
         guard outputs == classes.count else {
             switch source {
             case .given(let option):
                 throw ClassifierError(
-                    file: modelFile, problem: "\(option) lists \(classes.count) names but the model has \(outputs) outputs")
+                    file: modelFile,
+                    problem: "\(option) lists \(classes.count) names but the model has \(outputs) outputs")
             case .dataFile(let file):
                 throw ClassifierError(
                     file: modelFile,

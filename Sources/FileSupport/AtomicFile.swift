@@ -2,9 +2,9 @@ import Foundation
 import Support
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A file that could not be written: `<path>: <problem>` on one line.
@@ -59,7 +59,8 @@ public enum AtomicFile {
             let readOnly = errno == EROFS
             throw FileWriteError(
                 path: url.relativePath,
-                problem: "the folder \(folder.relativePath) is not writable" + (readOnly ? " (read-only file system)" : ""))
+                problem: "the folder \(folder.relativePath) is not writable"
+                    + (readOnly ? " (read-only file system)" : ""))
         }
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw FileWriteError(path: url.relativePath, problem: "is a folder, not a file")
@@ -98,7 +99,8 @@ public enum AtomicFile {
         close(fd)
         guard rename(temporary.path, destination.path) == 0 else {
             let reason = String(cString: strerror(errno))
-            throw FileWriteError(path: destination.relativePath, problem: "cannot move the written file into place: \(reason)")
+            throw FileWriteError(
+                path: destination.relativePath, problem: "cannot move the written file into place: \(reason)")
         }
         let folder = open(destination.deletingLastPathComponent().path, O_RDONLY)
         if folder >= 0 {

@@ -10,11 +10,13 @@ extension HDF5Object {
             let names = Names()
             let context = Unmanaged.passUnretained(names).toOpaque()
             var index: hsize_t = 0
-            let status = H5Aiterate2(try openID(), H5_INDEX_NAME, H5_ITER_INC, &index, { _, name, _, context in
-                guard let name, let context else { return -1 }
-                Unmanaged<Names>.fromOpaque(context).takeUnretainedValue().values.append(String(cString: name))
-                return 0
-            }, context)
+            let status = H5Aiterate2(
+                try openID(), H5_INDEX_NAME, H5_ITER_INC, &index,
+                { _, name, _, context in
+                    guard let name, let context else { return -1 }
+                    Unmanaged<Names>.fromOpaque(context).takeUnretainedValue().values.append(String(cString: name))
+                    return 0
+                }, context)
             guard status >= 0 else { throw failure(.library, nil, "cannot list attributes") }
             return names.values
         }
@@ -164,8 +166,10 @@ extension HDF5Object {
     private func readStrings(
         _ attribute: hid_t, fileType: hid_t, kind: HDF5StringKind, count: Int, name: String
     ) throws -> [String] {
-        try withStringType(kind.isVariable ? .variable : kind.length, padding: .nullPadded,
-                           encoding: kind.encoding, name: name) { memType in
+        try withStringType(
+            kind.isVariable ? .variable : kind.length, padding: .nullPadded,
+            encoding: kind.encoding, name: name
+        ) { memType in
             guard count > 0 else { return [] }
             if kind.isVariable {
                 var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
@@ -276,7 +280,8 @@ extension HDF5Object {
         try makeDataspace(shape: shape, file: filePath, object: attributePath(name)) { space in
             let attribute = H5Acreate2(id, name, type, space, hid_t(neatms_h5p_default()), hid_t(neatms_h5p_default()))
             guard attribute >= 0 else {
-                let hint = byteCount > kerasAttributeSizeLimit
+                let hint =
+                    byteCount > kerasAttributeSizeLimit
                     ? " (\(byteCount) bytes is over the 64 KiB object-header limit; split it with writeSplitStringList)"
                     : ""
                 throw attributeFailure(.library, name, "cannot create attribute" + hint)

@@ -66,23 +66,32 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     /// filters that are not HDF5's own. Caller holds the lock.
     private static func checkStorage(_ dcpl: hid_t, file: String, object: String) throws {
         if H5Pget_layout(dcpl) == H5D_VIRTUAL {
-            throw HDF5Error(.unsupported, file: file, object: object, message: "virtual dataset (data mapped from other datasets or files) refused")
+            throw HDF5Error(
+                .unsupported, file: file, object: object,
+                message: "virtual dataset (data mapped from other datasets or files) refused")
         }
         if H5Pget_external_count(dcpl) > 0 {
-            throw HDF5Error(.unsupported, file: file, object: object, message: "external dataset (data stored in other files) refused")
+            throw HDF5Error(
+                .unsupported, file: file, object: object,
+                message: "external dataset (data stored in other files) refused")
         }
         let filters = H5Pget_nfilters(dcpl)
-        guard filters >= 0 else { throw currentError(.library, file: file, object: object, message: "cannot read filters") }
+        guard filters >= 0 else {
+            throw currentError(.library, file: file, object: object, message: "cannot read filters")
+        }
         for index in 0..<UInt32(filters) {
             var flags: UInt32 = 0
             var count = 0
             var config: UInt32 = 0
             let filter = H5Pget_filter2(dcpl, index, &flags, &count, nil, 0, nil, &config)
-            guard filter >= 0 else { throw currentError(.library, file: file, object: object, message: "cannot read filter #\(index)") }
+            guard filter >= 0 else {
+                throw currentError(.library, file: file, object: object, message: "cannot read filter #\(index)")
+            }
             guard builtInFilters.contains(filter) else {
                 throw HDF5Error(
                     .unsupported, file: file, object: object,
-                    message: "filter \(filter) is not one of HDF5's built-in filters (user-defined filters are refused)")
+                    message: "filter \(filter) is not one of HDF5's built-in filters (user-defined filters are refused)"
+                )
             }
         }
     }
@@ -96,18 +105,26 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         let size = H5Tget_size(type)
         let precision = H5Tget_precision(type)
         let offset = H5Tget_offset(type)
-        var valid = [1, 2, 4, 8].contains(size) && precision >= 1 && offset >= 0
+        var valid =
+            [1, 2, 4, 8].contains(size) && precision >= 1 && offset >= 0
             && Int(offset) + precision <= 8 * size
         if valid, typeClass == H5T_FLOAT {
-            var spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0
-            valid = H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) >= 0
+            var spos = 0
+            var epos = 0
+            var esize = 0
+            var mpos = 0
+            var msize = 0
+            valid =
+                H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) >= 0
                 && esize >= 1 && msize >= 1 && spos < precision && epos + esize <= precision
                 && mpos + msize <= precision && esize <= 32
         }
         guard valid else {
             throw HDF5Error(
                 .corrupt, file: file, object: object,
-                message: "impossible number type (\(size) bytes, \(precision) bits of precision at bit \(offset)): damaged or crafted file")
+                message:
+                    "impossible number type (\(size) bytes, \(precision) bits of precision at bit \(offset)): damaged or crafted file"
+            )
         }
     }
 
@@ -124,7 +141,8 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
         guard declared.overflow || overflow || (!neededOverflow && needed < declared.partialValue) else { return }
         throw HDF5Error(
             .corrupt, file: filePath, object: name,
-            message: "declares \(shape) elements (\(declared.overflow ? "more than 2^63" : "\(declared.partialValue)") bytes) but the file stores \(stored) bytes for it"
+            message:
+                "declares \(shape) elements (\(declared.overflow ? "more than 2^63" : "\(declared.partialValue)") bytes) but the file stores \(stored) bytes for it"
                 + (isChunked ? " (more than \(ratio):1 compression is refused)" : ""))
     }
     /// Bytes the data occupies in the file (`H5Dget_storage_size`; 0 when never written). With `shape` and
@@ -243,7 +261,8 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
                     + "offset \(selection.offset) and count \(selection.count)")
         }
         for (dim, extent) in shape.enumerated() {
-            let start = selection.offset[dim], length = selection.count[dim]
+            let start = selection.offset[dim]
+            let length = selection.count[dim]
             guard start >= 0, length >= 0, start <= extent, length <= extent - start else {
                 throw HDF5Error(
                     .shapeMismatch, file: filePath, object: name,

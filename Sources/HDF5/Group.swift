@@ -178,7 +178,8 @@ public final class HDF5Group: HDF5Object, @unchecked Sendable {
             id, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, hid_t(neatms_h5p_default()))
         guard length >= 0 else { throw failure(.library, nil, "cannot read link name #\(index)") }
         var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-        guard H5Lget_name_by_idx(
+        guard
+            H5Lget_name_by_idx(
                 id, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, hid_t(neatms_h5p_default())) >= 0
         else { throw failure(.library, nil, "cannot read link name #\(index)") }
         return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -107,15 +107,17 @@ func captureErrorStack() -> [HDF5StackFrame] {
         final class Box { var frames: [HDF5StackFrame] = [] }
         let box = Box()
         let context = Unmanaged.passUnretained(box).toOpaque()
-        _ = H5Ewalk2(stackID, H5E_WALK_DOWNWARD, { _, errorPointer, context in
-            guard let errorPointer, let context else { return 0 }
-            let error = errorPointer.pointee
-            let function = error.func_name.map { String(cString: $0) } ?? "?"
-            let desc = error.desc.map { String(cString: $0) } ?? ""
-            let box = Unmanaged<Box>.fromOpaque(context).takeUnretainedValue()
-            box.frames.append(HDF5StackFrame(text: "\(function)(): \(desc)", minor: error.min_num))
-            return 0
-        }, context)
+        _ = H5Ewalk2(
+            stackID, H5E_WALK_DOWNWARD,
+            { _, errorPointer, context in
+                guard let errorPointer, let context else { return 0 }
+                let error = errorPointer.pointee
+                let function = error.func_name.map { String(cString: $0) } ?? "?"
+                let desc = error.desc.map { String(cString: $0) } ?? ""
+                let box = Unmanaged<Box>.fromOpaque(context).takeUnretainedValue()
+                box.frames.append(HDF5StackFrame(text: "\(function)(): \(desc)", minor: error.min_num))
+                return 0
+            }, context)
         return box.frames
     }
 }

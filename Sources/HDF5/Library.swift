@@ -50,7 +50,9 @@ public enum HDF5Library {
     /// The HDF5 library version, e.g. "1.10.8".
     public static var version: String {
         synchronized {
-            var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
+            var major: UInt32 = 0
+            var minor: UInt32 = 0
+            var release: UInt32 = 0
             _ = H5get_libversion(&major, &minor, &release)
             return "\(major).\(minor).\(release)"
         }

@@ -66,7 +66,8 @@ func kerasChunkCount(count: Int, itemSize: Int) -> Int {
 
 /// numpy's `array_split` of `count` items into `parts`: the first `count % parts` parts get one extra item.
 func arraySplitRanges(count: Int, parts: Int) -> [Range<Int>] {
-    let base = count / parts, extra = count % parts
+    let base = count / parts
+    let extra = count % parts
     var start = 0
     return (0..<parts).map { part in
         let length = base + (part < extra ? 1 : 0)

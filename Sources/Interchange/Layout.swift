@@ -40,7 +40,9 @@ enum Layout {
         if axes.filter({ shape[$0] != 1 }) == (0..<shape.count).filter({ shape[$0] != 1 }) { return nil }
         let physical = axes.map { shape[$0] }
         var kerasStrides = [Int](repeating: 1, count: shape.count)
-        for i in stride(from: shape.count - 2, through: 0, by: -1) { kerasStrides[i] = kerasStrides[i + 1] * shape[i + 1] }
+        for i in stride(from: shape.count - 2, through: 0, by: -1) {
+            kerasStrides[i] = kerasStrides[i + 1] * shape[i + 1]
+        }
         let count = shape.reduce(1, *)
         var order = [Int](repeating: 0, count: count)
         var index = [Int](repeating: 0, count: physical.count)

@@ -42,7 +42,8 @@ public enum ModelFile {
     {
         switch layout.format {
         case .onnx: try ONNXFile.write(model, to: url, options: options.onnx)
-        case .safetensors: try SafetensorsFile.write(model, to: url, naming: layout.style == .keras3 ? .keras3 : .keras2)
+        case .safetensors:
+            try SafetensorsFile.write(model, to: url, naming: layout.style == .keras3 ? .keras3 : .keras2)
         case .kerasH5, .keras, .kerasWeightsH5, .kerasWeights: try KerasModelFile.write(model, to: url, format: layout)
         }
     }

@@ -76,10 +76,13 @@ public enum ONNXFile {
     /// The ONNX model for `model`: input `(N, H, W, C)` named as the Keras input layer, output named as the last
     /// layer, one node group per layer named `<layer>/<Op>`, weights as initializers `<layer>/kernel` (Conv
     /// weights in ONNX's `(out, in, kh, kw)` layout) and `<layer>/bias`; layout transforms as `Layout` describes.
-    public static func modelProto(_ model: Model, options: ONNXExportOptions = ONNXExportOptions()) throws -> Onnx_ModelProto {
+    public static func modelProto(_ model: Model, options: ONNXExportOptions = ONNXExportOptions()) throws
+        -> Onnx_ModelProto
+    {
         guard ONNXExportOptions.supportedOpsets.contains(options.opset) else {
             throw KerasFormatError(
-                "opset \(options.opset) is not supported (NeatMSKit writes opsets \(ONNXExportOptions.supportedOpsets.lowerBound)–\(ONNXExportOptions.supportedOpsets.upperBound))")
+                "opset \(options.opset) is not supported (NeatMSKit writes opsets \(ONNXExportOptions.supportedOpsets.lowerBound)–\(ONNXExportOptions.supportedOpsets.upperBound))"
+            )
         }
         if case .fixed(let n) = options.batch, n < 1 {
             throw KerasFormatError("batch size \(n) must be at least 1")
@@ -94,7 +97,8 @@ public enum ONNXFile {
             throw KerasFormatError("the first layer must be an InputLayer")
         }
         guard inputShape.count == 3 || inputShape.count == 1 else {
-            throw KerasFormatError("input shape \(inputShape) is not supported (only (height, width, channels) or (features,))")
+            throw KerasFormatError(
+                "input shape \(inputShape) is not supported (only (height, width, channels) or (features,))")
         }
 
         var graph = Onnx_GraphProto()
@@ -105,12 +109,14 @@ public enum ONNXFile {
 
         func toChannelsLast(_ layer: String) {
             guard channelsFirst else { return }
-            current = builder.node("Transpose", layer: layer, inputs: [current], attributes: [.ints("perm", Layout.nchwToNHWC)])
+            current = builder.node(
+                "Transpose", layer: layer, inputs: [current], attributes: [.ints("perm", Layout.nchwToNHWC)])
             channelsFirst = false
         }
         func toChannelsFirst(_ layer: String) {
             guard !channelsFirst else { return }
-            current = builder.node("Transpose", layer: layer, inputs: [current], attributes: [.ints("perm", Layout.nhwcToNCHW)])
+            current = builder.node(
+                "Transpose", layer: layer, inputs: [current], attributes: [.ints("perm", Layout.nhwcToNCHW)])
             channelsFirst = true
         }
         func activation(_ a: Activation, layer: String, rank: Int) {
@@ -140,7 +146,8 @@ public enum ONNXFile {
                 current = builder.node(
                     "Conv", layer: layer.name, inputs: [current, kernel] + bias,
                     attributes: [
-                        .ints("kernel_shape", o.kernelSize.map(Int64.init)), .ints("strides", o.strides.map(Int64.init)),
+                        .ints("kernel_shape", o.kernelSize.map(Int64.init)),
+                        .ints("strides", o.strides.map(Int64.init)),
                         .ints("pads", pads), .ints("dilations", [1, 1]), .int("group", 1),
                     ])
                 activation(o.activation, layer: layer.name, rank: 3)
@@ -209,7 +216,9 @@ public enum ONNXFile {
         proto.opsetImport = [opset]
         proto.producerName = "NeatMSKit"
         proto.graph = graph
-        var props = [entry(modelConfigKey, try ModelConfigWriter.modelConfig(architecture, style: .keras3).serialized())]
+        var props = [
+            entry(modelConfigKey, try ModelConfigWriter.modelConfig(architecture, style: .keras3).serialized())
+        ]
         if let compile = model.compile {
             props.append(entry(compileConfigKey, try CompileConfigJSON.keras3CompileConfig(compile).serialized()))
         }
@@ -236,11 +245,13 @@ public enum ONNXFile {
         var tensorType = Onnx_TypeProto.Tensor()
         tensorType.elemType = Int32(Onnx_TensorProto.DataType.float.rawValue)
         var shapeProto = Onnx_TensorShapeProto()
-        shapeProto.dim = [batch] + shape.map { n in
-            var d = Onnx_TensorShapeProto.Dimension()
-            d.dimValue = Int64(n)
-            return d
-        }
+        shapeProto.dim =
+            [batch]
+            + shape.map { n in
+                var d = Onnx_TensorShapeProto.Dimension()
+                d.dimValue = Int64(n)
+                return d
+            }
         tensorType.shape = shapeProto
         var info = Onnx_ValueInfoProto()
         info.name = name
@@ -326,7 +337,9 @@ struct GraphBuilder {
 func littleEndianBytes(_ values: [Float]) -> Data {
     var data = Data(count: values.count * 4)
     data.withUnsafeMutableBytes { raw in
-        for (i, v) in values.enumerated() { raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self) }
+        for (i, v) in values.enumerated() {
+            raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self)
+        }
     }
     return data
 }
@@ -335,6 +348,8 @@ func littleEndianBytes(_ values: [Float]) -> Data {
 func floatsFromLittleEndian(_ data: Data) -> [Float] {
     let count = data.count / 4
     return data.withUnsafeBytes { raw in
-        (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        (0..<count).map {
+            Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)))
+        }
     }
 }

@@ -53,7 +53,8 @@ extension ONNXFile {
     /// The file's bytes, or an error saying why there are none.
     static func readFile(_ url: URL) throws -> Data {
         do { return try Data(contentsOf: url) } catch {
-            throw KerasFormatError(FileManager.default.fileExists(atPath: url.path) ? "cannot read the file" : "no such file")
+            throw KerasFormatError(
+                FileManager.default.fileExists(atPath: url.path) ? "cannot read the file" : "no such file")
         }
     }
 
@@ -206,7 +207,8 @@ struct GraphImporter {
         try checkOperators()
         for t in graph.initializer { constants[t.name] = t }
         for node in graph.node where node.opType == "Constant" {
-            guard let value = node.attribute.first(where: { $0.name == "value" }), value.hasT, node.output.count == 1 else {
+            guard let value = node.attribute.first(where: { $0.name == "value" }), value.hasT, node.output.count == 1
+            else {
                 throw nodeError(node, "only a Constant with a tensor `value` is supported")
             }
             constants[node.output[0]] = value.t
@@ -226,7 +228,9 @@ struct GraphImporter {
             throw KerasFormatError(
                 "the graph's output '\(graph.output[0].name)' is not the end of its chain of nodes ('\(current)')")
         }
-        if shape.count == 3, axes != Layout.channelsLast, axes.filter({ shape[$0] != 1 }) != [0, 1, 2].filter({ shape[$0] != 1 }) {
+        if shape.count == 3, axes != Layout.channelsLast,
+            axes.filter({ shape[$0] != 1 }) != [0, 1, 2].filter({ shape[$0] != 1 })
+        {
             throw KerasFormatError("the graph's output is not channels last (N, H, W, C) as Keras models output")
         }
         if flattenOrder != nil {
@@ -240,7 +244,8 @@ struct GraphImporter {
         let declared = dims(graph.output[0]).dropFirst()
         if !declared.contains(where: { $0 == nil }), declared.map({ $0! }) != computed.last! {
             throw KerasFormatError(
-                "the graph declares output shape \(Array(declared.map { $0! })) but its layers compute \(computed.last!)")
+                "the graph declares output shape \(Array(declared.map { $0! })) but its layers compute \(computed.last!)"
+            )
         }
         return Model(architecture: architecture, weights: weights)
     }
@@ -279,7 +284,8 @@ struct GraphImporter {
         let d = dims(input)
         guard d.count == 4 || d.count == 2, !d.dropFirst().contains(where: { $0 == nil }) else {
             throw KerasFormatError(
-                "input '\(input.name)' must be (N, H, W, C) or (N, features) with known sizes, got \(d.map { $0.map(String.init) ?? "?" })")
+                "input '\(input.name)' must be (N, H, W, C) or (N, features) with known sizes, got \(d.map { $0.map(String.init) ?? "?" })"
+            )
         }
         shape = d.dropFirst().map { $0! }
         current = input.name
@@ -461,12 +467,16 @@ struct GraphImporter {
         guard w.rank == 4, w.shape[1] == shape[2] else {
             throw nodeError(node, "weights of shape \(w.shape) do not fit \(shape[2]) input channels")
         }
-        guard int(node, "group", default: 1) == 1 else { throw nodeError(node, "group \(int(node, "group", default: 1)) is not supported (only 1)") }
+        guard int(node, "group", default: 1) == 1 else {
+            throw nodeError(node, "group \(int(node, "group", default: 1)) is not supported (only 1)")
+        }
         guard (ints(node, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else {
             throw nodeError(node, "dilations \(ints(node, "dilations")!) are not supported (only 1)")
         }
         let kernelSize = ints(node, "kernel_shape") ?? [w.shape[2], w.shape[3]]
-        guard kernelSize == [w.shape[2], w.shape[3]] else { throw nodeError(node, "kernel_shape does not match its weights") }
+        guard kernelSize == [w.shape[2], w.shape[3]] else {
+            throw nodeError(node, "kernel_shape does not match its weights")
+        }
         let strides = ints(node, "strides") ?? [1, 1]
         guard strides.count == 2 else { throw nodeError(node, "is not a 2-D convolution") }
         let padding = try kerasPadding(node, window: kernelSize, strides: strides)
@@ -475,7 +485,9 @@ struct GraphImporter {
         if node.input.count > 2, !node.input[2].isEmpty {
             guard let b = constants[node.input[2]] else { throw nodeError(node, "needs a constant bias") }
             let bias = try floats(b, what: "the bias of node '\(node.name)'")
-            guard bias.count == w.shape[0] else { throw nodeError(node, "bias of shape \(bias.shape) does not fit \(w.shape[0]) filters") }
+            guard bias.count == w.shape[0] else {
+                throw nodeError(node, "bias of shape \(bias.shape) does not fit \(w.shape[0]) filters")
+            }
             layerWeights.append(Tensor(shape: [bias.count], scalars: bias.scalars))
             useBias = true
         }
@@ -489,10 +501,16 @@ struct GraphImporter {
 
     mutating func maxPool(_ node: Onnx_NodeProto) throws {
         try requireChannelsFirst(node)
-        guard let window = ints(node, "kernel_shape"), window.count == 2 else { throw nodeError(node, "needs a 2-D kernel_shape") }
+        guard let window = ints(node, "kernel_shape"), window.count == 2 else {
+            throw nodeError(node, "needs a 2-D kernel_shape")
+        }
         guard int(node, "ceil_mode", default: 0) == 0 else { throw nodeError(node, "ceil_mode 1 is not supported") }
-        guard (ints(node, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else { throw nodeError(node, "dilations are not supported") }
-        guard node.output.count == 1 || node.output[1].isEmpty else { throw nodeError(node, "the Indices output is not supported") }
+        guard (ints(node, "dilations") ?? [1, 1]).allSatisfy({ $0 == 1 }) else {
+            throw nodeError(node, "dilations are not supported")
+        }
+        guard node.output.count == 1 || node.output[1].isEmpty else {
+            throw nodeError(node, "the Indices output is not supported")
+        }
         let strides = ints(node, "strides") ?? [1, 1]
         let padding = try kerasPadding(node, window: window, strides: strides)
         try append(
@@ -502,15 +520,21 @@ struct GraphImporter {
     }
 
     mutating func dense(_ node: Onnx_NodeProto) throws {
-        guard shape.count == 1 else { throw nodeError(node, "on a \(shape.count + 1)-D value is not supported (only after a Flatten)") }
-        guard node.input.count >= 2, let b = constants[node.input[1]] else { throw nodeError(node, "needs a constant weight matrix") }
+        guard shape.count == 1 else {
+            throw nodeError(node, "on a \(shape.count + 1)-D value is not supported (only after a Flatten)")
+        }
+        guard node.input.count >= 2, let b = constants[node.input[1]] else {
+            throw nodeError(node, "needs a constant weight matrix")
+        }
         var kernel = try floats(b, what: "the weights of node '\(node.name)'")
         var bias: Tensor?
         if node.opType == "Gemm" {
             guard int(node, "transA", default: 0) == 0 else { throw nodeError(node, "transA is not supported") }
             let alpha = attribute(node, "alpha")?.f ?? 1
             let beta = attribute(node, "beta")?.f ?? 1
-            guard alpha == 1, beta == 1 else { throw nodeError(node, "alpha \(alpha) / beta \(beta) are not supported (only 1)") }
+            guard alpha == 1, beta == 1 else {
+                throw nodeError(node, "alpha \(alpha) / beta \(beta) are not supported (only 1)")
+            }
             if kernel.rank == 2, int(node, "transB", default: 0) == 1 { kernel = Layout.transposed(kernel) }
             if node.input.count > 2, !node.input[2].isEmpty {
                 guard let c = constants[node.input[2]] else { throw nodeError(node, "needs a constant bias") }
@@ -556,7 +580,9 @@ struct GraphImporter {
             let aligned = [Int](repeating: 1, count: max(0, 4 - b.rank)) + b.shape
             let channelAxis = 1 + axes.firstIndex(of: 2)!
             guard aligned.count == 4, b.count == o.filters,
-                aligned.enumerated().allSatisfy({ $0.offset == channelAxis ? $0.element == physical[channelAxis] : $0.element == 1 })
+                aligned.enumerated().allSatisfy({
+                    $0.offset == channelAxis ? $0.element == physical[channelAxis] : $0.element == 1
+                })
             else { throw notBias }
             o.useBias = true
             layers[index].kind = .conv2D(o)
@@ -606,7 +632,10 @@ struct GraphImporter {
     }
 
     mutating func dropout(_ node: Onnx_NodeProto) throws {
-        guard node.output.count == 1 || node.output[1].isEmpty || !graph.node.contains(where: { $0.input.contains(node.output[1]) }) else {
+        guard
+            node.output.count == 1 || node.output[1].isEmpty
+                || !graph.node.contains(where: { $0.input.contains(node.output[1]) })
+        else {
             throw nodeError(node, "the mask output is not supported")
         }
         if node.input.count > 2, !node.input[2].isEmpty {
@@ -655,18 +684,26 @@ struct GraphImporter {
         switch t.dataType {
         case Int32(Onnx_TensorProto.DataType.int64.rawValue):
             if t.hasRawData {
-                guard t.rawData.count == Int(count) * 8 else { throw KerasFormatError("\(what) has the wrong data size") }
+                guard t.rawData.count == Int(count) * 8 else {
+                    throw KerasFormatError("\(what) has the wrong data size")
+                }
                 return t.rawData.withUnsafeBytes { raw in
-                    (0..<Int(count)).map { Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) }
+                    (0..<Int(count)).map {
+                        Int64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self))
+                    }
                 }
             }
             guard t.int64Data.count == count else { throw KerasFormatError("\(what) has the wrong number of values") }
             return t.int64Data
         case Int32(Onnx_TensorProto.DataType.int32.rawValue):
             if t.hasRawData {
-                guard t.rawData.count == Int(count) * 4 else { throw KerasFormatError("\(what) has the wrong data size") }
+                guard t.rawData.count == Int(count) * 4 else {
+                    throw KerasFormatError("\(what) has the wrong data size")
+                }
                 return t.rawData.withUnsafeBytes { raw in
-                    (0..<Int(count)).map { Int64(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self))) }
+                    (0..<Int(count)).map {
+                        Int64(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self)))
+                    }
                 }
             }
             guard t.int32Data.count == count else { throw KerasFormatError("\(what) has the wrong number of values") }

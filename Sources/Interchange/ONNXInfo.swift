@@ -76,10 +76,14 @@ extension ONNXFile {
             initializers: graph.initializer.map { t in
                 ONNXFileInfo.Initializer(
                     name: t.name, elementType: elementTypeName(t.dataType), shape: t.dims.map(Int.init),
-                    bytes: t.hasRawData ? t.rawData.count : t.floatData.count * 4 + t.int64Data.count * 8
-                        + t.int32Data.count * 4 + t.doubleData.count * 8 + t.uint64Data.count * 8)
+                    bytes: t.hasRawData
+                        ? t.rawData.count
+                        : t.floatData.count * 4 + t.int64Data.count * 8
+                            + t.int32Data.count * 4 + t.doubleData.count * 8 + t.uint64Data.count * 8)
             },
-            nodes: graph.node.map { ($0.name, $0.domain.isEmpty || $0.domain == "ai.onnx" ? $0.opType : "\($0.domain).\($0.opType)") },
+            nodes: graph.node.map {
+                ($0.name, $0.domain.isEmpty || $0.domain == "ai.onnx" ? $0.opType : "\($0.domain).\($0.opType)")
+            },
             metadata: proto.metadataProps.map { ($0.key, $0.value) })
     }
 

@@ -154,7 +154,8 @@ public enum SafetensorsFile {
             } else {
                 guard let json = header.metadata[modelConfigKey] else {
                     throw KerasFormatError(
-                        "no Keras model config in __metadata__ (\"\(modelConfigKey)\"): give the architecture separately")
+                        "no Keras model config in __metadata__ (\"\(modelConfigKey)\"): give the architecture separately"
+                    )
                 }
                 let arch = try ModelConfigReader.architecture(from: JSONValue.parse(json, what: modelConfigKey))
                 model = try Model.zeroWeights(arch)
@@ -201,7 +202,9 @@ public enum SafetensorsFile {
             throw KerasFormatError("tensor '\(info.name)' has dtype \(info.dtype); NeatMSKit reads F32, F16 and BF16")
         }
         let data = try handle.readToEnd() ?? Data()
-        guard data.count == size - header.dataStart else { throw KerasFormatError("the file changed while it was read") }
+        guard data.count == size - header.dataStart else {
+            throw KerasFormatError("the file changed while it was read")
+        }
         return (header, data)
     }
 
@@ -233,7 +236,8 @@ public enum SafetensorsFile {
         guard lengthBytes.count == 8 else { throw KerasFormatError("cannot read the header length") }
         let length = lengthBytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard length <= UInt64(fileSize - 8) else {
-            throw KerasFormatError("header length \(length) exceeds the file's \(fileSize - 8) bytes after the length field")
+            throw KerasFormatError(
+                "header length \(length) exceeds the file's \(fileSize - 8) bytes after the length field")
         }
         guard length <= UInt64(maximumHeaderSize) else {
             throw KerasFormatError("header length \(length) exceeds the limit of \(maximumHeaderSize) bytes")
@@ -263,14 +267,19 @@ public enum SafetensorsFile {
                 }
                 continue
             }
-            guard let dtype = entry["dtype"]?.stringValue else { throw KerasFormatError("tensor '\(name)' has no dtype") }
+            guard let dtype = entry["dtype"]?.stringValue else {
+                throw KerasFormatError("tensor '\(name)' has no dtype")
+            }
             guard let elementSize = dtypeSizes[dtype] else {
                 throw KerasFormatError("tensor '\(name)' has unknown dtype '\(dtype)'")
             }
-            guard let shapeValues = entry["shape"]?.arrayValue else { throw KerasFormatError("tensor '\(name)' has no shape") }
+            guard let shapeValues = entry["shape"]?.arrayValue else {
+                throw KerasFormatError("tensor '\(name)' has no shape")
+            }
             let shape = shapeValues.compactMap(\.intValue)
             guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }) else {
-                throw KerasFormatError("tensor '\(name)' has an invalid shape \(JSONValue.array(shapeValues).serialized())")
+                throw KerasFormatError(
+                    "tensor '\(name)' has an invalid shape \(JSONValue.array(shapeValues).serialized())")
             }
             guard let offsets = entry["data_offsets"]?.arrayValue?.compactMap(\.intValue), offsets.count == 2 else {
                 throw KerasFormatError("tensor '\(name)' has no valid data_offsets")
@@ -280,7 +289,8 @@ public enum SafetensorsFile {
                 throw KerasFormatError("tensor '\(name)' has data_offsets [\(begin), \(end)] (begin after end)")
             }
             guard end <= dataSize else {
-                throw KerasFormatError("tensor '\(name)' has data_offsets [\(begin), \(end)] beyond the \(dataSize)-byte data section")
+                throw KerasFormatError(
+                    "tensor '\(name)' has data_offsets [\(begin), \(end)] beyond the \(dataSize)-byte data section")
             }
             let (count, overflow) = shape.reduce((1, false)) { acc, d in
                 let (product, o) = acc.0.multipliedReportingOverflow(by: d)
@@ -290,20 +300,27 @@ public enum SafetensorsFile {
                 count * elementSize == end - begin
             else {
                 throw KerasFormatError(
-                    "tensor '\(name)' of shape \(shape) and dtype \(dtype) needs \(overflow ? "too many" : String(count * elementSize)) bytes but data_offsets [\(begin), \(end)] hold \(end - begin)")
+                    "tensor '\(name)' of shape \(shape) and dtype \(dtype) needs \(overflow ? "too many" : String(count * elementSize)) bytes but data_offsets [\(begin), \(end)] hold \(end - begin)"
+                )
             }
             tensors.append(SafetensorsTensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: begin..<end))
         }
-        tensors.sort { ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound) < ($1.dataOffsets.lowerBound, $1.dataOffsets.upperBound) }
+        tensors.sort {
+            ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound) < (
+                $1.dataOffsets.lowerBound, $1.dataOffsets.upperBound
+            )
+        }
         var position = 0
         for info in tensors {
             if info.dataOffsets.lowerBound < position {
                 throw KerasFormatError(
-                    "tensor '\(info.name)' has data_offsets [\(info.dataOffsets.lowerBound), \(info.dataOffsets.upperBound)] overlapping the tensor before it (which ends at \(position))")
+                    "tensor '\(info.name)' has data_offsets [\(info.dataOffsets.lowerBound), \(info.dataOffsets.upperBound)] overlapping the tensor before it (which ends at \(position))"
+                )
             }
             if info.dataOffsets.lowerBound > position {
                 throw KerasFormatError(
-                    "bytes \(position)..<\(info.dataOffsets.lowerBound) of the data section belong to no tensor (before '\(info.name)')")
+                    "bytes \(position)..<\(info.dataOffsets.lowerBound) of the data section belong to no tensor (before '\(info.name)')"
+                )
             }
             position = info.dataOffsets.upperBound
         }
@@ -323,11 +340,17 @@ public enum SafetensorsFile {
             values = floatsFromLittleEndian(bytes)
         case "F16":
             values = bytes.withUnsafeBytes { raw in
-                (0..<count).map { halfToFloat(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) }
+                (0..<count).map {
+                    halfToFloat(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)))
+                }
             }
         case "BF16":
             values = bytes.withUnsafeBytes { raw in
-                (0..<count).map { Float(bitPattern: UInt32(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) << 16) }
+                (0..<count).map {
+                    Float(
+                        bitPattern: UInt32(
+                            UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self))) << 16)
+                }
             }
         default:
             throw KerasFormatError("tensor '\(info.name)' has dtype \(info.dtype); NeatMSKit reads F32, F16 and BF16")
@@ -354,7 +377,8 @@ public enum SafetensorsFile {
                 }
                 guard info.shape == shapes[l][w] else {
                     throw KerasFormatError(
-                        "tensor '\(name)' has shape \(info.shape) but layer '\(architecture.layers[l].name)' needs \(shapes[l][w])")
+                        "tensor '\(name)' has shape \(info.shape) but layer '\(architecture.layers[l].name)' needs \(shapes[l][w])"
+                    )
                 }
                 layerWeights.append(try decode(info, data))
                 used.insert(name)
@@ -363,7 +387,9 @@ public enum SafetensorsFile {
         }
         let extra = header.tensors.map(\.name).filter { !used.contains($0) }
         guard extra.isEmpty else {
-            throw KerasFormatError("tensor\(extra.count == 1 ? "" : "s") \(extra.map { "'\($0)'" }.joined(separator: ", ")) match no weight of the model")
+            throw KerasFormatError(
+                "tensor\(extra.count == 1 ? "" : "s") \(extra.map { "'\($0)'" }.joined(separator: ", ")) match no weight of the model"
+            )
         }
         return weights
     }

@@ -37,17 +37,22 @@ public enum CompileConfigJSON {
         func number(_ key: String, _ fallback: Float) throws -> Float {
             guard let raw = c[key], !raw.isNull else { return fallback }
             guard let d = raw.doubleValue else {
-                throw KerasFormatError("optimizer \(className) \(key) \(raw.serialized().prefix(80)) is not supported (only a number)")
+                throw KerasFormatError(
+                    "optimizer \(className) \(key) \(raw.serialized().prefix(80)) is not supported (only a number)")
             }
             return Float(d)
         }
         func flag(_ key: String) throws -> Bool {
             guard let raw = c[key], !raw.isNull else { return false }
-            guard let b = raw.boolValue else { throw KerasFormatError("optimizer \(className) \(key) must be true or false") }
+            guard let b = raw.boolValue else {
+                throw KerasFormatError("optimizer \(className) \(key) must be true or false")
+            }
             return b
         }
         // Options that change the update rule and that NeatMSKit does not implement.
-        for key in ["clipnorm", "clipvalue", "global_clipnorm", "gradient_accumulation_steps", "ema_overwrite_frequency"] {
+        for key in [
+            "clipnorm", "clipvalue", "global_clipnorm", "gradient_accumulation_steps", "ema_overwrite_frequency",
+        ] {
             if let raw = c[key], !raw.isNull {
                 throw KerasFormatError("optimizer \(className) option \(key)=\(raw.serialized()) is not supported")
             }
@@ -129,7 +134,8 @@ public enum CompileConfigJSON {
         case .tfKeras2:
             return [
                 "optimizer_config": try tfKerasOptimizer(compile.optimizer),
-                "loss": .string(compile.loss), "metrics": tfKerasMetrics(compile), "weighted_metrics": nil, "loss_weights": nil,
+                "loss": .string(compile.loss), "metrics": tfKerasMetrics(compile), "weighted_metrics": nil,
+                "loss_weights": nil,
             ]
         case .keras3:
             return [
@@ -216,7 +222,8 @@ public enum CompileConfigJSON {
     private static func keras3Optimizer(_ o: OptimizerConfig, withModule: Bool) throws -> JSONValue {
         guard o.decay == 0 else {
             throw KerasFormatError(
-                "optimizer decay=\(o.decay) (Keras 2 inverse-time decay) cannot be written for Keras 3; use the keras2 style")
+                "optimizer decay=\(o.decay) (Keras 2 inverse-time decay) cannot be written for Keras 3; use the keras2 style"
+            )
         }
         var c: [String: JSONValue] = [
             "name": .string(o.kind == .adam ? "adam" : "sgd"), "learning_rate": .number(o.learningRate),
@@ -224,7 +231,9 @@ public enum CompileConfigJSON {
             "ema_momentum": .double(0.99), "ema_overwrite_frequency": nil,
         ]
         addUpdateRule(&c, o)
-        var result: [String: JSONValue] = ["class_name": .string(o.kind == .adam ? "Adam" : "SGD"), "config": .object(c)]
+        var result: [String: JSONValue] = [
+            "class_name": .string(o.kind == .adam ? "Adam" : "SGD"), "config": .object(c),
+        ]
         if withModule {
             result["module"] = "keras.optimizers"
             result["registered_name"] = .null

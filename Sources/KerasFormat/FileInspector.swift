@@ -68,7 +68,9 @@ public enum FileInspector {
                         shape: dataset.shape, attributes: try attributes(dataset), children: []))
             default:
                 children.append(
-                    InspectedNode(kind: .dataset, name: child.name, elementType: child.kind.description, attributes: [], children: []))
+                    InspectedNode(
+                        kind: .dataset, name: child.name, elementType: child.kind.description, attributes: [],
+                        children: []))
             }
         }
         return InspectedNode(kind: .group, name: name, attributes: try attributes(group), children: children)
@@ -79,11 +81,13 @@ public enum FileInspector {
             guard let value = try object.attribute(name) else { return nil }
             switch value {
             case .string(let s, let kind):
-                return InspectedAttribute(name: name, elementType: "string", stringKind: kind.description, shape: [], value: shortened(s))
+                return InspectedAttribute(
+                    name: name, elementType: "string", stringKind: kind.description, shape: [], value: shortened(s))
             case .strings(let list, let kind):
                 return InspectedAttribute(
                     name: name, elementType: "string", stringKind: kind.description, shape: [list.count],
-                    value: .array(list.prefix(maxArrayElements).map(shortened) + (list.count > maxArrayElements ? ["…"] : [])))
+                    value: .array(
+                        list.prefix(maxArrayElements).map(shortened) + (list.count > maxArrayElements ? ["…"] : [])))
             case .float32s(let v, let shape):
                 return numeric(name, "float32", shape, v.map { JSONValue.number($0) })
             case .float64s(let v, let shape):
@@ -100,7 +104,9 @@ public enum FileInspector {
         }
     }
 
-    private static func numeric(_ name: String, _ type: String, _ shape: [Int], _ values: [JSONValue]) -> InspectedAttribute {
+    private static func numeric(_ name: String, _ type: String, _ shape: [Int], _ values: [JSONValue])
+        -> InspectedAttribute
+    {
         let value: JSONValue =
             shape.isEmpty
             ? (values.first ?? .null)
@@ -158,7 +164,8 @@ extension InspectedNode {
             let shapeDescription = shape.map { $0.isEmpty ? "scalar" : shapeText($0) } ?? ""
             lines.append(indent + "\(name)  \(elementType ?? "?") \(shapeDescription)")
         case .member:
-            lines.append(indent + "\(name)  [\(compression ?? "?"), \(size ?? 0) bytes]" + (text.map { "  \($0)" } ?? ""))
+            lines.append(
+                indent + "\(name)  [\(compression ?? "?"), \(size ?? 0) bytes]" + (text.map { "  \($0)" } ?? ""))
         }
         for attribute in attributes {
             let type = attribute.stringKind.map { "string[\($0)]" } ?? attribute.elementType

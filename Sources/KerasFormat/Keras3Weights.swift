@@ -93,7 +93,8 @@ enum Keras3Weights {
             stored.append(StoredLayer(name: layer.name, weightNames: names, tensors: tensors))
         }
         // Pair layer i with layer i by name (the paths already did the positional matching).
-        let (weights, warnings) = try LegacyWeights.assign(stored, to: model, matching: .byName, skipMismatch: skipMismatch)
+        let (weights, warnings) = try LegacyWeights.assign(
+            stored, to: model, matching: .byName, skipMismatch: skipMismatch)
         var optimizer: (Int, [Tensor])?
         if try root.kind(of: "optimizer/vars") == .group {
             // 0 = iteration (int64), 1 = learning rate, then the slot variables.
@@ -121,17 +122,24 @@ enum Keras3Weights {
     }
 
     /// Rebuilds `OptimizerState` from Keras 3 `optimizer/vars` (after iteration and learning rate).
-    static func optimizerState(iterations: Int, vars: [Tensor], model: Model, optimizer: OptimizerConfig?) -> (OptimizerState?, [String]) {
+    static func optimizerState(iterations: Int, vars: [Tensor], model: Model, optimizer: OptimizerConfig?) -> (
+        OptimizerState?, [String]
+    ) {
         if vars.isEmpty { return (OptimizerState(iterations: iterations), []) }
         guard let optimizer else { return (nil, ["optimizer state dropped: the file has no compile config"]) }
         let order = slotOrder(model, optimizer: optimizer)
         guard order.count == vars.count else {
-            return (nil, ["optimizer state dropped: \(vars.count) optimizer variables do not fit \(order.count) expected slots"])
+            return (
+                nil,
+                ["optimizer state dropped: \(vars.count) optimizer variables do not fit \(order.count) expected slots"]
+            )
         }
         var slots: [String: [[Tensor]]] = [:]
         for (k, entry) in order.enumerated() {
             guard vars[k].shape == model.weights[entry.layer][entry.weight].shape else {
-                return (nil, ["optimizer state dropped: optimizer variable \(k + 2) has shape \(shapeText(vars[k].shape))"])
+                return (
+                    nil, ["optimizer state dropped: optimizer variable \(k + 2) has shape \(shapeText(vars[k].shape))"]
+                )
             }
             var table = slots[entry.slot] ?? model.weights.map { _ in [] }
             table[entry.layer].append(vars[k])
@@ -157,8 +165,12 @@ enum Keras3Weights {
             try vars.writeDataset("1", shape: [], values: [compile.optimizer.learningRate])
             if let state = model.optimizerState, !state.slots.isEmpty {
                 for (k, entry) in slotOrder(model, optimizer: compile.optimizer).enumerated() {
-                    guard let table = state.slots[entry.slot], entry.layer < table.count, entry.weight < table[entry.layer].count else {
-                        throw KerasFormatError("optimizer state has no '\(entry.slot)' for layer '\(model.architecture.layers[entry.layer].name)'")
+                    guard let table = state.slots[entry.slot], entry.layer < table.count,
+                        entry.weight < table[entry.layer].count
+                    else {
+                        throw KerasFormatError(
+                            "optimizer state has no '\(entry.slot)' for layer '\(model.architecture.layers[entry.layer].name)'"
+                        )
                     }
                     let tensor = table[entry.layer][entry.weight]
                     try vars.writeDataset(String(k + 2), shape: tensor.shape, values: tensor.scalars)

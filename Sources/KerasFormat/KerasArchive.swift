@@ -33,7 +33,8 @@ public enum KerasArchive {
                 model.weights = loaded.weights
                 if let optimizer = loaded.optimizer {
                     let (state, notes) = Keras3Weights.optimizerState(
-                        iterations: optimizer.iterations, vars: optimizer.vars, model: model, optimizer: compile?.optimizer)
+                        iterations: optimizer.iterations, vars: optimizer.vars, model: model,
+                        optimizer: compile?.optimizer)
                     model.optimizerState = state
                     warnings += notes
                 }
@@ -49,7 +50,8 @@ public enum KerasArchive {
     ) throws {
         try attributing(url) {
             try LegacyH5.checkShapes(model)
-            guard case .object(var config) = try ModelConfigWriter.modelConfig(model.architecture, style: .keras3) else {
+            guard case .object(var config) = try ModelConfigWriter.modelConfig(model.architecture, style: .keras3)
+            else {
                 throw KerasFormatError("internal error: model config is not an object")
             }
             config["compile_config"] = try model.compile.map(CompileConfigJSON.keras3CompileConfig) ?? .null
@@ -87,7 +89,9 @@ public enum KerasArchive {
 
     /// Extracts the member `name` of the archive at `url` to a private temporary file and runs `body` on
     /// it; throws `missing` when the archive has no such member.
-    static func withExtractedMember<T>(_ url: URL, _ name: String, missing: Error, _ body: (URL) throws -> T) throws -> T {
+    static func withExtractedMember<T>(_ url: URL, _ name: String, missing: Error, _ body: (URL) throws -> T) throws
+        -> T
+    {
         let archive = try open(url)
         guard let entry = archive[name] else { throw missing }
         return try withExtracted(archive, entry, body)
@@ -162,7 +166,8 @@ public enum KerasArchive {
                 || (declared > 1 << 20 && declared / max(entry.compressedSize, 1) > maximumCompressionRatio)
             {
                 throw KerasFormatError(
-                    "archive member '\(path)': declares \(declared) bytes from \(entry.compressedSize) compressed (a zip bomb is refused)")
+                    "archive member '\(path)': declares \(declared) bytes from \(entry.compressedSize) compressed (a zip bomb is refused)"
+                )
             }
         }
     }
@@ -174,7 +179,8 @@ public enum KerasArchive {
         _ = try archive.extract(entry, skipCRC32: false) { chunk in
             total += UInt64(chunk.count)
             guard total <= declared else {
-                throw KerasFormatError("archive member '\(entry.path)': holds more than the \(declared) bytes it declares")
+                throw KerasFormatError(
+                    "archive member '\(entry.path)': holds more than the \(declared) bytes it declares")
             }
             try consume(chunk)
         }

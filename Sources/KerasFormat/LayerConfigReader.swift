@@ -11,7 +11,8 @@ enum LayerConfigReader {
         let kind: LayerKind
         switch className {
         case "InputLayer":
-            guard let shape = try batchShape(config, layer: name) ?? shapeWithoutBatch(config["shape"], layer: name) else {
+            guard let shape = try batchShape(config, layer: name) ?? shapeWithoutBatch(config["shape"], layer: name)
+            else {
                 throw reader.error("InputLayer has no batch_input_shape / batch_shape")
             }
             try reader.requireFalse("sparse")
@@ -52,7 +53,8 @@ enum LayerConfigReader {
                     biasRegularizer: try reader.regularizer("bias_regularizer")))
         case "Dropout":
             guard config["noise_shape"].map({ $0.isNull }) ?? true else {
-                throw reader.error("Dropout noise_shape \(config["noise_shape"]?.serialized() ?? "") is not supported (only null)")
+                throw reader.error(
+                    "Dropout noise_shape \(config["noise_shape"]?.serialized() ?? "") is not supported (only null)")
             }
             guard let rate = config["rate"]?.doubleValue, rate >= 0, rate < 1 else {
                 throw reader.error("Dropout rate must be a number in [0, 1)")
@@ -81,7 +83,8 @@ enum LayerConfigReader {
         return try list.dropFirst().map { dim in
             guard let n = dim.intValue, n > 0 else {
                 throw KerasFormatError(
-                    "layer '\(layer)': input shape \(value.serialized()) must have fixed positive dimensions after the batch")
+                    "layer '\(layer)': input shape \(value.serialized()) must have fixed positive dimensions after the batch"
+                )
             }
             return n
         }
@@ -190,7 +193,8 @@ private struct OptionReader {
         guard let raw = config["activation"], !raw.isNull else { return .linear }
         guard let s = raw.stringValue, let a = Activation(rawValue: s) else {
             throw error(
-                "activation \(raw.serialized().prefix(80)) is not supported (only \(Activation.allCases.map(\.rawValue).joined(separator: ", ")))")
+                "activation \(raw.serialized().prefix(80)) is not supported (only \(Activation.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
         }
         return a
     }

@@ -74,7 +74,9 @@ public enum LegacyH5 {
             warnings += notes
         }
         // Keras 3 wrote "3.x"; standalone Keras 2.0–2.3 "2.<4"; tf.keras "2.4-tf"… and tf-keras "2.<tf minor>".
-        let version = (try root.stringAttribute("keras_version") ?? "").split(separator: ".").compactMap { Int($0.prefix(while: \.isNumber)) }
+        let version = (try root.stringAttribute("keras_version") ?? "").split(separator: ".").compactMap {
+            Int($0.prefix(while: \.isNumber))
+        }
         let format: ModelLayout
         if version.first == 3 {
             format = .keras3LegacyH5
@@ -96,16 +98,20 @@ public enum LegacyH5 {
         _ model: Model, to url: URL, style: KerasConfigStyle = .tfKeras2, extra: ((HDF5Group) throws -> Void)? = nil
     ) throws {
         guard style != .keras3 else {
-            throw KerasFormatError("the legacy .h5 writer supports the keras22 and tfKeras2 styles", file: url.relativePath)
+            throw KerasFormatError(
+                "the legacy .h5 writer supports the keras22 and tfKeras2 styles", file: url.relativePath)
         }
         try attributing(url) {
             try checkShapes(model)
             let modelConfig = try ModelConfigWriter.modelConfig(model.architecture, style: style).serialized()
-            let trainingConfig = try model.compile.map { try CompileConfigJSON.trainingConfig($0, style: style).serialized() }
+            let trainingConfig = try model.compile.map {
+                try CompileConfigJSON.trainingConfig($0, style: style).serialized()
+            }
             try AtomicFile.write(to: url) { temporary in
                 let file = try HDF5File.create(temporary)
                 do {
-                    try fill(file.root, model: model, style: style, modelConfig: modelConfig, trainingConfig: trainingConfig)
+                    try fill(
+                        file.root, model: model, style: style, modelConfig: modelConfig, trainingConfig: trainingConfig)
                     try extra?(file.root)
                     try file.close()
                 } catch {
@@ -143,7 +149,8 @@ public enum LegacyH5 {
             let actual = model.weights[i].map(\.shape)
             guard actual == expected[i] else {
                 throw KerasFormatError(
-                    "layer '\(layer.name)' has weights of shapes \(actual.map(shapeText)) but its config implies \(expected[i].map(shapeText))")
+                    "layer '\(layer.name)' has weights of shapes \(actual.map(shapeText)) but its config implies \(expected[i].map(shapeText))"
+                )
             }
         }
     }

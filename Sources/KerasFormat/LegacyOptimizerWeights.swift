@@ -64,7 +64,12 @@ enum LegacyOptimizerWeights {
             case (.adam, 2 * n) where n > 0: blocks = ["m", "v"]
             case (.sgd, n) where n > 0: blocks = ["momentum"]
             default:
-                return (nil, ["optimizer state dropped: \(rest.count) Keras 2.2 slot variables do not fit \(n) trainable variables"])
+                return (
+                    nil,
+                    [
+                        "optimizer state dropped: \(rest.count) Keras 2.2 slot variables do not fit \(n) trainable variables"
+                    ]
+                )
             }
             for (b, slot) in blocks.enumerated() {
                 // With amsgrad off, Keras 2.2.4 keeps vhat as zeros((1,)): not a real slot.
@@ -80,8 +85,10 @@ enum LegacyOptimizerWeights {
             var byPath: [String: (Int, Int)] = [:]
             var byFlat: [String: (Int, Int)] = [:]
             for (i, layer) in model.architecture.layers.enumerated() {
-                let shorts = storedLayers.first(where: { $0.name == layer.name })?.shortNames
-                    ?? LegacyWeights.weightNames(for: layer, count: model.weights[i].count, tfSuffix: false).map(shortWeightName)
+                let shorts =
+                    storedLayers.first(where: { $0.name == layer.name })?.shortNames
+                    ?? LegacyWeights.weightNames(for: layer, count: model.weights[i].count, tfSuffix: false).map(
+                        shortWeightName)
                 for (j, short) in shorts.enumerated() where j < model.weights[i].count {
                     byPath["\(layer.name)/\(short)"] = (i, j)
                     byFlat["\(layer.name)_\(short)"] = (i, j)
@@ -113,7 +120,12 @@ enum LegacyOptimizerWeights {
                 }
                 let tensor = try LegacyWeights.readTensor(group, name)
                 guard tensor.shape == model.weights[i][j].shape else {
-                    return (nil, ["optimizer state dropped: '\(name)' has shape \(shapeText(tensor.shape)), the weight has \(shapeText(model.weights[i][j].shape))"])
+                    return (
+                        nil,
+                        [
+                            "optimizer state dropped: '\(name)' has shape \(shapeText(tensor.shape)), the weight has \(shapeText(model.weights[i][j].shape))"
+                        ]
+                    )
                 }
                 slots[slot, default: emptySlot][i][j] = tensor
             }
@@ -122,7 +134,12 @@ enum LegacyOptimizerWeights {
         var complete: [String: [[Tensor]]] = [:]
         for (slot, table) in slots {
             for (i, j) in trainableVariables(model) where table[i][j] == nil {
-                return (nil, ["optimizer state dropped: slot '\(slot)' is missing for layer '\(model.architecture.layers[i].name)'"])
+                return (
+                    nil,
+                    [
+                        "optimizer state dropped: slot '\(slot)' is missing for layer '\(model.architecture.layers[i].name)'"
+                    ]
+                )
             }
             complete[slot] = table.map { $0.compactMap { $0 } }
         }
@@ -130,12 +147,16 @@ enum LegacyOptimizerWeights {
     }
 
     /// Writes `optimizer_weights` in the tf-keras 2.x or Keras 2.2.4 scheme.
-    static func write(_ state: OptimizerState, model: Model, optimizer: OptimizerConfig, to group: HDF5Group, style: KerasConfigStyle) throws {
+    static func write(
+        _ state: OptimizerState, model: Model, optimizer: OptimizerConfig, to group: HDF5Group, style: KerasConfigStyle
+    ) throws {
         let variables = trainableVariables(model)
         let slotOrder = slotNames(optimizer).filter { state.slots[$0] != nil }
         func tensor(_ slot: String, _ i: Int, _ j: Int) throws -> Tensor {
             guard let table = state.slots[slot], i < table.count, j < table[i].count else {
-                throw KerasFormatError("optimizer state slot '\(slot)' has no entry for layer '\(model.architecture.layers[i].name)' weight \(j)")
+                throw KerasFormatError(
+                    "optimizer state slot '\(slot)' has no entry for layer '\(model.architecture.layers[i].name)' weight \(j)"
+                )
             }
             return table[i][j]
         }
@@ -165,7 +186,8 @@ enum LegacyOptimizerWeights {
             entries.append(("iteration:0", nil))
             for (i, j) in variables {
                 let layer = model.architecture.layers[i]
-                let short = shortWeightName(LegacyWeights.weightNames(for: layer, count: model.weights[i].count, tfSuffix: false)[j])
+                let short = shortWeightName(
+                    LegacyWeights.weightNames(for: layer, count: model.weights[i].count, tfSuffix: false)[j])
                 for slot in slotOrder {
                     let tfSlot = slot == "momentum" ? "m" : slot
                     entries.append(("\(optimizerName)/\(tfSlot)/\(layer.name)/\(short):0", try tensor(slot, i, j)))

@@ -45,7 +45,8 @@ enum LegacyWeights {
         }
         return try layerNames.map { layerName in
             guard try group.kind(of: layerName) == .group else {
-                throw KerasFormatError("layer '\(layerName)' is listed in layer_names but has no group in \(group.name)")
+                throw KerasFormatError(
+                    "layer '\(layerName)' is listed in layer_names but has no group in \(group.name)")
             }
             let layerGroup = try group.group(layerName)
             let weightNames = try layerGroup.readSplitStringList("weight_names") ?? []

@@ -67,7 +67,8 @@ public enum ModelConfigReader {
             throw KerasFormatError("model has \(inputs.count) inputs \(inputs); only single-input chains are supported")
         }
         guard outputs.count == 1 else {
-            throw KerasFormatError("model has \(outputs.count) outputs \(outputs); only single-output chains are supported")
+            throw KerasFormatError(
+                "model has \(outputs.count) outputs \(outputs); only single-output chains are supported")
         }
         // Walk back from the output to the input: every layer must have exactly one parent.
         var chain: [Entry] = []
@@ -90,11 +91,13 @@ public enum ModelConfigReader {
                 throw KerasFormatError(
                     entry.inbound.isEmpty
                         ? "layer '\(current)' is not connected to the input '\(inputs[0])'"
-                        : "layer '\(current)' is called \(entry.inbound.count) times (shared layer); only chains are supported")
+                        : "layer '\(current)' is called \(entry.inbound.count) times (shared layer); only chains are supported"
+                )
             }
             guard entry.inbound[0].count == 1 else {
                 throw KerasFormatError(
-                    "layer '\(current)' takes \(entry.inbound[0].count) inputs \(entry.inbound[0]); only chains are supported (branching graph)")
+                    "layer '\(current)' takes \(entry.inbound[0].count) inputs \(entry.inbound[0]); only chains are supported (branching graph)"
+                )
             }
             current = entry.inbound[0][0]
         }
@@ -102,18 +105,21 @@ public enum ModelConfigReader {
         if chain.count != order.count {
             let extra = order.filter { name in !chain.contains { $0.name == name } }
             throw KerasFormatError(
-                "layers \(extra) are not on the chain from '\(inputs[0])' to '\(outputs[0])' (branching graph); only chains are supported")
+                "layers \(extra) are not on the chain from '\(inputs[0])' to '\(outputs[0])' (branching graph); only chains are supported"
+            )
         }
         var layers: [LayerSpec] = []
         for (i, entry) in chain.enumerated() {
             if i == 0 {
                 guard entry.className == "InputLayer" else {
-                    throw KerasFormatError("layer '\(entry.name)': the model input must be an InputLayer, found \(entry.className)")
+                    throw KerasFormatError(
+                        "layer '\(entry.name)': the model input must be an InputLayer, found \(entry.className)")
                 }
             } else if entry.className == "InputLayer" {
                 throw KerasFormatError("layer '\(entry.name)': only the first layer may be an InputLayer")
             }
-            layers.append(try LayerConfigReader.layer(name: entry.name, className: entry.className, config: entry.config))
+            layers.append(
+                try LayerConfigReader.layer(name: entry.name, className: entry.className, config: entry.config))
         }
         return try checked(Architecture(name: modelName, layers: layers))
     }
@@ -203,10 +209,12 @@ public enum ModelConfigReader {
             } else if i == 0 {
                 // No InputLayer: Keras builds one from the first layer's batch_input_shape, named
                 // "<layer>_input"; Keras 3 may keep the shape in config.build_input_shape instead.
-                guard let shape = try LayerConfigReader.batchShape(layerConfig, layer: name)
-                    ?? LayerConfigReader.shapeWithoutBatch(config["build_input_shape"], layer: name)
+                guard
+                    let shape = try LayerConfigReader.batchShape(layerConfig, layer: name)
+                        ?? LayerConfigReader.shapeWithoutBatch(config["build_input_shape"], layer: name)
                 else {
-                    throw KerasFormatError("layer '\(name)': Sequential model has no input shape (no InputLayer and no batch_input_shape)")
+                    throw KerasFormatError(
+                        "layer '\(name)': Sequential model has no input shape (no InputLayer and no batch_input_shape)")
                 }
                 layers.append(LayerSpec(name: "\(name)_input", kind: .input(shape: shape)))
             }
@@ -244,7 +252,8 @@ public enum ModelConfigReader {
         for dimension in shape {
             let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
             guard dimension >= 0, !overflow, product <= maxTensorElements else {
-                throw KerasFormatError("layer '\(layer)': \(what) shape \(shape) is too large (over \(maxTensorElements) elements)")
+                throw KerasFormatError(
+                    "layer '\(layer)': \(what) shape \(shape) is too large (over \(maxTensorElements) elements)")
             }
             count = product
         }

@@ -134,7 +134,8 @@ public enum ModelConfigWriter {
             c["data_format"] = "channels_last"
             c["dilation_rate"] = [1, 1]
             if style != .keras22 { c["groups"] = 1 }
-            addDenseLike(&c, activation: o.activation, useBias: o.useBias, kernel: o.kernelRegularizer,
+            addDenseLike(
+                &c, activation: o.activation, useBias: o.useBias, kernel: o.kernelRegularizer,
                 bias: o.biasRegularizer, style: style)
         case .maxPooling2D(let o):
             c["pool_size"] = ints(o.poolSize)
@@ -145,7 +146,8 @@ public enum ModelConfigWriter {
             c["data_format"] = "channels_last"
         case .dense(let o):
             c["units"] = .int(o.units)
-            addDenseLike(&c, activation: o.activation, useBias: o.useBias, kernel: o.kernelRegularizer,
+            addDenseLike(
+                &c, activation: o.activation, useBias: o.useBias, kernel: o.kernelRegularizer,
                 bias: o.biasRegularizer, style: style)
             if style == .keras3 { c["activity_regularizer"] = nil }  // Keras 3 Dense omits it
         case .dropout(let rate):

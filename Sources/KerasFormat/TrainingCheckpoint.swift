@@ -82,9 +82,12 @@ public struct TrainingCheckpoint: Sendable {
         try g.writeDataset("random", shape: [s.random.count], values: s.random.map { Int64(bitPattern: $0) })
         try g.writeDataset("threads", shape: [], values: [Int64(s.threads)])
         try g.writeDataset("wait", shape: [], values: [Int64(s.wait)])
-        try g.writeDataset("regularization", shape: [s.regularization == nil ? 0 : 1], values: s.regularization.map { [$0] } ?? [])
+        try g.writeDataset(
+            "regularization", shape: [s.regularization == nil ? 0 : 1], values: s.regularization.map { [$0] } ?? [])
         try g.writeDataset("best", shape: [s.best == nil ? 0 : 1], values: s.best.map { [$0] } ?? [])
-        try g.writeDataset("best_epoch", shape: [s.history.bestEpoch == nil ? 0 : 1], values: s.history.bestEpoch.map { [Int64($0)] } ?? [])
+        try g.writeDataset(
+            "best_epoch", shape: [s.history.bestEpoch == nil ? 0 : 1],
+            values: s.history.bestEpoch.map { [Int64($0)] } ?? [])
         try g.writeDataset(
             "stopped_epoch", shape: [s.history.stoppedEpoch == nil ? 0 : 1],
             values: s.history.stoppedEpoch.map { [Int64($0)] } ?? [])
@@ -105,7 +108,9 @@ public struct TrainingCheckpoint: Sendable {
             }
         }
         let ix = try g.createGroup("indices")
-        for (name, values) in indices { try ix.writeDataset(name, shape: [values.count], values: values.map(Int64.init)) }
+        for (name, values) in indices {
+            try ix.writeDataset(name, shape: [values.count], values: values.map(Int64.init))
+        }
     }
 
     private static func read(_ g: HDF5Group, model: Model) throws -> TrainingCheckpoint {
@@ -122,11 +127,14 @@ public struct TrainingCheckpoint: Sendable {
             guard values.count <= 1 else { throw KerasFormatError("\(group)/\(name): expected at most one value") }
             return values.first
         }
-        guard let runText = try g.stringAttribute("run"), case .object(let runObject) = try JSONValue.parse(Data(runText.utf8), what: "\(group) run")
+        guard let runText = try g.stringAttribute("run"),
+            case .object(let runObject) = try JSONValue.parse(Data(runText.utf8), what: "\(group) run")
         else { throw KerasFormatError("\(group): no run record") }
         var run: [String: String] = [:]
         for (k, v) in runObject {
-            guard case .string(let text) = v else { throw KerasFormatError("\(group): run record '\(k)' is not a string") }
+            guard case .string(let text) = v else {
+                throw KerasFormatError("\(group): run record '\(k)' is not a string")
+            }
             run[k] = text
         }
         let names = try g.stringListAttribute("history_names") ?? []
@@ -134,15 +142,20 @@ public struct TrainingCheckpoint: Sendable {
         let historyData = try g.dataset("history")
         let rows = historyData.shape.first ?? 0
         guard historyData.shape == [rows, names.count] else {
-            throw KerasFormatError("\(group)/history: shape \(historyData.shape) does not match \(names.count) metric names")
+            throw KerasFormatError(
+                "\(group)/history: shape \(historyData.shape) does not match \(names.count) metric names")
         }
         let table = try historyData.read(as: Double.self)
         let seconds = try g.dataset("history_seconds").read(as: Double.self)
-        guard seconds.count == rows else { throw KerasFormatError("\(group)/history_seconds: \(seconds.count) values for \(rows) epochs") }
+        guard seconds.count == rows else {
+            throw KerasFormatError("\(group)/history_seconds: \(seconds.count) values for \(rows) epochs")
+        }
         var history = History()
         for r in 0..<rows {
             var values: [String: Double] = [:]
-            for (c, name) in names.enumerated() where !table[r * names.count + c].isNaN { values[name] = table[r * names.count + c] }
+            for (c, name) in names.enumerated() where !table[r * names.count + c].isNaN {
+                values[name] = table[r * names.count + c]
+            }
             history.epochs.append(EpochLogs(epoch: r, values: values, seconds: seconds[r], orderedNames: order))
         }
         history.bestEpoch = try optional(ints("best_epoch"), "best_epoch")

@@ -21,27 +21,33 @@ struct BinaryArrayEncoding: Equatable, Sendable {
 
     /// The members of "binary data compression type" (MS:1000572) this reader does not implement
     /// (truncation + prediction schemes), by accession number.
-    static let unsupportedCompressionTerms: ClosedRange<Int> = 1003089 ... 1003092
+    static let unsupportedCompressionTerms: ClosedRange<Int> = 1_003_089...1_003_092
 
     /// Applies one cvParam of the array, given by its PSI-MS accession number (`MS:1000514` → 1000514);
     /// returns false when the term is not about the encoding.
     @discardableResult
     mutating func apply(term: Int, name: String) -> Bool {
         switch term {
-        case 1000514: role = .mz
-        case 1000515: role = .intensity
-        case 1000521: valueType = .float32
-        case 1000523: valueType = .float64
-        case 1000519: valueType = .int32
-        case 1000522: valueType = .int64
-        case 1000574: zlib = true
-        case 1000576: break  // no compression
-        case 1002312: numpress = .linear
-        case 1002313: numpress = .pic
-        case 1002314: numpress = .slof
-        case 1002746: numpress = .linear; zlib = true
-        case 1002747: numpress = .pic; zlib = true
-        case 1002748: numpress = .slof; zlib = true
+        case 1_000_514: role = .mz
+        case 1_000_515: role = .intensity
+        case 1_000_521: valueType = .float32
+        case 1_000_523: valueType = .float64
+        case 1_000_519: valueType = .int32
+        case 1_000_522: valueType = .int64
+        case 1_000_574: zlib = true
+        case 1_000_576: break  // no compression
+        case 1_002_312: numpress = .linear
+        case 1_002_313: numpress = .pic
+        case 1_002_314: numpress = .slof
+        case 1_002_746:
+            numpress = .linear
+            zlib = true
+        case 1_002_747:
+            numpress = .pic
+            zlib = true
+        case 1_002_748:
+            numpress = .slof
+            zlib = true
         case Self.unsupportedCompressionTerms:
             let accession = "MS:\(term)"
             unsupportedCompression = name.isEmpty ? accession : "\(name) (\(accession))"
@@ -114,12 +120,13 @@ struct BinaryArrayDecoder {
                 expected = overflow ? nil : bytes
             }
             #if _endian(little)
-            // Little-endian 64-bit floats: inflate straight into the output when the size is exactly right.
-            if encoding.numpress == nil, encoding.valueType == .float64, let expected,
-               Zlib.isPlausible(expectedSize: expected, compressedSize: bytes.count) {
-                let destination = UnsafeMutableRawBufferPointer(output.prepare(count))
-                if Zlib.inflateExactly(bytes, into: destination, using: decompressor) { return }
-            }
+                // Little-endian 64-bit floats: inflate straight into the output when the size is exactly right.
+                if encoding.numpress == nil, encoding.valueType == .float64, let expected,
+                    Zlib.isPlausible(expectedSize: expected, compressedSize: bytes.count)
+                {
+                    let destination = UnsafeMutableRawBufferPointer(output.prepare(count))
+                    if Zlib.inflateExactly(bytes, into: destination, using: decompressor) { return }
+                }
             #endif
             let inflatedCount: Int
             do {
@@ -163,18 +170,20 @@ struct BinaryArrayDecoder {
         let raw = UnsafeRawBufferPointer(bytes)
         let values = output.prepare(count)
         #if _endian(little)
-        // mzML stores little-endian IEEE 754: 64-bit floats are copied as they are.
-        if valueType == .float64 {
-            if count > 0 { UnsafeMutableRawBufferPointer(values).copyMemory(from: raw) }
-            return
-        }
+            // mzML stores little-endian IEEE 754: 64-bit floats are copied as they are.
+            if valueType == .float64 {
+                if count > 0 { UnsafeMutableRawBufferPointer(values).copyMemory(from: raw) }
+                return
+            }
         #endif
-        for i in 0 ..< count {
+        for i in 0..<count {
             switch valueType {
             case .float64:
-                values[i] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)))
+                values[i] = Double(
+                    bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)))
             case .float32:
-                values[i] = Double(Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self))))
+                values[i] = Double(
+                    Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self))))
             case .int32:
                 values[i] = Double(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: i &* 4, as: Int32.self)))
             case .int64:

@@ -23,10 +23,13 @@ public enum ProfileCentroiding {
         let count = min(mz.count, intensity.count)
         guard count >= 4 else { return }
         for position in 2..<(count - 1) {
-            let y1 = intensity[position - 1], y2 = intensity[position]
+            let y1 = intensity[position - 1]
+            let y2 = intensity[position]
             var y3 = intensity[position + 1]
             guard 0 < y1, y1 < y2, y2 > y3, y3 > 0 else { continue }
-            let x1 = mz[position - 1], x2 = mz[position], x3 = mz[position + 1]
+            let x1 = mz[position - 1]
+            let x2 = mz[position]
+            let x3 = mz[position + 1]
             if x2 - x1 > (x3 - x2) * 10 || (x2 - x1) * 10 < x3 - x2 { continue }
             if y3 == y1 { y3 += 0.01 * y1 }
             guard let centroid = fit(x1, y1, x2, y2, x3, y3) else { continue }
@@ -37,7 +40,8 @@ public enum ProfileCentroiding {
 
     /// The centroids of one profile spectrum.
     public static func centroids(mz: [Double], intensity: [Double]) -> (mz: [Double], intensity: [Double]) {
-        var outMZ: [Double] = [], outIntensity: [Double] = []
+        var outMZ: [Double] = []
+        var outIntensity: [Double] = []
         mz.withUnsafeBufferPointer { mzBuffer in
             intensity.withUnsafeBufferPointer { intensityBuffer in
                 appendCentroids(mz: mzBuffer, intensity: intensityBuffer, to: &outMZ, &outIntensity)

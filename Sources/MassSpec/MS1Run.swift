@@ -46,7 +46,7 @@ public struct MS1Run: Sendable, Equatable {
     public var count: Int { rt.count }
 
     /// The range of spectrum `i`'s points in `mz` and `intensity`.
-    public func pointRange(_ i: Int) -> Range<Int> { offsets[i] ..< offsets[i + 1] }
+    public func pointRange(_ i: Int) -> Range<Int> { offsets[i]..<offsets[i + 1] }
 
     /// Spectrum `i` as a standalone `Spectrum` (copies its points).
     public func spectrum(_ i: Int) -> Spectrum {
@@ -57,5 +57,5 @@ public struct MS1Run: Sendable, Equatable {
     }
 
     /// All spectra as standalone `Spectrum` values.
-    public var spectra: [Spectrum] { (0 ..< count).map(spectrum) }
+    public var spectra: [Spectrum] { (0..<count).map(spectrum) }
 }

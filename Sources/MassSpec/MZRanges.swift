@@ -21,9 +21,9 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
         merged.reserveCapacity(valid.count)
         for pair in valid {
             if let last = merged.last, pair.min <= last.upperBound {
-                if pair.max > last.upperBound { merged[merged.count - 1] = last.lowerBound ... pair.max }
+                if pair.max > last.upperBound { merged[merged.count - 1] = last.lowerBound...pair.max }
             } else {
-                merged.append(pair.min ... pair.max)
+                merged.append(pair.min...pair.max)
             }
         }
         intervals = merged
@@ -34,7 +34,7 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
             let scale = Double(buckets) / (high - low)
             var starts = [Int32](repeating: 0, count: buckets)
             var k = 0
-            for b in 0 ..< buckets {
+            for b in 0..<buckets {
                 let edge = low + Double(b) / scale
                 while k < merged.count, merged[k].upperBound < edge { k += 1 }
                 starts[b] = Int32(k)
@@ -51,7 +51,9 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
 
     /// Index of the first interval whose upper bound is >= `value` (not NaN), through the bucket grid
     /// (which must exist); the grid's guess is corrected both ways, so rounding never misplaces a value.
-    private func bucketedInterval(endingAtOrAbove value: Double, _ intervals: UnsafeBufferPointer<ClosedRange<Double>>) -> Int {
+    private func bucketedInterval(endingAtOrAbove value: Double, _ intervals: UnsafeBufferPointer<ClosedRange<Double>>)
+        -> Int
+    {
         let position = (value - bucketLow) * bucketScale
         let b = position <= 0 ? 0 : min(bucketStart.count - 1, Int(min(position, Double(bucketStart.count))))
         var k = Int(bucketStart[b])
@@ -80,7 +82,8 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
     /// or when `mz` is NaN).
     private func firstInterval(endingAtOrAbove mz: Double, from start: Int) -> Int {
         guard !mz.isNaN else { return intervals.count }
-        var low = start, high = intervals.count
+        var low = start
+        var high = intervals.count
         while low < high {
             let mid = (low + high) / 2
             if intervals[mid].upperBound < mz { low = mid + 1 } else { high = mid }
@@ -114,7 +117,7 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
             // next through the bucket grid.
             intervals.withUnsafeBufferPointer { intervals in
                 var k = 0
-                for p in 0 ..< count {
+                for p in 0..<count {
                     let value = mz[p]
                     if intervals[k].upperBound < value {
                         k = bucketedInterval(endingAtOrAbove: value, intervals)
@@ -131,7 +134,8 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
                 for interval in intervals {
                     // Gallop to the first point >= the lower bound, then take the points up to the upper one.
                     var step = 1
-                    var low = p, high = p
+                    var low = p
+                    var high = p
                     while high < count, mz[high] < interval.lowerBound {
                         low = high + 1
                         high = min(high + step, count)
@@ -153,7 +157,7 @@ public struct MZRanges: Sendable, Hashable, CustomStringConvertible {
         }
         var k = 0
         var previous = -Double.infinity
-        for p in 0 ..< count {
+        for p in 0..<count {
             let value = mz[p]
             if value < previous {
                 k = firstInterval(endingAtOrAbove: value, from: 0)

@@ -32,10 +32,11 @@ public struct MzMLReader: Sendable {
     public func forEachSpectrum(msLevel: Int? = 1, _ body: (Spectrum) throws -> Void) throws {
         let parser = try MzMLStreamParser(url: url, msLevel: msLevel)
         try parser.forEachSpectrum { header in
-            try body(Spectrum(
-                index: header.index, id: header.id, scanNumber: header.scanNumber, msLevel: header.msLevel,
-                retentionTimeMinutes: header.retentionTimeMinutes, mz: Array(parser.mz),
-                intensity: Array(parser.intensity), isProfile: header.isProfile))
+            try body(
+                Spectrum(
+                    index: header.index, id: header.id, scanNumber: header.scanNumber, msLevel: header.msLevel,
+                    retentionTimeMinutes: header.retentionTimeMinutes, mz: Array(parser.mz),
+                    intensity: Array(parser.intensity), isProfile: header.isProfile))
         }
     }
 
@@ -64,7 +65,9 @@ public struct MzMLReader: Sendable {
     /// the windows of the peaks one will extract, the run holds only the points that can matter, never the
     /// decoded arrays of all spectra.
     /// - Throws: `MzMLError`, including `.noSpectraOfLevel` when the file has no MS1 spectrum.
-    public func readMS1Run(keeping ranges: MZRanges?, centroidingProfileSpectra centroiding: Bool = false) throws -> MS1Run {
+    public func readMS1Run(keeping ranges: MZRanges?, centroidingProfileSpectra centroiding: Bool = false) throws
+        -> MS1Run
+    {
         var whole: MS1Run?
         try streamMS1(keeping: ranges, centroiding: centroiding, spectraPerChunk: .max) { whole = $0 }
         return whole ?? MS1Run(path: url.path)
@@ -88,9 +91,11 @@ public struct MzMLReader: Sendable {
         let parser = try MzMLStreamParser(url: url, msLevel: 1)
         var run = MS1Run(path: url.path)
         // The selected points of one spectrum, before they are appended to the run.
-        var keptMZ: [Double] = [], keptIntensity: [Double] = []
+        var keptMZ: [Double] = []
+        var keptIntensity: [Double] = []
         // One profile spectrum's centroids.
-        var centroidMZ: [Double] = [], centroidIntensity: [Double] = []
+        var centroidMZ: [Double] = []
+        var centroidIntensity: [Double] = []
 
         func append(_ mz: UnsafeBufferPointer<Double>, _ intensity: UnsafeBufferPointer<Double>) {
             guard let ranges else {
@@ -106,7 +111,9 @@ public struct MzMLReader: Sendable {
             }
             let kept = keptMZ.withUnsafeMutableBufferPointer { keptMZ in
                 keptIntensity.withUnsafeMutableBufferPointer { keptIntensity in
-                    guard let keptMZ = keptMZ.baseAddress, let keptIntensity = keptIntensity.baseAddress else { return 0 }
+                    guard let keptMZ = keptMZ.baseAddress, let keptIntensity = keptIntensity.baseAddress else {
+                        return 0
+                    }
                     return ranges.select(mz: mz, intensity: intensity, into: keptMZ, keptIntensity)
                 }
             }
@@ -159,7 +166,10 @@ extension Spectrum {
         }
         if let number = Int(id) { return number }
         // The last number given for each key.
-        var scan: Int?, scanID: Int?, spectrum: Int?, index: Int?
+        var scan: Int?
+        var scanID: Int?
+        var spectrum: Int?
+        var index: Int?
         for token in id.split(separator: " ") {
             guard let equals = token.firstIndex(of: "="), let number = Int(token[token.index(after: equals)...])
             else { continue }
@@ -177,11 +187,14 @@ extension Spectrum {
     /// `scanNumber(fromID:)` for an ASCII id: `.some(number or nil)`.
     private static func scanNumber(asciiID id: UnsafeBufferPointer<UInt8>) -> Int?? {
         if let number = integer(id[...]) { return number }
-        var scan: Int?, scanID: Int?, spectrum: Int?, index: Int?
+        var scan: Int?
+        var scanID: Int?
+        var spectrum: Int?
+        var index: Int?
         var start = 0
         while start < id.count {
             let end = id[start...].firstIndex(of: UInt8(ascii: " ")) ?? id.count
-            let token = id[start ..< end]
+            let token = id[start..<end]
             if let equals = token.firstIndex(of: UInt8(ascii: "=")), let number = integer(token[(equals + 1)...]) {
                 let key = token[..<equals]
                 if key.elementsEqual("scan".utf8) {

@@ -60,7 +60,8 @@ private struct CVParam {
         case SpectrumState.msLevelTerm:
             self.text = Text(name: "", value: string(value), unitAccession: "", unitName: "")
         case SpectrumState.scanStartTimeTerm:
-            self.text = Text(name: "", value: string(value), unitAccession: string(unitAccession), unitName: string(unitName))
+            self.text = Text(
+                name: "", value: string(value), unitAccession: string(unitAccession), unitName: string(unitName))
         case let term? where BinaryArrayEncoding.unsupportedCompressionTerms.contains(term):
             self.text = Text(name: string(name), value: "", unitAccession: "", unitName: "")
         default: break
@@ -87,7 +88,7 @@ private func trimmingWhitespace(_ text: String) -> Substring {
     let isSpace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 }
     guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) })
     else { return "" }
-    return text[first ... last]
+    return text[first...last]
 }
 
 /// What is collected inside one `<spectrum>` before deciding and decoding.
@@ -109,8 +110,8 @@ private struct SpectrumState {
     var level: Int? { msLevel ?? (isMS1Term ? 1 : nil) }
 
     /// "ms level", "MS1 spectrum", "scan start time".
-    static let msLevelTerm = 1000511, ms1SpectrumTerm = 1000579, scanStartTimeTerm = 1000016
-    static let profileSpectrumTerm = 1000128
+    static let msLevelTerm = 1_000_511, ms1SpectrumTerm = 1_000_579, scanStartTimeTerm = 1_000_016
+    static let profileSpectrumTerm = 1_000_128
 
     mutating func apply(_ param: CVParam) {
         switch param.msTerm {
@@ -232,8 +233,9 @@ final class MzMLStreamParser: XMLEventHandler {
             throw MzMLError(.chromatogramsOnly, path: path, detail: "\(chromatogramCount) chromatograms")
         }
         let what = wantedLevel.map { "MS\($0) spectra" } ?? "spectra"
-        throw MzMLError(.noSpectraOfLevel, path: path,
-                        detail: spectrumCount == 0 ? what : "\(what) (\(spectrumCount) spectra of other or unknown MS levels)")
+        throw MzMLError(
+            .noSpectraOfLevel, path: path,
+            detail: spectrumCount == 0 ? what : "\(what) (\(spectrumCount) spectra of other or unknown MS levels)")
     }
 
     private func spectrumError(_ kind: MzMLError.Kind, _ state: SpectrumState, _ detail: String) -> MzMLError {
@@ -254,8 +256,9 @@ final class MzMLStreamParser: XMLEventHandler {
         guard started else {
             started = true
             if !named(name, "mzML") && !named(name, "indexedmzML") {
-                handlerError = MzMLError(.notMzML, path: path, line: xml?.currentLine,
-                                         detail: "root element is <\(String(cString: name))>, not <mzML> or <indexedmzML>")
+                handlerError = MzMLError(
+                    .notMzML, path: path, line: xml?.currentLine,
+                    detail: "root element is <\(String(cString: name))>, not <mzML> or <indexedmzML>")
                 xml?.stop()
             }
             return
@@ -378,7 +381,9 @@ final class MzMLStreamParser: XMLEventHandler {
             throw spectrumError(.invalidSpectrum, state, "no valid defaultArrayLength or arrayLength")
         }
         guard mzCount == intensityCount else {
-            throw spectrumError(.invalidSpectrum, state, "m/z array length \(mzCount) differs from intensity array length \(intensityCount)")
+            throw spectrumError(
+                .invalidSpectrum, state,
+                "m/z array length \(mzCount) differs from intensity array length \(intensityCount)")
         }
         do {
             try decoder.decode(base64: state.mzText, encoding: mzArray.encoding, count: mzCount, into: decodedMZ)
@@ -394,7 +399,8 @@ final class MzMLStreamParser: XMLEventHandler {
         }
         for (name, values) in [("m/z", decodedMZ.values), ("intensity", decodedIntensity.values)] {
             if let bad = values.firstIndex(where: { !$0.isFinite }) {
-                throw spectrumError(.corruptArray, state, "\(name) array holds \(values[bad]) at point \(bad) (values must be finite)")
+                throw spectrumError(
+                    .corruptArray, state, "\(name) array holds \(values[bad]) at point \(bad) (values must be finite)")
             }
         }
         return SpectrumHeader(
@@ -416,8 +422,9 @@ final class MzMLStreamParser: XMLEventHandler {
         case ("UO:0000028", _), (_, "millisecond"): return value / 60_000
         case ("", ""): throw spectrumError(.invalidSpectrum, state, "scan start time has no unit")
         default:
-            throw spectrumError(.invalidSpectrum, state,
-                                "unknown scan start time unit \(param.unitName) \(param.unitAccession)")
+            throw spectrumError(
+                .invalidSpectrum, state,
+                "unknown scan start time unit \(param.unitName) \(param.unitAccession)")
         }
     }
 }

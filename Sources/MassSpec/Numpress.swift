@@ -20,14 +20,22 @@ enum Numpress {
     /// point), then half-byte residuals r_i with value_i = 2·value_{i−1} − value_{i−2} + r_i.
     static func decodeLinear(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [Double]) throws {
         if bytes.count == 8 { return }
-        guard bytes.count >= 8 else { throw CorruptData(reason: "linear: \(bytes.count) bytes, too few for the fixed point") }
+        guard bytes.count >= 8 else {
+            throw CorruptData(reason: "linear: \(bytes.count) bytes, too few for the fixed point")
+        }
         let fixedPoint = readBigEndianDouble(bytes, at: 0)
-        guard fixedPoint.isFinite, fixedPoint > 0 else { throw CorruptData(reason: "linear: fixed point \(fixedPoint) is not a positive number") }
-        guard bytes.count >= 12 else { throw CorruptData(reason: "linear: \(bytes.count) bytes, too few for the first value") }
+        guard fixedPoint.isFinite, fixedPoint > 0 else {
+            throw CorruptData(reason: "linear: fixed point \(fixedPoint) is not a positive number")
+        }
+        guard bytes.count >= 12 else {
+            throw CorruptData(reason: "linear: \(bytes.count) bytes, too few for the first value")
+        }
         var previous2 = Int64(readLittleEndianUInt32(bytes, at: 8))
         output.append(Double(previous2) / fixedPoint)
         if bytes.count == 12 { return }
-        guard bytes.count >= 16 else { throw CorruptData(reason: "linear: \(bytes.count) bytes, too few for the second value") }
+        guard bytes.count >= 16 else {
+            throw CorruptData(reason: "linear: \(bytes.count) bytes, too few for the second value")
+        }
         var previous1 = Int64(readLittleEndianUInt32(bytes, at: 12))
         output.append(Double(previous1) / fixedPoint)
         var cursor = HalfByteCursor(bytes: bytes, byteIndex: 16)
@@ -50,10 +58,14 @@ enum Numpress {
 
     /// Short logged float: fixed point, then 2-byte little-endian unsigned x_i with value = exp(x / fp) − 1.
     static func decodeSlof(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [Double]) throws {
-        guard bytes.count >= 8 else { throw CorruptData(reason: "slof: \(bytes.count) bytes, too few for the fixed point") }
+        guard bytes.count >= 8 else {
+            throw CorruptData(reason: "slof: \(bytes.count) bytes, too few for the fixed point")
+        }
         guard bytes.count % 2 == 0 else { throw CorruptData(reason: "slof: odd number of bytes (\(bytes.count))") }
         let fixedPoint = readBigEndianDouble(bytes, at: 0)
-        guard fixedPoint.isFinite, fixedPoint > 0 else { throw CorruptData(reason: "slof: fixed point \(fixedPoint) is not a positive number") }
+        guard fixedPoint.isFinite, fixedPoint > 0 else {
+            throw CorruptData(reason: "slof: fixed point \(fixedPoint) is not a positive number")
+        }
         var index = 8
         while index < bytes.count {
             let x = UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8
@@ -64,13 +76,13 @@ enum Numpress {
 
     private static func readBigEndianDouble(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> Double {
         var bits: UInt64 = 0
-        for i in 0 ..< 8 { bits = bits << 8 | UInt64(bytes[offset + i]) }
+        for i in 0..<8 { bits = bits << 8 | UInt64(bytes[offset + i]) }
         return Double(bitPattern: bits)
     }
 
     private static func readLittleEndianUInt32(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt32 {
         var value: UInt32 = 0
-        for i in 0 ..< 4 { value |= UInt32(bytes[offset + i]) << (8 * UInt32(i)) }
+        for i in 0..<4 { value |= UInt32(bytes[offset + i]) << (8 * UInt32(i)) }
         return value
     }
 
@@ -113,9 +125,9 @@ enum Numpress {
                 leading = head
             } else {
                 leading = head - 8
-                for i in 0 ..< leading { value |= 0xF000_0000 >> (4 * i) }
+                for i in 0..<leading { value |= 0xF000_0000 >> (4 * i) }
             }
-            for i in 0 ..< (8 - leading) {
+            for i in 0..<(8 - leading) {
                 guard let nibble = nextNibble() else {
                     throw CorruptData(reason: "\(codec): data ends inside a value (byte \(bytes.count))")
                 }

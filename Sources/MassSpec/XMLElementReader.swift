@@ -55,7 +55,8 @@ public enum XMLElementReader {
                     do {
                         try parser.parse()
                     } catch let error as MzMLError {
-                        throw XMLFileError(file: path, line: error.line, problem: "not well-formed XML: \(error.detail)")
+                        throw XMLFileError(
+                            file: path, line: error.line, problem: "not well-formed XML: \(error.detail)")
                     }
                     if let failure = handler.failure { throw failure }
                 }
@@ -70,7 +71,10 @@ public enum XMLElementReader {
         weak var parser: XMLSAXParser?
         var failure: Error?
 
-        init(start: @escaping (Element) throws -> Void, end: @escaping (String) throws -> Void, text: @escaping (String) throws -> Void) {
+        init(
+            start: @escaping (Element) throws -> Void, end: @escaping (String) throws -> Void,
+            text: @escaping (String) throws -> Void
+        ) {
             self.start = start
             self.end = end
             self.text = text
@@ -87,7 +91,8 @@ public enum XMLElementReader {
         func startElement(_ name: UnsafePointer<CChar>, _ attributes: XMLAttributes) {
             run {
                 var values: [String: String] = [:]
-                attributes.forEach { key, value in values[String(cString: key)] = String(decoding: value, as: UTF8.self) }
+                attributes.forEach { key, value in values[String(cString: key)] = String(decoding: value, as: UTF8.self)
+                }
                 try start(Element(name: String(cString: name), attributes: values, line: parser?.currentLine))
             }
         }

@@ -21,11 +21,12 @@ struct XMLAttributes {
     /// Calls `body(localName, value)` for each attribute.
     func forEach(_ body: (_ name: UnsafePointer<CChar>, _ value: UnsafeBufferPointer<UInt8>) -> Void) {
         guard let raw else { return }
-        for i in 0 ..< count {
+        for i in 0..<count {
             // Five pointers per attribute: local name, prefix, URI, value start, value end.
             guard let local = raw[5 * i], let start = raw[5 * i + 3], let end = raw[5 * i + 4] else { continue }
-            body(UnsafeRawPointer(local).assumingMemoryBound(to: CChar.self),
-                 UnsafeBufferPointer(start: start, count: end - start))
+            body(
+                UnsafeRawPointer(local).assumingMemoryBound(to: CChar.self),
+                UnsafeBufferPointer(start: start, count: end - start))
         }
     }
 
@@ -124,14 +125,17 @@ final class XMLSAXParser {
         // Keep the first error: later ones are usually consequences of it. Warnings are not errors.
         guard firstError == nil, error.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
         let message = error.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) }
-        firstError = CapturedError(message: message ?? "libxml2 error \(error.code)",
-                                   line: error.line > 0 ? Int(error.line) : currentLine,
-                                   atEndOfInput: reachedEnd && unparsedInput == 0)
+        firstError = CapturedError(
+            message: message ?? "libxml2 error \(error.code)",
+            line: error.line > 0 ? Int(error.line) : currentLine,
+            atEndOfInput: reachedEnd && unparsedInput == 0)
     }
 
     /// Bytes libxml2 has read from the file but not parsed yet (0 when unknown).
     private var unparsedInput: Int {
-        guard let input = context?.pointee.input, let cur = input.pointee.cur, let end = input.pointee.end else { return 0 }
+        guard let input = context?.pointee.input, let cur = input.pointee.cur, let end = input.pointee.end else {
+            return 0
+        }
         return end - cur
     }
 
@@ -153,8 +157,9 @@ final class XMLSAXParser {
         var code: Int32 = 0
         var message = gzerror(file, &code).map { String(cString: $0) } ?? defaultMessage
         if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }
-        return MzMLError(.malformedXML, path: name, line: currentLine,
-                         detail: "cannot read the file (\(message); truncated or corrupt gzip data?)")
+        return MzMLError(
+            .malformedXML, path: name, line: currentLine,
+            detail: "cannot read the file (\(message); truncated or corrupt gzip data?)")
     }
 
     /// libxml2's input callback: up to `length` bytes of the file into `buffer`; 0 at the end, -1 on an error.
@@ -192,14 +197,16 @@ final class XMLSAXParser {
             throw readFailure ?? MzMLError(.malformedXML, path: name, detail: "libxml2 cannot start parsing the file")
         }
         self.context = context
-        xmlCtxtUseOptions(context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_NOBLANKS.rawValue))
+        xmlCtxtUseOptions(
+            context, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_HUGE.rawValue | XML_PARSE_NOBLANKS.rawValue))
         let status = xmlParseDocument(context)
         if finished { return }  // stopped by the handler, which reports its own problem
         finished = true
         if let readFailure { throw readFailure }
         if let firstError {
             // At the end of the input, an unterminated document is a truncated file.
-            let detail = firstError.atEndOfInput && openElements > 0
+            let detail =
+                firstError.atEndOfInput && openElements > 0
                 ? "the file ends inside an unclosed element (truncated?); libxml2: \(firstError.message)"
                 : firstError.message
             throw MzMLError(.malformedXML, path: name, line: firstError.line, detail: detail)

@@ -109,7 +109,9 @@ enum Zlib {
             produced += available - Int(stream.avail_out)
         } while status == Z_OK || (status == Z_BUF_ERROR && produced == output.bytes.count)
         guard status == Z_STREAM_END else {
-            let message = stream.msg.map { String(cString: $0) } ?? (status == Z_BUF_ERROR ? "stream truncated" : "status \(status)")
+            let message =
+                stream.msg.map { String(cString: $0) }
+                ?? (status == Z_BUF_ERROR ? "stream truncated" : "status \(status)")
             throw InflateError(reason: "zlib: \(message)")
         }
         return produced

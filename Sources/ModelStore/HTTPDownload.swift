@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// One HTTP(S) GET streamed into a file through Foundation's URLSession (libcurl on Linux), with an idle
@@ -64,7 +64,8 @@ final class HTTPDownload: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             queue.addOperation {
                 if self.failure == nil {
                     self.failure = ModelStoreError(
-                        self.subject, "the download took longer than \(Self.seconds(self.totalTimeout)); nothing was kept")
+                        self.subject,
+                        "the download took longer than \(Self.seconds(self.totalTimeout)); nothing was kept")
                 }
             }
             task.cancel()
@@ -72,7 +73,8 @@ final class HTTPDownload: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         }
         if let failure { throw failure }
         if let expected, received != expected {
-            throw ModelStoreError(subject, "the transfer ended after \(received) of \(expected) bytes; nothing was kept")
+            throw ModelStoreError(
+                subject, "the transfer ended after \(received) of \(expected) bytes; nothing was kept")
         }
         return received
     }

@@ -17,16 +17,18 @@ public struct ModelCache: Sendable, Equatable {
         -> ModelCache
     {
         if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
-            return ModelCache(folder: URL(fileURLWithPath: xdg, isDirectory: true).appendingPathComponent("neatmskit/models"))
+            return ModelCache(
+                folder: URL(fileURLWithPath: xdg, isDirectory: true).appendingPathComponent("neatmskit/models"))
         }
         guard let home = environment["HOME"], home.hasPrefix("/") else {
             throw ModelStoreError(
-                "model cache", "neither XDG_CACHE_HOME nor HOME is set to an absolute path, so there is no cache folder")
+                "model cache", "neither XDG_CACHE_HOME nor HOME is set to an absolute path, so there is no cache folder"
+            )
         }
         #if os(macOS)
-        let base = "Library/Caches"
+            let base = "Library/Caches"
         #else
-        let base = ".cache"
+            let base = ".cache"
         #endif
         return ModelCache(
             folder: URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent(base)

@@ -133,7 +133,8 @@ public struct ModelFetcher: Sendable {
         }
         let temporary = AtomicFile.temporaryURL(for: destination)
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw ModelStoreError(destination.path, "cannot create a temporary file in \(destination.deletingLastPathComponent().path)")
+            throw ModelStoreError(
+                destination.path, "cannot create a temporary file in \(destination.deletingLastPathComponent().path)")
         }
         do {
             let size = try transfer(model, from: source, into: temporary, progress: progress)

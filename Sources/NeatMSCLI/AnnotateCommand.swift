@@ -78,7 +78,9 @@ struct AnnotateCommand: ParsableCommand {
             }
             let progress = session.progress
             let token = AnnotationServer.makeToken()
-            let host = self.host, port = self.port, open = !noOpen
+            let host = self.host
+            let port = self.port
+            let open = !noOpen
             let failure = Locked<(any Error)?>(nil)
             let done = DispatchSemaphore(value: 0)
             Task {
@@ -105,10 +107,10 @@ struct AnnotateCommand: ParsableCommand {
     /// Opens `url` with xdg-open (Linux) or open (macOS) when there is one; never fails.
     static func openBrowser(_ url: String) {
         #if os(macOS)
-        let candidates = ["/usr/bin/open"]
+            let candidates = ["/usr/bin/open"]
         #else
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        let candidates = path.split(separator: ":").map { "\($0)/xdg-open" }
+            let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+            let candidates = path.split(separator: ":").map { "\($0)/xdg-open" }
         #endif
         guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else { return }
         let process = Process()

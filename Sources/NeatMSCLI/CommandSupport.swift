@@ -1,8 +1,8 @@
 import ArgumentParser
 import Classification
 import FileSupport
-import Interchange
 import Foundation
+import Interchange
 import KerasFormat
 import NeatMS
 import NeuralNet
@@ -45,7 +45,8 @@ enum CommandSupport {
             (names, source) = (NeatMSClasses.names, .neatmsDefault(hint: "give their names with --classes A,B,..."))
         }
         return NetworkClassifier(
-            modelFile: try ModelNames.resolve(model), classes: names, classSource: source, matrixSize: matrixSize, matrices: matrices,
+            modelFile: try ModelNames.resolve(model), classes: names, classSource: source, matrixSize: matrixSize,
+            matrices: matrices,
             batchSize: batchSize,
             loadInBackground: loadInBackground, warning: { Diagnostics.warning("\(model): \($0)") })
     }

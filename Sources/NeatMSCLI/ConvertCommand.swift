@@ -30,7 +30,8 @@ extension KerasConfigStyle: ExpressibleByArgument {
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a model between Keras formats (.h5 full model, .keras, weights-only .h5), ONNX and safetensors.",
+        abstract:
+            "Convert a model between Keras formats (.h5 full model, .keras, weights-only .h5), ONNX and safetensors.",
         discussion: """
             IN is any model file `neatms summary` reads. Without --to the format follows OUT's name: \
             .h5 → full-model .h5, .keras → Keras 3 archive, .weights.h5 → Keras 3 weights, .onnx → ONNX, \
@@ -59,10 +60,16 @@ struct ConvertCommand: ParsableCommand {
     @Argument(help: "The file to write.")
     var output: String
 
-    @Option(help: "Output format: keras-h5 (or h5), keras, keras-weights-h5, keras-weights, onnx or safetensors (default: from OUT's name).")
+    @Option(
+        help:
+            "Output format: keras-h5 (or h5), keras, keras-weights-h5, keras-weights, onnx or safetensors (default: from OUT's name)."
+    )
     var to: ModelFormat?
 
-    @Option(help: "Full-model .h5 layout: keras2 (tf-keras 2.x) or keras22 (Keras 2.2 era); safetensors tensor names: keras2 (<layer>/kernel) or keras3 (layers/<class>/vars/<i>).")
+    @Option(
+        help:
+            "Full-model .h5 layout: keras2 (tf-keras 2.x) or keras22 (Keras 2.2 era); safetensors tensor names: keras2 (<layer>/kernel) or keras3 (layers/<class>/vars/<i>)."
+    )
     var style: KerasConfigStyle?
 
     @Option(help: "ONNX output: the opset, 13 (default) to 21.")
@@ -74,16 +81,24 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Replace OUT if it exists.")
     var force = false
 
-    @Flag(help: "Leave out the optimizer state (e.g. Adam's moments); the training config is kept, so training the file starts a fresh optimizer.")
+    @Flag(
+        help:
+            "Leave out the optimizer state (e.g. Adam's moments); the training config is kept, so training the file starts a fresh optimizer."
+    )
     var dropOptimizerState = false
 
-    @Option(help: "For a weights-only or safetensors IN: the model file whose architecture (and compile settings) receive IN's weights.")
+    @Option(
+        help:
+            "For a weights-only or safetensors IN: the model file whose architecture (and compile settings) receive IN's weights."
+    )
     var architecture: String?
 
     @Flag(help: "With --architecture: match layers by name instead of by order.")
     var byName = false
 
-    @Flag(help: "With --architecture: skip layers whose weight count or shapes differ (a warning each) instead of failing.")
+    @Flag(
+        help:
+            "With --architecture: skip layers whose weight count or shapes differ (a warning each) instead of failing.")
     var skipMismatch = false
 
     func validate() throws {
@@ -154,7 +169,8 @@ struct ConvertCommand: ParsableCommand {
 
     /// True when both paths name the same file (also through links or different spellings).
     private func sameFile(_ a: URL, _ b: URL) -> Bool {
-        if a.standardizedFileURL.resolvingSymlinksInPath().path == b.standardizedFileURL.resolvingSymlinksInPath().path {
+        if a.standardizedFileURL.resolvingSymlinksInPath().path == b.standardizedFileURL.resolvingSymlinksInPath().path
+        {
             return true
         }
         guard let x = try? FileManager.default.attributesOfItem(atPath: a.path),

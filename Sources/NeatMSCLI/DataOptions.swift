@@ -1,4 +1,3 @@
-import Support
 import ArgumentParser
 import Foundation
 import NeatMS
@@ -11,7 +10,10 @@ struct ExperimentOptions: ParsableArguments {
     @Option(help: "Folder of the raw mzML files (names must match the table's sample names).")
     var raw: String
 
-    @Option(help: "Feature table: a CSV file, or a folder (MZmine 2 per-sample CSVs; OpenMS featureXML files and a consensusXML).")
+    @Option(
+        help:
+            "Feature table: a CSV file, or a folder (MZmine 2 per-sample CSVs; OpenMS featureXML files and a consensusXML)."
+    )
     var features: String
 
     @Option(help: "Feature table format: mzmine, mzmine3, xcms or openms.")

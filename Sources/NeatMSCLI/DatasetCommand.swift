@@ -38,7 +38,8 @@ struct DatasetCommand: ParsableCommand {
                 labels: peakLabels, classes: classList, options: matrix.options, concurrency: matrix.jobs)
             for peak in invalid {
                 Diagnostics.warning(
-                    "\(labels):\(peak.line): \(peak.sample) feature \(peak.featureName) (\(peak.label)) has no valid matrix: \(peak.reason)")
+                    "\(labels):\(peak.line): \(peak.sample) feature \(peak.featureName) (\(peak.label)) has no valid matrix: \(peak.reason)"
+                )
             }
             try dataset.write(to: URL(fileURLWithPath: output))
             var counts = [Int](repeating: 0, count: dataset.classes.count)

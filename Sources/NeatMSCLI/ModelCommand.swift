@@ -3,12 +3,12 @@ import Foundation
 import ModelStore
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `neatms model fetch|list`: NeatMS's published models, downloaded once into the per-user cache.
@@ -41,12 +41,15 @@ struct ModelFetchCommand: ParsableCommand {
     @Argument(help: "The model: \(ModelRegistry.known.map(\.name).joined(separator: " or ")).")
     var name: String = ModelRegistry.neatmsDefault.name
 
-    @Option(help: ArgumentHelp(
-        "Read the file from here instead: a mirror's URL, a file:// URL or a local path (still verified). A URL ending in / or a folder gets the model's file name appended.",
-        valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "Read the file from here instead: a mirror's URL, a file:// URL or a local path (still verified). A URL ending in / or a folder gets the model's file name appended.",
+            valueName: "url"))
     var url: String?
 
-    @Option(name: [.short, .long], help: "Store the file here instead of the per-user cache (a folder gets the model's file name).")
+    @Option(
+        name: [.short, .long],
+        help: "Store the file here instead of the per-user cache (a folder gets the model's file name).")
     var output: String?
 
     func validate() throws {
@@ -69,10 +72,10 @@ struct ModelFetchCommand: ParsableCommand {
                 }
             }
             #if canImport(FoundationNetworking)
-            // Foundation on Linux makes its shared URL cache, and that cache's folder in the user's cache folder,
-            // with the first session configuration. Downloads here use no URL cache: make the shared one a cache
-            // without a folder (a path that cannot be created leaves it without disk storage).
-            URLCache.shared = URLCache(memoryCapacity: 0, diskCapacity: 0, diskPath: "/dev/null/no-url-cache")
+                // Foundation on Linux makes its shared URL cache, and that cache's folder in the user's cache folder,
+                // with the first session configuration. Downloads here use no URL cache: make the shared one a cache
+                // without a folder (a path that cannot be created leaves it without disk storage).
+                URLCache.shared = URLCache(memoryCapacity: 0, diskCapacity: 0, diskPath: "/dev/null/no-url-cache")
             #endif
             let progress = FetchProgressLine(name: model.name, source: url ?? model.url.absoluteString)
             defer { progress.finish() }
@@ -80,7 +83,8 @@ struct ModelFetchCommand: ParsableCommand {
             if let destination {
                 result = try ModelFetcher().fetch(model, from: url, to: destination, progress: progress.update)
             } else {
-                result = try ModelFetcher().fetch(model, from: url, into: try ModelCache.standard(), progress: progress.update)
+                result = try ModelFetcher().fetch(
+                    model, from: url, into: try ModelCache.standard(), progress: progress.update)
             }
             progress.finish()
             if result.alreadyPresent {
@@ -104,9 +108,11 @@ struct ModelListCommand: ParsableCommand {
             let cache = try ModelCache.standard()
             var text = ""
             for model in ModelRegistry.known {
-                let cached = cache.cachedFile(for: model).map { "yes, \($0.path)" }
+                let cached =
+                    cache.cachedFile(for: model).map { "yes, \($0.path)" }
                     ?? "no (neatms model fetch \(model.name) stores it in \(cache.location(of: model).path))"
-                let threshold = model.recommendedThreshold.map { "\($0) (recommended by its authors)" } ?? "none published"
+                let threshold =
+                    model.recommendedThreshold.map { "\($0) (recommended by its authors)" } ?? "none published"
                 text += """
                     \(model.name): \(model.summary)
                       cached     \(cached)
@@ -172,7 +178,9 @@ final class FetchProgressLine: @unchecked Sendable {
                 open = true
             } else {
                 // A line per tenth (or per 10 MB when the size is not announced).
-                let step = progress.expected.map { $0 > 0 ? progress.received * 10 / $0 : 10 } ?? progress.received / 10_000_000
+                let step =
+                    progress.expected.map { $0 > 0 ? progress.received * 10 / $0 : 10 } ?? progress.received
+                    / 10_000_000
                 guard step > lastStep else { return }
                 lastStep = step
                 write(text + "\n")
@@ -199,7 +207,9 @@ final class FetchProgressLine: @unchecked Sendable {
 
     private static func describe(_ progress: FetchProgress) -> String {
         let large = (progress.expected ?? progress.received) >= 1_000_000
-        let mb = { (bytes: Int) in large ? String(format: "%.1f MB", Double(bytes) / 1e6) : String(format: "%.0f kB", Double(bytes) / 1e3) }
+        let mb = { (bytes: Int) in
+            large ? String(format: "%.1f MB", Double(bytes) / 1e6) : String(format: "%.0f kB", Double(bytes) / 1e3)
+        }
         guard let expected = progress.expected, expected > 0 else { return "\(mb(progress.received))" }
         return "\(mb(progress.received)) of \(mb(expected)) (\(progress.received * 100 / expected) %)"
     }

@@ -50,11 +50,15 @@ struct PredictCommand: ParsableCommand {
 
     func validate() throws {
         if rawData.isRequested {
-            guard matrices == nil else { throw ValidationError("give either --matrices or --raw/--features/--format, not both") }
+            guard matrices == nil else {
+                throw ValidationError("give either --matrices or --raw/--features/--format, not both")
+            }
             try rawData.validateRaw(output: output)
             return
         }
-        guard matrices != nil else { throw ValidationError("--matrices FILE.h5 (or --raw DIR --features TABLE --format F) is required") }
+        guard matrices != nil else {
+            throw ValidationError("--matrices FILE.h5 (or --raw DIR --features TABLE --format F) is required")
+        }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if let classes, CommandSupport.classList(classes).isEmpty {
             throw ValidationError("--classes needs at least one class name")

@@ -1,21 +1,27 @@
-import Support
 import ArgumentParser
+import Classification
 import Foundation
 import NeatMS
-import Classification
+import Support
 
 /// The raw-data form of `neatms predict`: mzML files + feature table → labelled results CSV.
 struct RawPredictionOptions: ParsableArguments {
     @Option(help: "Raw-data form: folder of the raw mzML files.")
     var raw: String?
 
-    @Option(help: "Raw-data form: the feature table (CSV, or a folder: MZmine 2 per-sample CSVs, OpenMS featureXML + consensusXML).")
+    @Option(
+        help:
+            "Raw-data form: the feature table (CSV, or a folder: MZmine 2 per-sample CSVs, OpenMS featureXML + consensusXML)."
+    )
     var features: String?
 
     @Option(help: "Raw-data form: feature table format: mzmine, mzmine3, xcms or openms.")
     var format: FeatureTableFormat?
 
-    @Option(help: "Raw-data form: the probability of --label at or above which a peak gets --label (0.22 for NeatMS's published model).")
+    @Option(
+        help:
+            "Raw-data form: the probability of --label at or above which a peak gets --label (0.22 for NeatMS's published model)."
+    )
     var threshold: Double?
 
     @Option(help: "Raw-data form: the class the threshold applies to.")
@@ -27,7 +33,10 @@ struct RawPredictionOptions: ParsableArguments {
     /// What is written: the results CSV's filters and columns, the annotated table.
     @OptionGroup var export: ExportOptionGroup
 
-    @Option(help: "Raw-data form: predict only these samples (raw file names, comma-separated) and write, to -o, their per-peak predictions for `neatms merge` instead of the results CSV.")
+    @Option(
+        help:
+            "Raw-data form: predict only these samples (raw file names, comma-separated) and write, to -o, their per-peak predictions for `neatms merge` instead of the results CSV."
+    )
     var samples: String?
 
     var isRequested: Bool { raw != nil || features != nil || format != nil || threshold != nil || samples != nil }
@@ -36,14 +45,19 @@ struct RawPredictionOptions: ParsableArguments {
         guard raw != nil, features != nil, format != nil else {
             throw ValidationError("the raw-data form needs --raw, --features and --format")
         }
-        guard let threshold else { throw ValidationError("the raw-data form needs --threshold (0.22 for NeatMS's default model)") }
+        guard let threshold else {
+            throw ValidationError("the raw-data form needs --threshold (0.22 for NeatMS's default model)")
+        }
         guard threshold.isFinite else { throw ValidationError("--threshold must be a number") }
         guard output != nil else { throw ValidationError("the raw-data form needs -o RESULTS.csv") }
         try export.validate()
         if samples != nil, export.annotateTable != nil {
-            throw ValidationError("--annotate-table needs every sample: give it to `neatms merge` when predicting with --samples")
+            throw ValidationError(
+                "--annotate-table needs every sample: give it to `neatms merge` when predicting with --samples")
         }
-        if let samples, CommandSupport.classList(samples).isEmpty { throw ValidationError("--samples needs at least one name") }
+        if let samples, CommandSupport.classList(samples).isEmpty {
+            throw ValidationError("--samples needs at least one name")
+        }
     }
 }
 
@@ -62,16 +76,25 @@ struct ExportOptionGroup: ParsableArguments {
     @Option(help: "Samples to leave out of the export, comma-separated (raw file names).")
     var exclude: String?
 
-    @Option(help: "Columns after feature ID and sample, comma-separated (rt, mz, height, area, label, peak_mz, peak_rt, peak_rt_start, peak_rt_end, peak_mz_min, peak_mz_max, area_bc, sn, rt_adjusted, rt_start_adjusted, rt_end_adjusted).")
+    @Option(
+        help:
+            "Columns after feature ID and sample, comma-separated (rt, mz, height, area, label, peak_mz, peak_rt, peak_rt_start, peak_rt_end, peak_mz_min, peak_mz_max, area_bc, sn, rt_adjusted, rt_start_adjusted, rt_end_adjusted)."
+    )
     var exportProperties: String = "rt,mz,height,area,label"
 
     @Option(help: "A labels CSV whose manual labels replace predictions in the export (NeatMS's use_annotation).")
     var annotations: String?
 
-    @Option(help: "Also write the input feature table back in its own format with, per sample, the NeatMS label and each class probability added (a folder for a folder input).")
+    @Option(
+        help:
+            "Also write the input feature table back in its own format with, per sample, the NeatMS label and each class probability added (a folder for a folder input)."
+    )
     var annotateTable: String?
 
-    @Flag(help: "With --annotate-table: leave out the rows (features) NeatMS's group rule rejects (--min-group-classes, --min-group-size, --exclude).")
+    @Flag(
+        help:
+            "With --annotate-table: leave out the rows (features) NeatMS's group rule rejects (--min-group-classes, --min-group-size, --exclude)."
+    )
     var filter = false
 
     func exportOptions() throws -> ExportOptions {
@@ -79,7 +102,8 @@ struct ExportOptionGroup: ParsableArguments {
         for name in CommandSupport.classList(exportProperties) {
             guard let property = ExportOptions.Property(rawValue: name) else {
                 throw ValidationError(
-                    "--export-properties: unknown property '\(name)' (known: \(ExportOptions.Property.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    "--export-properties: unknown property '\(name)' (known: \(ExportOptions.Property.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             properties.append(property)
         }
@@ -92,7 +116,9 @@ struct ExportOptionGroup: ParsableArguments {
 
     func validate() throws {
         guard minGroupSize >= 0 else { throw ValidationError("--min-group-size must be >= 0") }
-        if filter, annotateTable == nil { throw ValidationError("--filter applies to --annotate-table, which is missing") }
+        if filter, annotateTable == nil {
+            throw ValidationError("--filter applies to --annotate-table, which is missing")
+        }
         _ = try exportOptions()
     }
 
@@ -122,7 +148,9 @@ struct ExportOptionGroup: ParsableArguments {
     func manualLabels(table: FeatureTable) throws -> [Int: String] {
         var labels: [Int: String] = [:]
         if let path = annotations {
-            for entry in try PeakLabels(url: URL(fileURLWithPath: path), table: table).entries { labels[entry.peak] = entry.label }
+            for entry in try PeakLabels(url: URL(fileURLWithPath: path), table: table).entries {
+                labels[entry.peak] = entry.label
+            }
         }
         return labels
     }
@@ -175,14 +203,19 @@ extension PredictCommand {
         _ export: ExportOptions, experiment: Experiment, classes: [String], manualLabels: Set<String>, features: String
     ) {
         let labels = Set(classes).union(manualLabels)
-        for (option, names) in [("--export-classes", export.exportClasses), ("--min-group-classes", export.minGroupClasses)] {
+        for (option, names) in [
+            ("--export-classes", export.exportClasses), ("--min-group-classes", export.minGroupClasses),
+        ] {
             for name in names ?? [] where !labels.contains(name) {
-                Diagnostics.warning("\(option): no peak can have the label '\(name)' (labels: \(labels.sorted().joined(separator: ", ")))")
+                Diagnostics.warning(
+                    "\(option): no peak can have the label '\(name)' (labels: \(labels.sorted().joined(separator: ", ")))"
+                )
             }
         }
         let samples = experiment.table.samples
         for name in export.unmatchedExclusions(samples: samples) {
-            Diagnostics.warning("--exclude: '\(name)' is not a sample of \(features) (samples: \(samples.joined(separator: ", ")))")
+            Diagnostics.warning(
+                "--exclude: '\(name)' is not a sample of \(features) (samples: \(samples.joined(separator: ", ")))")
         }
     }
 
@@ -195,7 +228,8 @@ extension PredictCommand {
             try classifier.checkLoaded()  // a wrong model explains a missing class better
             throw CommandError(
                 file: model,
-                problem: "--label \(options.label) is not one of the model's classes \(classes.joined(separator: ", "))")
+                problem: "--label \(options.label) is not one of the model's classes \(classes.joined(separator: ", "))"
+            )
         }
         let annotations = try options.export.manualLabels(table: experiment.table)
         let exportOptions = try options.export.exportOptions()
@@ -208,12 +242,15 @@ extension PredictCommand {
                 let tableName = name.hasSuffix(".gz") ? String(name.dropLast(3)) : name
                 guard let index = experiment.table.sampleIndex(name) ?? experiment.table.sampleIndex(tableName) else {
                     if unused.contains(name) {
-                        Diagnostics.warning("--samples: the raw file \(name) has no peaks in the table; nothing to predict")
+                        Diagnostics.warning(
+                            "--samples: the raw file \(name) has no peaks in the table; nothing to predict")
                         return nil
                     }
                     throw CommandError(
                         file: options.features ?? "the table",
-                        problem: "--samples: '\(name)' is not a sample of the table (samples: \(experiment.table.samples.joined(separator: ", ")))")
+                        problem:
+                            "--samples: '\(name)' is not a sample of the table (samples: \(experiment.table.samples.joined(separator: ", ")))"
+                    )
                 }
                 return index
             }
@@ -247,6 +284,7 @@ extension PredictCommand {
         printResult(
             "labelled \(labelled) of \(experiment.table.peaks.count) peaks "
                 + "(\(counts.joined(separator: ", "))) in \(experiment.table.samples.count) samples in "
-                + "\(seconds) s; wrote \(rows) rows to \(output)\(options.export.annotateTable.map { " and the annotated table to \($0)" } ?? "")\n")
+                + "\(seconds) s; wrote \(rows) rows to \(output)\(options.export.annotateTable.map { " and the annotated table to \($0)" } ?? "")\n"
+        )
     }
 }

@@ -46,10 +46,12 @@ struct ThresholdCommand: ParsableCommand {
             try dataset.checkFinite(file: data)
             guard dataset.classes.contains(label) else {
                 throw CommandError(
-                    file: data, problem: "--label \(label) is not one of its classes \(dataset.classes.joined(separator: ", "))")
+                    file: data,
+                    problem: "--label \(label) is not one of its classes \(dataset.classes.joined(separator: ", "))")
             }
             let classifier = try CommandSupport.classifier(
-                model: model, classes: nil, dataClasses: (data, dataset.classes), matrixSize: dataset.options.size, matrices: data,
+                model: model, classes: nil, dataClasses: (data, dataset.classes), matrixSize: dataset.options.size,
+                matrices: data,
                 batchSize: batchSize, loadInBackground: false)
             try classifier.checkLoaded()
             guard dataset.count > 0 else { throw CommandError(file: data, problem: "holds no valid labelled peak") }
@@ -60,7 +62,8 @@ struct ThresholdCommand: ParsableCommand {
             var text = "p     True   False  False_low  False_noise\n"
             func f(_ v: Double) -> String { v.isNaN ? "   -  " : String(format: "%.3f", v) }
             for row in analysis.rows {
-                text += String(format: "%.2f", row.probability) + "  " + f(row.truePositive) + "  " + f(row.falsePositive)
+                text +=
+                    String(format: "%.2f", row.probability) + "  " + f(row.truePositive) + "  " + f(row.falsePositive)
                     + "  " + f(row.falseLow) + "      " + f(row.falseNoise) + "\n"
             }
             text += "peaks: \(dataset.count) (\(label): \(dataset.y.filter { dataset.classes[$0] == label }.count))\n"
@@ -71,7 +74,8 @@ struct ThresholdCommand: ParsableCommand {
                 text += "recall table: \(csv)\n"
             }
             try CommandSupport.writeAtomically(
-                Data(analysis.rocSVG(title: "ROC — \(URL(fileURLWithPath: model).lastPathComponent)").utf8), to: svgPath)
+                Data(analysis.rocSVG(title: "ROC — \(URL(fileURLWithPath: model).lastPathComponent)").utf8), to: svgPath
+            )
             text += "ROC curve: \(svgPath)\n"
             printResult(text)
         }

@@ -2,8 +2,8 @@ import ArgumentParser
 import Classification
 import FileSupport
 import Foundation
-import Interchange
 import HDF5
+import Interchange
 import KerasFormat
 import NeatMS
 import NeuralNet
@@ -70,23 +70,34 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Merge labels into one before splitting: LABEL,LABEL=NEW (e.g. Low_quality,Noise=Bad).")
     var mergeClasses: String?
 
-    @Option(help: "Stop when val_loss (loss when there is no test set) has not improved for this many epochs; restores the best weights.")
+    @Option(
+        help:
+            "Stop when val_loss (loss when there is no test set) has not improved for this many epochs; restores the best weights."
+    )
     var earlyStopping: Int?
 
-    @Option(help: "Write the model and the whole training state to this file after every epoch (.h5, or .keras for a Keras 3 archive); see --resume.")
+    @Option(
+        help:
+            "Write the model and the whole training state to this file after every epoch (.h5, or .keras for a Keras 3 archive); see --resume."
+    )
     var checkpoint: String?
 
-    @Flag(help: "Continue from --checkpoint if it exists (same options; the result is bit-identical to an uninterrupted run), else start fresh.")
+    @Flag(
+        help:
+            "Continue from --checkpoint if it exists (same options; the result is bit-identical to an uninterrupted run), else start fresh."
+    )
     var resume = false
 
-    @Option(name: [.short, .long], help: "The trained model: .h5 (Keras 2 full model), or .keras for a Keras 3 archive.")
+    @Option(
+        name: [.short, .long], help: "The trained model: .h5 (Keras 2 full model), or .keras for a Keras 3 archive.")
     var output: String
 
     func validate() throws {
         guard epochs >= 0 else { throw ValidationError("--epochs must be at least 0") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard validationSplit.isFinite, validationSplit >= 0, validationSplit < 0.5 else {
-            throw ValidationError("--validation-split must be in [0, 0.5) (test and validation sets each take that share)")
+            throw ValidationError(
+                "--validation-split must be in [0, 0.5) (test and validation sets each take that share)")
         }
         if freeze != nil && freezeFirst != nil { throw ValidationError("give --freeze or --freeze-first, not both") }
         if let n = freezeFirst, n < 0 { throw ValidationError("--freeze-first must be at least 0") }
@@ -101,7 +112,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("\(path): a trained model is written whole (.h5 or .keras), not as .weights.h5")
         }
         if resume && checkpoint == nil { throw ValidationError("--resume needs --checkpoint") }
-        if let checkpoint, URL(fileURLWithPath: checkpoint).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL {
+        if let checkpoint,
+            URL(fileURLWithPath: checkpoint).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL
+        {
             throw ValidationError("--checkpoint and --output must be different files")
         }
     }
@@ -121,7 +134,9 @@ struct TrainCommand: ParsableCommand {
         guard let bad = model.firstNonFiniteWeight() else { return }
         throw CommandError(
             file: path,
-            problem: "not written: training diverged (layer '\(bad.layer)' \(bad.weight) holds \(bad.value)); try a smaller --lr")
+            problem:
+                "not written: training diverged (layer '\(bad.layer)' \(bad.weight) holds \(bad.value)); try a smaller --lr"
+        )
     }
 
     /// `<OUT stem>.validation.h5` beside OUT.
@@ -159,9 +174,13 @@ struct TrainCommand: ParsableCommand {
             let split = ["training": batches.training, "test": batches.test, "validation": batches.validation]
             var resumed: TrainingState? = nil
             let network: Network
+            if resume {
+                // Temporary files of a killed run's writers: the checkpoint, the model and the validation peaks.
+                for path in [checkpoint, output, Self.validationPath(for: output)].compactMap({ $0 }) {
+                    AtomicFile.removeLeftovers(for: URL(fileURLWithPath: path))
+                }
+            }
             if resume, let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {
-                AtomicFile.removeLeftovers(for: URL(fileURLWithPath: checkpoint))
-                AtomicFile.removeLeftovers(for: URL(fileURLWithPath: output))
                 let stored = try readCheckpoint(checkpoint, dataset: dataset, split: split)
                 network = try Network(model: stored.model, seed: seed)
                 resumed = stored
@@ -178,7 +197,8 @@ struct TrainCommand: ParsableCommand {
             var validationData: (x: Tensor, y: Tensor)? = nil
             if !batches.test.isEmpty {
                 validationData = (
-                    dataset.matrices(batches.test), try Tensor.oneHot(batches.test.map { batches.labels[$0] }, classes: classCount)
+                    dataset.matrices(batches.test),
+                    try Tensor.oneHot(batches.test.map { batches.labels[$0] }, classes: classCount)
                 )
             }
             describe(network: network, batches: batches)
@@ -201,7 +221,8 @@ struct TrainCommand: ParsableCommand {
                 let run = runRecord(dataset: dataset)
                 options.checkpoint = { state in
                     try Self.refuseDiverged(state.model, path: checkpointPath)
-                    try TrainingCheckpoint(state: state, run: run, indices: split).write(to: URL(fileURLWithPath: checkpointPath))
+                    try TrainingCheckpoint(state: state, run: run, indices: split).write(
+                        to: URL(fileURLWithPath: checkpointPath))
                 }
             }
             let history = try network.fit(x: x, y: y, options: options)
@@ -218,7 +239,9 @@ struct TrainCommand: ParsableCommand {
             try ModelFile.write(trained, to: URL(fileURLWithPath: output))
             printResult("wrote \(output) (\(history.epochs.count) epochs on \(trainingRows.count) peaks)\n")
             if batches.validation.isEmpty {
-                printResult("no validation peaks held out (--validation-split \(validationSplit)): no validation file written\n")
+                printResult(
+                    "no validation peaks held out (--validation-split \(validationSplit)): no validation file written\n"
+                )
             } else {
                 let path = Self.validationPath(for: output)
                 try dataset.part(batches.validation, of: batches).write(to: URL(fileURLWithPath: path))
@@ -277,10 +300,13 @@ struct TrainCommand: ParsableCommand {
                 problem: "cannot resume: \(name) differs from the checkpoint's run (checkpoint: \(was); now: \(isNow))")
         }
         for (name, rows) in split where stored.indices[name] != rows {
-            throw CommandError(file: path, problem: "cannot resume: the \(name) peaks of --data differ from the checkpoint's")
+            throw CommandError(
+                file: path, problem: "cannot resume: the \(name) peaks of --data differ from the checkpoint's")
         }
         guard stored.state.completedEpochs <= epochs else {
-            throw CommandError(file: path, problem: "cannot resume: it holds \(stored.state.completedEpochs) epochs, more than --epochs \(epochs)")
+            throw CommandError(
+                file: path,
+                problem: "cannot resume: it holds \(stored.state.completedEpochs) epochs, more than --epochs \(epochs)")
         }
         return stored.state
     }
@@ -336,7 +362,8 @@ struct TrainCommand: ParsableCommand {
         let frozen = network.layerSummaries.filter { !$0.trainable }.map(\.name)
         Diagnostics.note(
             "training \(network.architecture.name) on \(batches.training.count) peaks, \(batches.test.count) test peaks as "
-                + "validation data, \(batches.validation.count) held out; classes \(batches.classes.joined(separator: ", "))")
+                + "validation data, \(batches.validation.count) held out; classes \(batches.classes.joined(separator: ", "))"
+        )
         Diagnostics.note(
             "\(o.kind == .adam ? "Adam" : "SGD") lr \(o.learningRate), batch size \(batchSize), \(epochs) epochs; "
                 + "params \(counts.total) (trainable \(counts.trainable))"

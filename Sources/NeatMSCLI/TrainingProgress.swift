@@ -37,10 +37,12 @@ final class TrainingProgress {
             guard elapsed >= 1, sinceDraw >= 0.1 || p.batch == p.batches else { return }
             let width = 30
             let done = p.batches > 0 ? width * p.batch / p.batches : width
-            let bar = String(repeating: "=", count: max(done - 1, 0)) + (done < width ? ">" : "=")
+            let bar =
+                String(repeating: "=", count: max(done - 1, 0)) + (done < width ? ">" : "=")
                 + String(repeating: ".", count: width - done)
             let eta = p.batch > 0 ? elapsed / Double(p.batch) * Double(p.batches - p.batch) : 0
-            let counter = String(repeating: " ", count: max(0, String(p.batches).count - String(p.batch).count)) + "\(p.batch)"
+            let counter =
+                String(repeating: " ", count: max(0, String(p.batches).count - String(p.batch).count)) + "\(p.batch)"
             write("\r\(counter)/\(p.batches) [\(bar)] - ETA: \(Int(eta.rounded()))s - \(metrics)\u{1B}[K")
             barShown = true
         } else {

@@ -54,7 +54,8 @@ extension Activation {
             while i + 8 <= count {
                 let v = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
                 let d = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(dy + i).storeBytes(of: d.replacing(with: 0, where: v .<= 0), as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(dy + i).storeBytes(
+                    of: d.replacing(with: 0, where: v .<= 0), as: SIMD8<Float>.self)
                 i += 8
             }
             while i < count {

@@ -2,9 +2,9 @@ import Dispatch
 import Tensor
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A fixed-size, zero-initialised float buffer owned by the engine (workspaces, weights, gradients).

@@ -101,7 +101,9 @@ final class Conv2DLayer: EngineLayer {
         let kw = cols.window
         let c = inChannels
         let f = filters
-        packed = groups.map { $0.members.count > 1 ? FloatBuffer(count: $0.rowCount * kw * c * $0.members.count * f) : nil }
+        packed = groups.map {
+            $0.members.count > 1 ? FloatBuffer(count: $0.rowCount * kw * c * $0.members.count * f) : nil
+        }
         packedGradient = packed.map { $0.map { FloatBuffer(count: $0.count) } }
     }
 
@@ -171,7 +173,9 @@ final class Conv2DLayer: EngineLayer {
     }
 
     /// Writes the im2col rows of samples `n0..<n1` for a group into `a`.
-    private func im2col(_ x: UnsafePointer<Float>, group: RowGroup, n0: Int, n1: Int, into a: UnsafeMutablePointer<Float>) {
+    private func im2col(
+        _ x: UnsafePointer<Float>, group: RowGroup, n0: Int, n1: Int, into a: UnsafeMutablePointer<Float>
+    ) {
         let kw = cols.window
         let c = inChannels
         let w = cols.input
@@ -187,7 +191,9 @@ final class Conv2DLayer: EngineLayer {
                     let src = xs + (group.firstInputRow + r) * w * c
                     if let taps = cols.validTaps(ow) {
                         for q in 0..<(taps.lowerBound * c) { dst[q] = 0 }
-                        copyFloats(from: src + (start + taps.lowerBound) * c, to: dst + taps.lowerBound * c, count: taps.count * c)
+                        copyFloats(
+                            from: src + (start + taps.lowerBound) * c, to: dst + taps.lowerBound * c,
+                            count: taps.count * c)
                         for q in ((taps.upperBound + 1) * c)..<segment { dst[q] = 0 }
                     } else {
                         dst.update(repeating: 0, count: segment)
@@ -276,7 +282,8 @@ final class Conv2DLayer: EngineLayer {
             Int32(cols.window), Int32(rows.stride), Int32(cols.stride), Int32(rows.padBefore), Int32(cols.padBefore),
             kernel.pointer, bias?.pointer, Int32(filters), relu ? 1 : 0, workerPaddedRows[worker].pointer)
         if activation != .relu && activation != .linear {
-            activation.apply(y + samples.lowerBound * outputSize, rows: samples.count * outputSize / filters, cols: filters)
+            activation.apply(
+                y + samples.lowerBound * outputSize, rows: samples.count * outputSize / filters, cols: filters)
         }
     }
 
@@ -319,7 +326,9 @@ final class Conv2DLayer: EngineLayer {
             let a = trainingColumns[g].pointer
             if weightGradients {
                 if let pg = packedGradient[g] {
-                    parallelGemm(parts: parts, transA: true, m: k, n: width, k: m, a: a, lda: k, b: dt, ldb: width, beta: 0, c: pg.pointer, ldc: width)
+                    parallelGemm(
+                        parts: parts, transA: true, m: k, n: width, k: m, a: a, lda: k, b: dt, ldb: width, beta: 0,
+                        c: pg.pointer, ldc: width)
                     for (mi, member) in group.members.enumerated() {
                         let dst = kernelGradient.pointer + member.kernelRow * rowFloats
                         for r in 0..<k {
@@ -330,13 +339,17 @@ final class Conv2DLayer: EngineLayer {
                     }
                 } else {
                     let dst = kernelGradient.pointer + group.members[0].kernelRow * rowFloats
-                    parallelGemm(parts: parts, transA: true, m: k, n: f, k: m, a: a, lda: k, b: dt, ldb: width, beta: 1, c: dst, ldc: f)
+                    parallelGemm(
+                        parts: parts, transA: true, m: k, n: f, k: m, a: a, lda: k, b: dt, ldb: width, beta: 1, c: dst,
+                        ldc: f)
                 }
             }
             if let dx {
                 // dA = dT·Bᵀ, written over A (no longer needed), then col2im-accumulated into dx.
                 let (b, ldb) = operand(g)
-                parallelGemm(parts: parts, transB: true, m: m, n: k, k: width, a: dt, lda: width, b: b, ldb: ldb, beta: 0, c: a, ldc: k)
+                parallelGemm(
+                    parts: parts, transB: true, m: m, n: k, k: width, a: dt, lda: width, b: b, ldb: ldb, beta: 0, c: a,
+                    ldc: k)
                 let w = cols.input
                 let segment = kw * c
                 var row = a

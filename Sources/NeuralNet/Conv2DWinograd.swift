@@ -79,14 +79,16 @@ final class WinogradWidth3 {
         let maxDepth = groups.map(depth).max() ?? 0
         let maxWidth = groups.map(width).max() ?? 0
         inputs = (0..<workers).map { _ in (0..<points).map { _ in FloatBuffer(count: tileSamples * tiles * maxDepth) } }
-        products = (0..<workers).map { _ in (0..<points).map { _ in FloatBuffer(count: tileSamples * tiles * maxWidth) } }
+        products = (0..<workers).map { _ in (0..<points).map { _ in FloatBuffer(count: tileSamples * tiles * maxWidth) }
+        }
         inputTables = inputs.map { $0.map { UnsafeMutablePointer<Float>?($0.pointer) } }
         productTables = products.map { $0.map { UnsafePointer<Float>?($0.pointer) } }
     }
 
     /// U_ξ from the kernel (HWIO, [kh][3][C][F]); call whenever the weights may have changed.
     func transformKernel(_ kernel: UnsafePointer<Float>) {
-        let c = channels, f = filters
+        let c = channels
+        let f = filters
         let four = tileWidth == 4
         for (g, group) in groups.enumerated() {
             let w = width(group)
@@ -95,10 +97,14 @@ final class WinogradWidth3 {
                 for r in 0..<group.rowCount {
                     let tap = kernel + (member.kernelRow + r) * 3 * c * f  // [3][C][F] of this kernel row
                     for q in 0..<c {
-                        let g0 = tap + q * f, g1 = tap + (c + q) * f, g2 = tap + (2 * c + q) * f
+                        let g0 = tap + q * f
+                        let g1 = tap + (c + q) * f
+                        let g2 = tap + (2 * c + q) * f
                         let row = (r * c + q) * w + m * f
                         for j in 0..<f {
-                            let a = g0[j], b = g1[j], e = g2[j]
+                            let a = g0[j]
+                            let b = g1[j]
+                            let e = g2[j]
                             if four {
                                 u[0][row + j] = a / 4
                                 u[1][row + j] = -(a + b + e) / 6
@@ -132,7 +138,8 @@ final class WinogradWidth3 {
         let alpha = points
         let samples = n1 - n0
         for (g, group) in groups.enumerated() {
-            let k = depth(group), w = width(group)
+            let k = depth(group)
+            let w = width(group)
             nmk_winograd_input(
                 Int32(tileWidth), x + n0 * inputSize, samples, inputSize, Int32(group.firstInputRow),
                 Int32(group.rowCount), Int32(cols.input), Int32(channels), Int32(tiles), Int32(cols.padBefore),
@@ -143,7 +150,8 @@ final class WinogradWidth3 {
                     products[worker][xi].pointer, w)
             }
             nmk_winograd_output(
-                Int32(tileWidth), productTables[worker], samples, Int32(group.members.count), outputRows[g], Int32(tiles),
+                Int32(tileWidth), productTables[worker], samples, Int32(group.members.count), outputRows[g],
+                Int32(tiles),
                 Int32(cols.output), Int32(filters), y + n0 * outputSize, outputSize, bias, relu ? 1 : 0)
         }
     }

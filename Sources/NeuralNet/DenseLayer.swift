@@ -121,8 +121,10 @@ final class DenseLayer: EngineLayer {
         let p = max(1, min(parts, gradientBlocks.count, blockCount))
         let blocks = gradientBlocks
         let kernel = self.kernel
-        let inputs = inputSize, n = units
-        let xs = SharedPointer(UnsafeMutablePointer(mutating: x)), dz = SharedPointer(dy)
+        let inputs = inputSize
+        let n = units
+        let xs = SharedPointer(UnsafeMutablePointer(mutating: x))
+        let dz = SharedPointer(dy)
         var blockSums = [Double](repeating: 0, count: blockCount)
         blockSums.withUnsafeMutableBufferPointer { sums in
             let out = SharedPointer64(sums.baseAddress!)
@@ -143,7 +145,8 @@ final class DenseLayer: EngineLayer {
         for s in blockSums { update.sums.base[0] += s }
         if let bias, let biasGradient {
             update.sums.base[0] += update.plan.apply(
-                layer: update.layer, variable: 1, weights: bias, offset: 0, gradient: biasGradient.pointer, count: units)
+                layer: update.layer, variable: 1, weights: bias, offset: 0, gradient: biasGradient.pointer, count: units
+            )
         }
     }
 }

@@ -64,7 +64,8 @@ func lossTotals(
 ) -> BatchTotals {
     if loss.isCategorical {
         return crossEntropy(
-            probabilities: p, logits: logits, targets: y, count: count, classes: classes, gradient: gradient, scale: scale)
+            probabilities: p, logits: logits, targets: y, count: count, classes: classes, gradient: gradient,
+            scale: scale)
     }
     var totals = BatchTotals()
     totals.count = count
@@ -99,9 +100,13 @@ func lossTotals(
 }
 
 /// Accuracy (argmax match), mae and mse of one sample, added to `totals`.
-private func addMetrics(_ totals: inout BatchTotals, p pr: UnsafePointer<Float>, y yr: UnsafePointer<Float>, classes: Int) {
-    var best = 0, target = 0
-    var mae: Float = 0, mse: Float = 0
+private func addMetrics(
+    _ totals: inout BatchTotals, p pr: UnsafePointer<Float>, y yr: UnsafePointer<Float>, classes: Int
+) {
+    var best = 0
+    var target = 0
+    var mae: Float = 0
+    var mse: Float = 0
     for c in 0..<classes {
         if pr[c] > pr[best] { best = c }
         if yr[c] > yr[target] { target = c }
@@ -187,7 +192,8 @@ extension Network {
                 guard let r = reg else { continue }
                 let w = layers[li].variables[vi].pointer
                 let n = layers[li].variables[vi].count
-                var l1: Double = 0, l2: Double = 0
+                var l1: Double = 0
+                var l2: Double = 0
                 for i in 0..<n {
                     l1 += Double(abs(w[i]))
                     l2 += Double(w[i]) * Double(w[i])

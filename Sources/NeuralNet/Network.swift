@@ -1,5 +1,5 @@
-import Support
 import Foundation
+import Support
 import Tensor
 
 /// One layer as `Network.layers` lists it (the seed's `for layer in model.layers: print(layer, layer.trainable)`).
@@ -103,7 +103,8 @@ public final class Network {
                 built.append(DenseLayer(spec: spec, options: o, inputSize: inShape.reduce(1, *)))
             case .dropout(let rate):
                 guard rate >= 0 && rate < 1 else {
-                    throw NetworkError.architecture(ArchitectureError(layer: spec.name, problem: "dropout rate \(rate) is not in [0, 1)"))
+                    throw NetworkError.architecture(
+                        ArchitectureError(layer: spec.name, problem: "dropout rate \(rate) is not in [0, 1)"))
                 }
                 built.append(DropoutLayer(spec: spec, rate: rate, inputSize: inShape.reduce(1, *)))
             case .activation(let a):
@@ -271,7 +272,9 @@ public final class Network {
     /// at a time (Keras `model.predict(x, batch_size)`).
     public func predict(_ x: Tensor, batchSize: Int = 32) throws -> Tensor {
         let n = try sampleCount(of: x)
-        guard batchSize >= 1 else { throw NetworkError.invalidArgument("batch size must be at least 1, got \(batchSize)") }
+        guard batchSize >= 1 else {
+            throw NetworkError.invalidArgument("batch size must be at least 1, got \(batchSize)")
+        }
         var result = [Float](repeating: 0, count: n * outputSize)
         let batch = min(batchSize, max(n, 1))
         workspace.reserve(network: self, batch: batch, training: false)
@@ -347,7 +350,8 @@ public final class Network {
                 start = end
             }
             for i in max(1, tiled, run.lowerBound)..<run.upperBound where !layers[i].aliasesInput {
-                layers[i].forward(pointers[i - 1].base, pointers[i].base, samples: range, worker: part, training: training)
+                layers[i].forward(
+                    pointers[i - 1].base, pointers[i].base, samples: range, worker: part, training: training)
             }
         }
         return UnsafePointer(pointers[run.upperBound - 1].base)
@@ -396,7 +400,9 @@ struct Workspace {
                     if grow || gradients[i] == nil { gradients[i] = FloatBuffer(count: newCapacity * layer.outputSize) }
                 }
             }
-            if needTraining || training { if grow || input.count == 0 { input = FloatBuffer(count: newCapacity * network.inputSize) } }
+            if needTraining || training {
+                if grow || input.count == 0 { input = FloatBuffer(count: newCapacity * network.inputSize) }
+            }
             training = training || needTraining
             capacity = newCapacity
             workers = max(workers, workersNeeded)

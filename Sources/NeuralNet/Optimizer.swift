@@ -51,19 +51,23 @@ final class Optimizer {
         let kernel: UpdateKernel
         switch config.kind {
         case .adam:
-            let b1 = config.beta1, b2 = config.beta2
+            let b1 = config.beta1
+            let b2 = config.beta2
             kernel = .adam(
                 alpha: lr * (1 - powf(b2, t)).squareRoot() / (1 - powf(b1, t)), c1: 1 - b1, c2: 1 - b2,
                 epsilon: config.epsilon, amsgrad: config.amsgrad)
         case .sgd:
-            kernel = config.momentum == 0
+            kernel =
+                config.momentum == 0
                 ? .sgd(lr: lr) : .momentum(lr: lr, mu: config.momentum, nesterov: config.nesterov)
         }
         let names = slotNames
         let slotPointers = layers.enumerated().map { li, layer in
             layer.variables.enumerated().map { vi, w in
                 trainable[li]
-                    ? names.map { SharedPointer(slot($0, layer: li, variable: vi, count: w.count, layers: layers.count).pointer) }
+                    ? names.map {
+                        SharedPointer(slot($0, layer: li, variable: vi, count: w.count, layers: layers.count).pointer)
+                    }
                     : []
             }
         }
@@ -142,11 +146,13 @@ final class Optimizer {
             for (li, tensors) in stored.enumerated() where !tensors.isEmpty {
                 guard tensors.count == shapes[li].count else {
                     throw NetworkError.invalidArgument(
-                        "layer '\(layers[li].name)': optimizer slot '\(name)' has \(tensors.count) arrays, expected \(shapes[li].count)")
+                        "layer '\(layers[li].name)': optimizer slot '\(name)' has \(tensors.count) arrays, expected \(shapes[li].count)"
+                    )
                 }
                 for (vi, t) in tensors.enumerated() {
                     guard t.shape == shapes[li][vi] else {
-                        throw NetworkError.optimizerSlot(slot: name, layer: layers[li].name, expected: shapes[li][vi], got: t.shape)
+                        throw NetworkError.optimizerSlot(
+                            slot: name, layer: layers[li].name, expected: shapes[li][vi], got: t.shape)
                     }
                     slot(name, layer: li, variable: vi, count: t.count, layers: shapes.count)
                         .pointer.update(from: t.scalars, count: t.count)
@@ -166,7 +172,9 @@ struct StepPlan: @unchecked Sendable {
 
     /// Updates elements `offset ..< offset + count` of variable `variable` of layer `layer` from the
     /// data-loss gradient at `gradient` (the slice's own gradient); returns the slice's regulariser loss.
-    func apply(layer: Int, variable: Int, weights: FloatBuffer, offset: Int, gradient: UnsafeMutablePointer<Float>, count: Int) -> Double {
+    func apply(
+        layer: Int, variable: Int, weights: FloatBuffer, offset: Int, gradient: UnsafeMutablePointer<Float>, count: Int
+    ) -> Double {
         let reg = variable < regularizers[layer].count ? regularizers[layer][variable] : nil
         return kernel.apply(
             w: weights.pointer + offset, g: gradient, slots: slots[layer][variable].map { $0.base + offset },
@@ -194,7 +202,8 @@ enum UpdateKernel {
     ) -> Double {
         switch self {
         case .adam(let alpha, let c1, let c2, let eps, let amsgrad):
-            return nmk_adam_update(w, g, slots[0], slots[1], amsgrad ? slots[2] : nil, count, alpha, c1, c2, eps, l1, l2)
+            return nmk_adam_update(
+                w, g, slots[0], slots[1], amsgrad ? slots[2] : nil, count, alpha, c1, c2, eps, l1, l2)
         case .sgd(let lr):
             return nmk_sgd_update(w, g, nil, count, lr, 0, 0, l1, l2)
         case .momentum(let lr, let mu, let nesterov):

@@ -81,7 +81,8 @@ final class MaxPoolingLayer: EngineLayer {
             nmk_max_pool(
                 x + samples.lowerBound * inputSize, y + samples.lowerBound * outputSize, samples.count,
                 Int32(rows.input), Int32(w), Int32(c), Int32(rows.output), Int32(wo), Int32(rows.window),
-                Int32(cols.window), Int32(rows.stride), Int32(cols.stride), Int32(rows.padBefore), Int32(cols.padBefore))
+                Int32(cols.window), Int32(rows.stride), Int32(cols.stride), Int32(rows.padBefore), Int32(cols.padBefore)
+            )
             return
         }
         for n in samples {

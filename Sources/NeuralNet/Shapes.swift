@@ -30,10 +30,12 @@ extension LayerSpec {
             return shape
         case .conv2D(let o):
             guard input.count == 3 else {
-                throw ArchitectureError(layer: name, problem: "Conv2D needs a (height, width, channels) input, got \(input)")
+                throw ArchitectureError(
+                    layer: name, problem: "Conv2D needs a (height, width, channels) input, got \(input)")
             }
             guard o.kernelSize.count == 2, o.strides.count == 2, o.strides.allSatisfy({ $0 >= 1 }) else {
-                throw ArchitectureError(layer: name, problem: "Conv2D kernel_size and strides must have two positive entries")
+                throw ArchitectureError(
+                    layer: name, problem: "Conv2D kernel_size and strides must have two positive entries")
             }
             return [
                 spatial(input[0], o.kernelSize[0], o.strides[0], o.padding),
@@ -41,10 +43,12 @@ extension LayerSpec {
             ]
         case .maxPooling2D(let o):
             guard input.count == 3 else {
-                throw ArchitectureError(layer: name, problem: "MaxPooling2D needs a (height, width, channels) input, got \(input)")
+                throw ArchitectureError(
+                    layer: name, problem: "MaxPooling2D needs a (height, width, channels) input, got \(input)")
             }
             guard o.poolSize.count == 2, o.strides.count == 2, o.strides.allSatisfy({ $0 >= 1 }) else {
-                throw ArchitectureError(layer: name, problem: "MaxPooling2D pool_size and strides must have two positive entries")
+                throw ArchitectureError(
+                    layer: name, problem: "MaxPooling2D pool_size and strides must have two positive entries")
             }
             return [
                 spatial(input[0], o.poolSize[0], o.strides[0], o.padding),
@@ -54,7 +58,9 @@ extension LayerSpec {
             return [input.reduce(1, *)]
         case .dense(let o):
             guard input.count == 1 else {
-                throw ArchitectureError(layer: name, problem: "Dense on a rank-\(input.count) input \(input) is not supported; add a Flatten layer")
+                throw ArchitectureError(
+                    layer: name,
+                    problem: "Dense on a rank-\(input.count) input \(input) is not supported; add a Flatten layer")
             }
             return [o.units]
         case .dropout, .activation:
@@ -67,13 +73,15 @@ extension LayerSpec {
         switch kind {
         case .conv2D(let o):
             guard input.count == 3 else {
-                throw ArchitectureError(layer: name, problem: "Conv2D needs a (height, width, channels) input, got \(input)")
+                throw ArchitectureError(
+                    layer: name, problem: "Conv2D needs a (height, width, channels) input, got \(input)")
             }
             let kernel = [o.kernelSize[0], o.kernelSize[1], input[2], o.filters]
             return o.useBias ? [kernel, [o.filters]] : [kernel]
         case .dense(let o):
             guard input.count == 1 else {
-                throw ArchitectureError(layer: name, problem: "Dense on a rank-\(input.count) input \(input) is not supported")
+                throw ArchitectureError(
+                    layer: name, problem: "Dense on a rank-\(input.count) input \(input) is not supported")
             }
             return o.useBias ? [[input[0], o.units], [o.units]] : [[input[0], o.units]]
         case .input, .maxPooling2D, .flatten, .dropout, .activation:
@@ -129,14 +137,16 @@ extension Architecture {
                 LayerSpec(
                     name: "conv2d_1",
                     kind: .conv2D(Conv2DOptions(filters: 32, kernelSize: [5, 5], padding: .same, activation: .relu))),
-                LayerSpec(name: "max_pooling2d_1", kind: .maxPooling2D(Pool2DOptions(poolSize: [1, 2], strides: [1, 2]))),
+                LayerSpec(
+                    name: "max_pooling2d_1", kind: .maxPooling2D(Pool2DOptions(poolSize: [1, 2], strides: [1, 2]))),
                 LayerSpec(
                     name: "conv2d_2",
                     kind: .conv2D(Conv2DOptions(filters: 64, kernelSize: [3, 3], padding: .same, activation: .relu))),
                 LayerSpec(name: "flatten_1", kind: .flatten),
                 LayerSpec(
                     name: "dense_1",
-                    kind: .dense(DenseOptions(units: 128, activation: .relu, kernelRegularizer: Regularizer(l2: 0.001)))),
+                    kind: .dense(DenseOptions(units: 128, activation: .relu, kernelRegularizer: Regularizer(l2: 0.001)))
+                ),
                 LayerSpec(name: "dropout_1", kind: .dropout(rate: 0.5)),
                 LayerSpec(name: "dense_prediction", kind: .dense(DenseOptions(units: classes, activation: .softmax))),
             ])

@@ -193,7 +193,9 @@ extension Network {
         try validateTraining()
         let n = try sampleCount(of: x)
         try checkTargets(y, samples: n)
-        guard options.epochs >= 0 else { throw NetworkError.invalidArgument("epochs must be ≥ 0, got \(options.epochs)") }
+        guard options.epochs >= 0 else {
+            throw NetworkError.invalidArgument("epochs must be ≥ 0, got \(options.epochs)")
+        }
         guard options.batchSize >= 1 else {
             throw NetworkError.invalidArgument("batch size must be at least 1, got \(options.batchSize)")
         }
@@ -206,7 +208,8 @@ extension Network {
             let names = logNames(validation: options.validation != nil)
             guard names.contains(es.monitor) else {
                 throw NetworkError.invalidArgument(
-                    "early stopping monitors '\(es.monitor)', which is not logged (logged: \(names.joined(separator: ", ")))")
+                    "early stopping monitors '\(es.monitor)', which is not logged (logged: \(names.joined(separator: ", ")))"
+                )
             }
             guard es.patience >= 0 else { throw NetworkError.invalidArgument("early stopping patience must be ≥ 0") }
         }
@@ -226,7 +229,8 @@ extension Network {
                 state.history.epochs.count == state.completedEpochs
             else {
                 throw NetworkError.invalidArgument(
-                    "the training state holds \(state.completedEpochs) epochs (\(state.history.epochs.count) logged) for a run of \(options.epochs)")
+                    "the training state holds \(state.completedEpochs) epochs (\(state.history.epochs.count) logged) for a run of \(options.epochs)"
+                )
             }
             if let bw = state.bestWeights, bw.map({ $0.map(\.shape) }) != weightShapes {
                 throw NetworkError.invalidArgument("the training state's best weights do not fit the network")
@@ -270,7 +274,8 @@ extension Network {
                 // Gather the batch: the kept outputs of the frozen start of the network when they are
                 // still valid, else the input.
                 var first = 1
-                if let f = frozen, f.version == weightsReplaced, frozenPrefixEnd(trainable: trainableLayers()) == f.end {
+                if let f = frozen, f.version == weightsReplaced, frozenPrefixEnd(trainable: trainableLayers()) == f.end
+                {
                     let size = layers[f.end].outputSize
                     let dst = workspace.outputPointers(input: workspace.input.pointer)[f.end].base
                     for (r, idx) in order[lo..<hi].enumerated() {
@@ -288,7 +293,8 @@ extension Network {
                 y.scalars.withUnsafeBufferPointer { ys in
                     labels.withUnsafeMutableBufferPointer { lb in
                         for (r, idx) in order[lo..<hi].enumerated() {
-                            (lb.baseAddress! + r * outputSize).update(from: ys.baseAddress! + idx * outputSize, count: outputSize)
+                            (lb.baseAddress! + r * outputSize).update(
+                                from: ys.baseAddress! + idx * outputSize, count: outputSize)
                         }
                     }
                 }
@@ -306,11 +312,14 @@ extension Network {
                     onBatchEnd(
                         BatchProgress(
                             epoch: epoch, batch: b + 1, batches: batches,
-                            values: metricValues(loss: sums.loss, correct: sums.correct, absolute: sums.absolute, squared: sums.squared, count: sums.count, metrics: metrics, prefix: "")))
+                            values: metricValues(
+                                loss: sums.loss, correct: sums.correct, absolute: sums.absolute, squared: sums.squared,
+                                count: sums.count, metrics: metrics, prefix: "")))
                 }
             }
             var values = metricValues(
-                loss: sums.loss, correct: sums.correct, absolute: sums.absolute, squared: sums.squared, count: sums.count,
+                loss: sums.loss, correct: sums.correct, absolute: sums.absolute, squared: sums.squared,
+                count: sums.count,
                 metrics: metrics, prefix: "")
             if let v = options.validation {
                 let ev = try evaluate(x: v.x, y: v.y, batchSize: options.batchSize)
@@ -318,7 +327,8 @@ extension Network {
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let logs = EpochLogs(
-                epoch: epoch, values: values, seconds: seconds, orderedNames: logNames(validation: options.validation != nil))
+                epoch: epoch, values: values, seconds: seconds,
+                orderedNames: logNames(validation: options.validation != nil))
             history.epochs.append(logs)
             var stop = false
             if let onEpochEnd = options.onEpochEnd, try onEpochEnd(logs) == .stop { stop = true }
@@ -359,7 +369,9 @@ extension Network {
         try validateTraining()
         let n = try sampleCount(of: x)
         try checkTargets(y, samples: n)
-        guard batchSize >= 1 else { throw NetworkError.invalidArgument("batch size must be at least 1, got \(batchSize)") }
+        guard batchSize >= 1 else {
+            throw NetworkError.invalidArgument("batch size must be at least 1, got \(batchSize)")
+        }
         guard n > 0 else { throw NetworkError.invalidArgument("no samples to evaluate") }
         let batch = min(batchSize, n)
         workspace.reserve(network: self, batch: batch, training: false)
@@ -450,7 +462,9 @@ extension Network {
                         x: outs[i - 1].base, y: outs[i].base, dy: dy.base, dx: dx, batch: count,
                         weightGradients: trainable[i], dyIsPreActivation: fusedLoss && i == lastIndex,
                         parts: max(1, threads),
-                        update: fused.flatMap { layer.fusesUpdates && trainable[i] ? FusedUpdate(plan: $0.0, layer: i, sums: $0.1) : nil })
+                        update: fused.flatMap {
+                            layer.fusesUpdates && trainable[i] ? FusedUpdate(plan: $0.0, layer: i, sums: $0.1) : nil
+                        })
                 }
                 i -= 1
             }
@@ -532,7 +546,9 @@ extension Network {
     }
 
     func checkTargets(_ y: Tensor, samples n: Int) throws {
-        guard y.shape == [n, outputSize] else { throw NetworkError.targetShape(expected: [n, outputSize], got: y.shape) }
+        guard y.shape == [n, outputSize] else {
+            throw NetworkError.targetShape(expected: [n, outputSize], got: y.shape)
+        }
     }
 
     /// Log names in Keras order: loss, metrics, then val_ counterparts.
@@ -564,7 +580,8 @@ extension Tensor {
         var values = [Float](repeating: 0, count: labels.count * classes)
         for (i, label) in labels.enumerated() {
             guard label >= 0 && label < classes else {
-                throw NetworkError.invalidArgument("label \(label) at index \(i) is not a class index in 0..<\(classes)")
+                throw NetworkError.invalidArgument(
+                    "label \(label) at index \(i) is not a class index in 0..<\(classes)")
             }
             values[i * classes + label] = 1
         }

@@ -3,9 +3,9 @@
 // arguments and never sees the backend's integer or enum types.
 
 #if canImport(Accelerate)
-import Accelerate
+    import Accelerate
 #else
-import CBLAS
+    import CBLAS
 #endif
 
 /// Row-major single-precision BLAS routines used by the engine.
@@ -14,11 +14,11 @@ import CBLAS
 /// the backend's integer type here, once.
 public enum BLAS {
     #if canImport(Accelerate)
-    public static let backendName = "Accelerate"
-    @inline(__always) private static func int(_ x: Int) -> Int32 { Int32(truncatingIfNeeded: x) }
+        public static let backendName = "Accelerate"
+        @inline(__always) private static func int(_ x: Int) -> Int32 { Int32(truncatingIfNeeded: x) }
     #else
-    public static let backendName = "OpenBLAS"
-    @inline(__always) private static func int(_ x: Int) -> blasint { blasint(truncatingIfNeeded: x) }
+        public static let backendName = "OpenBLAS"
+        @inline(__always) private static func int(_ x: Int) -> blasint { blasint(truncatingIfNeeded: x) }
     #endif
 
     /// `C ← alpha·op(A)·op(B) + beta·C` with `op(X)` = X or Xᵀ; C is m×n, op(A) m×k, op(B) k×n.
@@ -78,9 +78,9 @@ public enum BLAS {
     /// Accelerate manages its own threads and reports 0.
     public static var threadCount: Int {
         #if canImport(Accelerate)
-        return 0
+            return 0
         #else
-        return Int(openblas_get_num_threads())
+            return Int(openblas_get_num_threads())
         #endif
     }
 
@@ -94,8 +94,8 @@ public enum BLAS {
     /// more than one. Call it before any other thread uses BLAS; a no-op on Accelerate.
     public static func stopIdleThreads() {
         #if !canImport(Accelerate)
-        openblas_set_num_threads(1)
-        _ = neatmskit_openblas_stop_threads()
+            openblas_set_num_threads(1)
+            _ = neatmskit_openblas_stop_threads()
         #endif
     }
 
@@ -106,8 +106,8 @@ public enum BLAS {
     /// worker threads that `stopIdleThreads` ended, even when it is asked for one thread.
     public static func setThreadCount(_ count: Int) {
         #if !canImport(Accelerate)
-        let wanted = Int32(max(1, min(count, 1024)))
-        if openblas_get_num_threads() != wanted { openblas_set_num_threads(wanted) }
+            let wanted = Int32(max(1, min(count, 1024)))
+            if openblas_get_num_threads() != wanted { openblas_set_num_threads(wanted) }
         #endif
     }
 }

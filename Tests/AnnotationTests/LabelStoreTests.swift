@@ -32,7 +32,10 @@ import Testing
         let lines = text.split(separator: "\n")
         #expect(lines.first == "sample,feature_id,mz,rt,label")
         let p = table.peaks[17]
-        #expect(lines[1] == "\(table.samples[p.sample]),\(table.features[p.feature].name),\(String(format: "%.4f", p.mz!)),\(String(format: "%.3f", p.rt!)),Noise")
+        #expect(
+            lines[1]
+                == "\(table.samples[p.sample]),\(table.features[p.feature].name),\(String(format: "%.4f", p.mz!)),\(String(format: "%.3f", p.rt!)),Noise"
+        )
         // No temporary file is left beside it.
         let names = try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)
         #expect(names == ["labels.csv"])

@@ -16,7 +16,8 @@ import Testing
     init() throws {
         let demo = TestPaths.fixture("demo")
         experiment = try Experiment(
-            rawFolder: demo.appendingPathComponent("raw"), table: demo.appendingPathComponent("tables/mzmine_aligned.csv"),
+            rawFolder: demo.appendingPathComponent("raw"),
+            table: demo.appendingPathComponent("tables/mzmine_aligned.csv"),
             format: .mzmine)
         let labels = try PeakLabels(url: demo.appendingPathComponent("labels.csv"), table: experiment.table)
         truth = Dictionary(uniqueKeysWithValues: labels.entries.map { ($0.peak, $0.label) })
@@ -47,7 +48,8 @@ import Testing
             try session.label(position: view.position, as: truth[view.peak] ?? "Noise")
         }
         let savedPath = folder.appendingPathComponent("labels.retrained.h5").path
-        #expect(throws: AnnotationError(file: savedPath, problem: "not written: no retraining round has finished yet")) {
+        #expect(throws: AnnotationError(file: savedPath, problem: "not written: no retraining round has finished yet"))
+        {
             try session.saveModel()
         }
         try session.retrain()
@@ -73,7 +75,8 @@ import Testing
     @Test func uncertainOrderShowsTheLeastConfidentPeaksFirst() throws {
         let labels = try TestPaths.temporaryDirectory("annotate-model").appendingPathComponent("labels.csv")
         let session = try AnnotationSession(
-            experiment: experiment, options: SessionOptions(labelsPath: labels.path, order: .uncertain, modelPath: model.path))
+            experiment: experiment,
+            options: SessionOptions(labelsPath: labels.path, order: .uncertain, modelPath: model.path))
         // The probabilities are computed in the background; the queue after the cursor is then re-ordered.
         try wait("the re-ordered queue") { session.reorderings == 1 }
         let confidences = (1..<40).compactMap { try? session.view(at: $0).probabilities?.max() }
@@ -94,12 +97,16 @@ import Testing
         """.write(to: results, atomically: true, encoding: .utf8)
         let predicted = try PredictedLabels(path: results.path, table: experiment.table)
         let table = experiment.table
-        #expect(predicted.entries.map { table.samples[table.peaks[$0.peak].sample] } == ["sample_2.mzML", "sample_3.mzML", "sample_1.mzML"])
+        #expect(
+            predicted.entries.map { table.samples[table.peaks[$0.peak].sample] } == [
+                "sample_2.mzML", "sample_3.mzML", "sample_1.mzML",
+            ])
         #expect(predicted.entries.map { table.peaks[$0.peak].feature } == [0, 0, 5])
         let session = try AnnotationSession(
             experiment: experiment,
             options: SessionOptions(
-                labelsPath: folder.appendingPathComponent("labels.csv").path, order: .feature, resultsPath: results.path))
+                labelsPath: folder.appendingPathComponent("labels.csv").path, order: .feature, resultsPath: results.path
+            ))
         #expect(session.queue.count == 3)
         let view = try session.current()
         #expect(view.predicted == "Low_quality")
@@ -107,7 +114,9 @@ import Testing
         #expect(session.labels.map(\.label) == ["Low_quality"])
 
         try ",feature ID,sample,label\n0,999,sample_2,Noise\n".write(to: results, atomically: true, encoding: .utf8)
-        #expect(throws: AnnotationError(file: results.path, problem: "line 2: feature ID '999' is not in the feature table")) {
+        #expect(
+            throws: AnnotationError(file: results.path, problem: "line 2: feature ID '999' is not in the feature table")
+        ) {
             try PredictedLabels(path: results.path, table: table)
         }
     }

@@ -26,7 +26,8 @@ import Testing
     }
 
     @Test func featureOrderShowsEverySampleOfAFeatureInARow() {
-        let order = PeakOrder.feature.arrange(PeakOrder.random.arrange(Array(table.peaks.indices), table: table, seed: 1), table: table, seed: 0)
+        let order = PeakOrder.feature.arrange(
+            PeakOrder.random.arrange(Array(table.peaks.indices), table: table, seed: 1), table: table, seed: 0)
         let features = order.map { table.peaks[$0].feature }
         #expect(features == features.sorted())
         for i in 1..<order.count where features[i] == features[i - 1] {

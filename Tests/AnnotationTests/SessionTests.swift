@@ -11,12 +11,14 @@ import Testing
     init() throws {
         let demo = TestPaths.fixture("demo")
         experiment = try Experiment(
-            rawFolder: demo.appendingPathComponent("raw"), table: demo.appendingPathComponent("tables/mzmine_aligned.csv"),
+            rawFolder: demo.appendingPathComponent("raw"),
+            table: demo.appendingPathComponent("tables/mzmine_aligned.csv"),
             format: .mzmine)
     }
 
     func session(_ labels: URL, order: PeakOrder = .random) throws -> AnnotationSession {
-        try AnnotationSession(experiment: experiment, options: SessionOptions(labelsPath: labels.path, order: order, seed: 3))
+        try AnnotationSession(
+            experiment: experiment, options: SessionOptions(labelsPath: labels.path, order: order, seed: 3))
     }
 
     @Test func aPeaksViewIsItsChromatogramAndNeatMSsMatrix() throws {
@@ -31,12 +33,14 @@ import Testing
         #expect(!view.trace.rt.isEmpty && view.trace.rt.allSatisfy { $0 >= view.trace.lo && $0 <= view.trace.hi })
         // Its matrix points, scaled back, are the matrix `neatms extract` computes.
         let scans = try MS1Scans.load(experiment.rawFiles[peak.sample])
-        guard case .valid(let values, _) = PeakMatrixBuilder.matrix(for: window, in: scans, options: .neatMSDefault) else {
+        guard case .valid(let values, _) = PeakMatrixBuilder.matrix(for: window, in: scans, options: .neatMSDefault)
+        else {
             Issue.record("the first peak shown must be valid")
             return
         }
         #expect(view.trace.matrixRT.count == 120)
-        let top = view.trace.matrixIntensity.max()!, bottom = view.trace.intensity.min()!
+        let top = view.trace.matrixIntensity.max()!
+        let bottom = view.trace.intensity.min()!
         for j in 0..<120 {
             #expect(abs((view.trace.matrixIntensity[j] - bottom) / (top - bottom) - Double(values[j])) < 1e-6)
         }
@@ -75,7 +79,10 @@ import Testing
     @Test func badInputIsARequestErrorWithAMessage() throws {
         let labels = try TestPaths.temporaryDirectory("session").appendingPathComponent("labels.csv")
         let s = try session(labels)
-        #expect(throws: AnnotationError(file: "", problem: "'Good' is not one of the classes High_quality, Low_quality, Noise")) {
+        #expect(
+            throws: AnnotationError(
+                file: "", problem: "'Good' is not one of the classes High_quality, Low_quality, Noise")
+        ) {
             try s.label(position: 0, as: "Good")
         }
         #expect(throws: AnnotationError.self) { try s.label(position: 10_000, as: "Noise") }

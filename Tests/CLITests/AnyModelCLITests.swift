@@ -46,7 +46,10 @@ import Testing
         let model = TestPaths.fixture("random/random_2_tf_keras.h5").path
         let r = try runNeatms(["predict", "--model", model, "--matrices", data.path])
         #expect(r.status == 1)
-        #expect(singleErrorLine(r) == "neatms: error: \(model): the model expects inputs (N, 3, 11, 1) but \(data.path) holds matrices (N, 3, 10, 1)")
+        #expect(
+            singleErrorLine(r)
+                == "neatms: error: \(model): the model expects inputs (N, 3, 11, 1) but \(data.path) holds matrices (N, 3, 10, 1)"
+        )
     }
 
     /// `summary` of a Sequential model lists the layers Keras's summary lists: no InputLayer row.

@@ -24,16 +24,20 @@ func neatmsExecutable() -> URL? {
 }
 
 /// Runs `neatms` with `arguments` in `directory` (with `environment` added to this process's) and collects its output.
-func runNeatms(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> CommandResult {
+func runNeatms(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws
+    -> CommandResult
+{
     guard let executable = neatmsExecutable() else {
-        throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "neatms binary not found next to the tests"])
+        throw CocoaError(
+            .fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "neatms binary not found next to the tests"])
     }
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
     if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardOutput = out
     process.standardError = err
     try process.run()

@@ -89,7 +89,8 @@ import Testing
                 let target = interop.appendingPathComponent("CLI_convert_\(name)")
                 try? FileManager.default.removeItem(at: target)
                 try FileManager.default.copyItem(at: dir.appendingPathComponent(name), to: target)
-                let kind: InteropManifest.Kind = name == "weights.h5" ? .weightsH5 : (name.hasSuffix(".keras") ? .keras : .h5)
+                let kind: InteropManifest.Kind =
+                    name == "weights.h5" ? .weightsH5 : (name.hasSuffix(".keras") ? .keras : .h5)
                 try InteropManifest.record(file: target, source: "Fixtures/keras/reduced_h5py2style.h5", kind: kind)
             }
         }
@@ -98,7 +99,8 @@ import Testing
     @Test func styleWithKerasOutputIsAUsageError() throws {
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let result = try runNeatms(["convert", fixturePath("reduced_h5py2style.h5"), "x.keras", "--style", "keras22"], in: dir)
+        let result = try runNeatms(
+            ["convert", fixturePath("reduced_h5py2style.h5"), "x.keras", "--style", "keras22"], in: dir)
         #expect(result.status == 64)
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.keras").path))
     }

@@ -13,7 +13,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let steps: [(String, String, [String])] = [
             (TestPaths.fixture("onnx/multichannel.h5").path, "m.onnx", ["--opset", "17", "--batch", "4"]),
-            ("m.onnx", "m.keras", []), ("m.keras", "m.safetensors", ["--style", "keras3"]), ("m.safetensors", "m.h5", []),
+            ("m.onnx", "m.keras", []), ("m.keras", "m.safetensors", ["--style", "keras3"]),
+            ("m.safetensors", "m.h5", []),
         ]
         for (input, output, options) in steps {
             let inPath = input.hasPrefix("/") ? input : dir.appendingPathComponent(input).path
@@ -21,7 +22,10 @@ import Testing
             #expect(result.status == 0, "\(output): \(result.stderr)")
             #expect(result.stdout.hasPrefix("wrote "), "\(result.stdout)")
         }
-        #expect(try runNeatms(["convert", TestPaths.fixture("onnx/multichannel.h5").path, dir.appendingPathComponent("x.onnx").path])
+        #expect(
+            try runNeatms([
+                "convert", TestPaths.fixture("onnx/multichannel.h5").path, dir.appendingPathComponent("x.onnx").path,
+            ])
             .stdout.contains("ONNX opset 13, batch dynamic"))
         let back = try KerasModelFile.read(dir.appendingPathComponent("m.h5"))
         #expect(back.architecture == original.architecture)
@@ -50,9 +54,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let r = try runNeatms(["convert", fixturePath("reduced_tfkeras2_full.h5"), "model.bin"], in: dir)
         #expect(r.status == 1)
-        #expect(r.stderr == "neatms: error: model.bin: the name says no model format: end it in .h5, .keras, .weights.h5, .onnx or .safetensors\n")
+        #expect(
+            r.stderr
+                == "neatms: error: model.bin: the name says no model format: end it in .h5, .keras, .weights.h5, .onnx or .safetensors\n"
+        )
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
-        let forced = try runNeatms(["convert", fixturePath("reduced_tfkeras2_full.h5"), "model.bin", "--to", "keras-h5"], in: dir)
+        let forced = try runNeatms(
+            ["convert", fixturePath("reduced_tfkeras2_full.h5"), "model.bin", "--to", "keras-h5"], in: dir)
         #expect(forced.status == 0, "\(forced.stderr)")
     }
 }

@@ -19,7 +19,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("loaded.h5")
         let result = try runNeatms(
-            ["convert", fixturePath("reduced_tfkeras2_weights.h5"), out.path, "--architecture", fixturePath("reduced_sgd_full.h5")]
+            [
+                "convert", fixturePath("reduced_tfkeras2_weights.h5"), out.path, "--architecture",
+                fixturePath("reduced_sgd_full.h5"),
+            ]
                 + (byName ? ["--by-name"] : []))
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty)
@@ -47,12 +50,16 @@ import Testing
         let lines = strict.stderr.split(separator: "\n")
         #expect(lines.count == 1)
         #expect(lines.first?.hasPrefix("neatms: error: \(weights): ") == true)
-        #expect(strict.stderr.contains("dense_1") && strict.stderr.contains("(1024, 128)") && strict.stderr.contains("(256, 128)"))
+        #expect(
+            strict.stderr.contains("dense_1") && strict.stderr.contains("(1024, 128)")
+                && strict.stderr.contains("(256, 128)"))
         #expect(!FileManager.default.fileExists(atPath: failed.path))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
 
         let skipped = dir.appendingPathComponent("skipped.h5")
-        let lenient = try runNeatms(["convert", weights, skipped.path, "--architecture", architecture, "--skip-mismatch"])
+        let lenient = try runNeatms([
+            "convert", weights, skipped.path, "--architecture", architecture, "--skip-mismatch",
+        ])
         #expect(lenient.status == 0, "\(lenient.stderr)")
         #expect(lenient.stderr.contains("warning") && lenient.stderr.contains("dense_1"))
         let base = try KerasModelFile.read(TestPaths.fixture("keras/reduced_tfkeras2_full.h5"))
@@ -63,7 +70,9 @@ import Testing
     }
 
     @Test func byNameWithoutArchitectureIsAUsageError() throws {
-        let result = try runNeatms(["convert", fixturePath("reduced_tfkeras2_weights.h5"), "/tmp/never.h5", "--by-name"])
+        let result = try runNeatms([
+            "convert", fixturePath("reduced_tfkeras2_weights.h5"), "/tmp/never.h5", "--by-name",
+        ])
         #expect(result.status == 64)
         #expect(!FileManager.default.fileExists(atPath: "/tmp/never.h5"))
     }

@@ -24,12 +24,16 @@ import Testing
         let output = folder.appendingPathComponent("matrices.h5")
         let result = try runNeatms(["extract"] + experiment + ["-o", output.path])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.hasPrefix(
-            "wrote \(reference.valid_peaks) matrices (\(reference.peaks - reference.valid_peaks) invalid peaks skipped) for \(reference.samples.count) samples to \(output.path)"))
+        #expect(
+            result.stdout.hasPrefix(
+                "wrote \(reference.valid_peaks) matrices (\(reference.peaks - reference.valid_peaks) invalid peaks skipped) for \(reference.samples.count) samples to \(output.path)"
+            ))
         let progress = result.stderr.split(separator: "\n").filter { $0.hasPrefix("[") }
         #expect(progress.count == reference.samples.count)
         for (name, sample) in reference.samples {
-            #expect(progress.contains { $0.contains("] \(name): \(sample.valid_peaks) of \(sample.peaks) peaks valid") }, "\(name)")
+            #expect(
+                progress.contains { $0.contains("] \(name): \(sample.valid_peaks) of \(sample.peaks) peaks valid") },
+                "\(name)")
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["matrices.h5"])
     }
@@ -109,7 +113,8 @@ import Testing
         // A folder where the output file should go.
         let taken = folder.appendingPathComponent("taken.csv")
         try FileManager.default.createDirectory(at: taken, withIntermediateDirectories: true)
-        let result = try runNeatms(["predict", "--model", model] + experiment + ["--threshold", "0.22", "-o", taken.path])
+        let result = try runNeatms(
+            ["predict", "--model", model] + experiment + ["--threshold", "0.22", "-o", taken.path])
         #expect(result.status == 1)
         #expect(result.stderr == "neatms: error: \(taken.path): is a folder, not a file\n")
     }
@@ -122,17 +127,22 @@ import Testing
         let badLabel = try runNeatms(
             ["predict", "--model", model] + experiment + ["--threshold", "0.22", "--label", "Good", "-o", output])
         #expect(badLabel.status == 1)
-        #expect(badLabel.stderr.hasSuffix(
-            "neatms: error: \(model): --label Good is not one of the model's classes High_quality, Low_quality, Noise\n"),
+        #expect(
+            badLabel.stderr.hasSuffix(
+                "neatms: error: \(model): --label Good is not one of the model's classes High_quality, Low_quality, Noise\n"
+            ),
             "\(badLabel.stderr)")
         #expect(!FileManager.default.fileExists(atPath: output))
 
         let peaks = folder.appendingPathComponent("PEAKS.h5").path
-        let dataset = try runNeatms(["dataset"] + experiment + ["--labels", demo.appendingPathComponent("labels.csv").path, "-o", peaks])
+        let dataset = try runNeatms(
+            ["dataset"] + experiment + ["--labels", demo.appendingPathComponent("labels.csv").path, "-o", peaks])
         #expect(dataset.status == 0, "\(dataset.stderr)")
         let threshold = try runNeatms(["threshold", "--model", model, "--data", peaks, "--label", "Good"])
         #expect(threshold.status == 1)
-        #expect(threshold.stderr == "neatms: error: \(peaks): --label Good is not one of its classes High_quality, Low_quality, Noise\n")
+        #expect(
+            threshold.stderr
+                == "neatms: error: \(peaks): --label Good is not one of its classes High_quality, Low_quality, Noise\n")
 
         // A NaN in the held-out matrices: refused, as `train` and `predict --matrices` refuse it.
         let nanPeaks = folder.appendingPathComponent("nan.h5")
@@ -148,16 +158,22 @@ import Testing
         let svg = folder.appendingPathComponent("roc.svg").path
         let nanThreshold = try runNeatms(["threshold", "--model", model, "--data", nanPeaks.path, "--svg", svg])
         #expect(nanThreshold.status == 1)
-        #expect(nanThreshold.stderr == "neatms: error: \(nanPeaks.path): X: matrix 1 holds nan at (0, 7) (matrices must be finite)\n")
+        #expect(
+            nanThreshold.stderr
+                == "neatms: error: \(nanPeaks.path): X: matrix 1 holds nan at (0, 7) (matrices must be finite)\n")
         #expect(!FileManager.default.fileExists(atPath: svg))
 
         let typos = try runNeatms(
             ["predict", "--model", model] + experiment
-                + ["--threshold", "0.22", "--export-classes", "High_quality,Good", "--exclude", "sample_9.mzML,sample_2", "-o", output])
+                + [
+                    "--threshold", "0.22", "--export-classes", "High_quality,Good", "--exclude",
+                    "sample_9.mzML,sample_2", "-o", output,
+                ])
         #expect(typos.status == 0, "\(typos.stderr)")
         let warnings = typos.stderr.split(separator: "\n").filter { $0.hasPrefix("neatms: warning: --") }
         #expect(warnings.count == 2, "\(typos.stderr)")
-        #expect(warnings.contains { $0.hasPrefix("neatms: warning: --export-classes: no peak can have the label 'Good'") })
+        #expect(
+            warnings.contains { $0.hasPrefix("neatms: warning: --export-classes: no peak can have the label 'Good'") })
         #expect(warnings.contains { $0.hasPrefix("neatms: warning: --exclude: 'sample_9.mzML' is not a sample of ") })
         // sample_2 (a stem) is excluded, so no row names it; the sample column holds the stems.
         let csv = try String(contentsOfFile: output, encoding: .utf8)

@@ -7,7 +7,7 @@ import TestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A small tmpfs mounted for one test (needs the right to mount: root, or CAP_SYS_ADMIN).
@@ -99,26 +99,41 @@ struct FullDiskTests {
         return [
             ("Keras .h5 model", "model.h5", { try KerasModelFile.write(model, to: $0, format: .tfKerasH5) }),
             ("Keras .keras archive", "model.keras", { try KerasModelFile.write(model, to: $0, format: .kerasArchive) }),
-            ("Keras 2 weights", "model.weights.h5", { try KerasModelFile.write(model, to: $0, format: .keras2WeightsH5) }),
-            ("Keras 3 weights", "model3.weights.h5", { try KerasModelFile.write(model, to: $0, format: .keras3WeightsH5) }),
-            ("training checkpoint", "ck.h5", {
-                try TrainingCheckpoint(state: checkpointState, run: ["--seed": "1"], indices: ["training": Array(0..<50)]).write(to: $0)
-            }),
-            ("PEAKS.h5", "peaks.h5", { try dataset.write(to: $0) }),
-            ("matrices file", "matrices.h5", { url in
-                let writer = try MatrixFile.Writer(url: url, options: MatrixOptions(size: 32), tablePath: "t.csv", format: .mzmine)
-                do {
-                    for k in 0..<4 {
-                        var s = sample
-                        s.name = "s\(k)"
-                        try writer.add(s)
-                    }
-                    try writer.finish()
-                } catch {
-                    writer.abandon()
-                    throw error
+            (
+                "Keras 2 weights", "model.weights.h5",
+                { try KerasModelFile.write(model, to: $0, format: .keras2WeightsH5) }
+            ),
+            (
+                "Keras 3 weights", "model3.weights.h5",
+                { try KerasModelFile.write(model, to: $0, format: .keras3WeightsH5) }
+            ),
+            (
+                "training checkpoint", "ck.h5",
+                {
+                    try TrainingCheckpoint(
+                        state: checkpointState, run: ["--seed": "1"], indices: ["training": Array(0..<50)]
+                    ).write(to: $0)
                 }
-            }),
+            ),
+            ("PEAKS.h5", "peaks.h5", { try dataset.write(to: $0) }),
+            (
+                "matrices file", "matrices.h5",
+                { url in
+                    let writer = try MatrixFile.Writer(
+                        url: url, options: MatrixOptions(size: 32), tablePath: "t.csv", format: .mzmine)
+                    do {
+                        for k in 0..<4 {
+                            var s = sample
+                            s.name = "s\(k)"
+                            try writer.add(s)
+                        }
+                        try writer.finish()
+                    } catch {
+                        writer.abandon()
+                        throw error
+                    }
+                }
+            ),
             ("CSV (AtomicFile)", "table.csv", { try AtomicFile.write(Data(repeating: 65, count: 200_000), to: $0) }),
         ]
     }

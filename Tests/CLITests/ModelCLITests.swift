@@ -27,23 +27,34 @@ import Testing
         #expect(out.contains("neatms-default: ") && out.contains("neatms-default2: "))
         #expect(out.contains("blob id    ee11f2d04615763138f5078482c8cc0a27e3ea35"))
         #expect(out.contains("blob id    7efdac448d34dfd47e9b4176605f054821fa6bb8"))
-        #expect(out.contains("commit     bihealth/NeatMS@c737e7dede42df99b98fabc3531be13936a4c91d data/model/neatms_default_model.h5"))
-        #expect(out.contains("source     https://raw.githubusercontent.com/bihealth/NeatMS/c737e7dede42df99b98fabc3531be13936a4c91d/data/model/neatms_default_model2_020.h5"))
+        #expect(
+            out.contains(
+                "commit     bihealth/NeatMS@c737e7dede42df99b98fabc3531be13936a4c91d data/model/neatms_default_model.h5"
+            ))
+        #expect(
+            out.contains(
+                "source     https://raw.githubusercontent.com/bihealth/NeatMS/c737e7dede42df99b98fabc3531be13936a4c91d/data/model/neatms_default_model2_020.h5"
+            ))
         #expect(out.contains("licence    MIT"))
         #expect(out.contains("threshold  0.22 (recommended by its authors)"))
-        #expect(out.contains("cached     no (neatms model fetch neatms-default stores it in \(home.path)/neatmskit/models/"))
+        #expect(
+            out.contains("cached     no (neatms model fetch neatms-default stores it in \(home.path)/neatmskit/models/")
+        )
         #expect(!FileManager.default.fileExists(atPath: home.path), "list created the cache")
     }
 
-    @Test(arguments: [["summary", "neatms-default"], ["inspect", "neatms-default2"], ["convert", "neatms-default", "out.h5"]])
+    @Test(arguments: [
+        ["summary", "neatms-default"], ["inspect", "neatms-default2"], ["convert", "neatms-default", "out.h5"],
+    ])
     func aMissingNamedModelSaysHowToFetchIt(arguments: [String]) throws {
         let (home, environment) = try freshCache()
         let folder = home.deletingLastPathComponent()
         let result = try runNeatms(arguments, in: folder, environment: environment)
         #expect(result.status == 1)
         let name = arguments[1]
-        #expect(result.stderr == "neatms: error: \(name): not fetched yet: `neatms model fetch \(name)` downloads it "
-            + "into \(home.path)/neatmskit/models (or give ./\(name) for a file of that name)\n")
+        #expect(
+            result.stderr == "neatms: error: \(name): not fetched yet: `neatms model fetch \(name)` downloads it "
+                + "into \(home.path)/neatmskit/models (or give ./\(name) for a file of that name)\n")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out.h5").path))
     }
 
@@ -51,8 +62,10 @@ import Testing
         // Stands in for a fetched file: the cache holds only files that verified, so the name is resolved by
         // location alone.
         let (home, environment) = try freshCache()
-        let cached = ModelCache(folder: home.appendingPathComponent("neatmskit/models")).location(of: ModelRegistry.neatmsDefault)
-        try FileManager.default.createDirectory(at: cached.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let cached = ModelCache(folder: home.appendingPathComponent("neatmskit/models")).location(
+            of: ModelRegistry.neatmsDefault)
+        try FileManager.default.createDirectory(
+            at: cached.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: bundled, to: cached)
 
         let byName = try runNeatms(["summary", "neatms-default"], environment: environment)
@@ -68,7 +81,8 @@ import Testing
 
     @Test func aNamedModelWorksInPredict() throws {
         let (home, environment) = try freshCache()
-        let cached = ModelCache(folder: home.appendingPathComponent("neatmskit/models")).location(of: ModelRegistry.neatmsDefault)
+        let cached = ModelCache(folder: home.appendingPathComponent("neatmskit/models")).location(
+            of: ModelRegistry.neatmsDefault)
         let demo = TestPaths.fixture("demo")
         let experiment = [
             "--raw", demo.appendingPathComponent("raw").path,
@@ -77,15 +91,20 @@ import Testing
         ]
         let folder = home.deletingLastPathComponent()
         let missing = try runNeatms(
-            ["predict", "--model", "neatms-default"] + experiment + ["-o", folder.appendingPathComponent("a.csv").path],
+            ["predict", "--model", "neatms-default"] + experiment + [
+                "-o", folder.appendingPathComponent("a.csv").path,
+            ],
             environment: environment)
         #expect(missing.status == 1 && errorLines(missing.stderr).count == 1)
         #expect(missing.stderr.contains("`neatms model fetch neatms-default`"))
 
-        try FileManager.default.createDirectory(at: cached.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: cached.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: bundled, to: cached)
         let byName = try runNeatms(
-            ["predict", "--model", "neatms-default"] + experiment + ["-o", folder.appendingPathComponent("a.csv").path],
+            ["predict", "--model", "neatms-default"] + experiment + [
+                "-o", folder.appendingPathComponent("a.csv").path,
+            ],
             environment: environment)
         let byPath = try runNeatms(
             ["predict", "--model", bundled.path] + experiment + ["-o", folder.appendingPathComponent("b.csv").path],
@@ -120,7 +139,9 @@ import Testing
             #expect(errors.first?.hasPrefix(prefix) == true, "\(result.stderr)")
             switch kind {
             case "wrong":
-                #expect(problem.hasPrefix("git blob id \(GitBlobID.of(content)) is not neatms-default's ee11f2d0"), "\(problem)")
+                #expect(
+                    problem.hasPrefix("git blob id \(GitBlobID.of(content)) is not neatms-default's ee11f2d0"),
+                    "\(problem)")
                 #expect(result.stderr.contains("neatms: fetching neatms-default from \(mirror)"))  // progress
             case "truncated": #expect(problem.hasPrefix("the transfer ended after"), "\(problem)")
             case "missing": #expect(problem.hasPrefix("the server answered HTTP 404"), "\(problem)")
@@ -151,6 +172,8 @@ import Testing
         #expect(unknown.stderr.contains("unknown model 'neatms-latest' (known: neatms-default, neatms-default2)"))
         let missingFolder = try runNeatms(
             ["model", "fetch", "-o", "/nonexistent/folder/model.h5"], environment: environment)
-        #expect(missingFolder.stderr == "neatms: error: /nonexistent/folder/model.h5: the folder /nonexistent/folder does not exist\n")
+        #expect(
+            missingFolder.stderr
+                == "neatms: error: /nonexistent/folder/model.h5: the folder /nonexistent/folder does not exist\n")
     }
 }

@@ -75,7 +75,8 @@ func singleErrorLine(_ r: CommandResult) -> String? {
         try file.close()
         let out = dir.appendingPathComponent("p.csv")
         let r = try runNeatms([
-            "predict", "--model", fixturePath("reduced_tfkeras2_full.h5"), "--matrices", input.path, "--dataset", "peaks",
+            "predict", "--model", fixturePath("reduced_tfkeras2_full.h5"), "--matrices", input.path, "--dataset",
+            "peaks",
             "-o", out.path,
         ])
         #expect(r.status == 0, "\(r.stderr)")
@@ -135,7 +136,10 @@ func singleErrorLine(_ r: CommandResult) -> String? {
         ])
         // The model's output count is the file's content: one error line naming it, not a usage error.
         #expect(r.status == 1)
-        #expect(singleErrorLine(r) == "neatms: error: \(fixturePath("reduced_tfkeras2_full.h5")): --classes lists 2 names but the model has 3 outputs")
+        #expect(
+            singleErrorLine(r)
+                == "neatms: error: \(fixturePath("reduced_tfkeras2_full.h5")): --classes lists 2 names but the model has 3 outputs"
+        )
     }
 }
 

@@ -18,7 +18,8 @@ import Testing
     /// `neatms …`, failing the test with the command's stderr when it does not exit 0.
     func neatms(_ arguments: [String]) throws -> CommandResult {
         let result = try runNeatms(arguments)
-        try #require(result.status == 0, "neatms \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
+        try #require(
+            result.status == 0, "neatms \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
         return result
     }
 
@@ -35,9 +36,11 @@ import Testing
         #expect(loaded.format == .keras22H5)
         #expect(loaded.warnings.isEmpty)
         let layers = loaded.model.architecture.layers
-        #expect(layers.map(\.name) == [
-            "input_1", "conv2d_1", "max_pooling2d_1", "conv2d_2", "flatten_1", "dense_1", "dropout_1", "dense_prediction",
-        ])
+        #expect(
+            layers.map(\.name) == [
+                "input_1", "conv2d_1", "max_pooling2d_1", "conv2d_2", "flatten_1", "dense_1", "dropout_1",
+                "dense_prediction",
+            ])
         #expect(layers == Architecture.neatms().layers)
         #expect(try loaded.model.architecture.parameterCounts() == [0, 832, 0, 18_496, 0, 983_168, 0, 387])
         #expect(loaded.model.compile?.optimizer.kind == .adam)
@@ -82,7 +85,8 @@ import Testing
 
         // 1. Labelled peaks: every labelled peak of the demo, NeatMS's invalid ones left out.
         let peaks = folder.appendingPathComponent("peaks.h5")
-        _ = try neatms(["dataset"] + experiment + ["--labels", demo.appendingPathComponent("labels.csv").path, "-o", peaks.path])
+        _ = try neatms(
+            ["dataset"] + experiment + ["--labels", demo.appendingPathComponent("labels.csv").path, "-o", peaks.path])
         #expect(FileManager.default.fileExists(atPath: peaks.path))
 
         // 2. Fine-tune with the convolutional base frozen (input_1, conv2d_1, max_pooling2d_1, conv2d_2).
@@ -101,7 +105,8 @@ import Testing
         let after = try KerasModelFile.read(tuned)
         #expect(after.architecture.layers.map(\.name) == before.architecture.layers.map(\.name))
         // Keras stores no trainable flag for an InputLayer, so only the other layers' flags are compared.
-        #expect(after.architecture.layers.dropFirst().map(\.trainable) == [false, false, false, true, true, true, true])
+        #expect(
+            after.architecture.layers.dropFirst().map(\.trainable) == [false, false, false, true, true, true, true])
         for (i, layer) in before.architecture.layers.enumerated() {
             if ["conv2d_1", "conv2d_2"].contains(layer.name) {
                 #expect(after.weights[i] == before.weights[i], "frozen \(layer.name) changed")
@@ -120,8 +125,10 @@ import Testing
                 file: tuned, source: "Fixtures/neatms_default_model.h5", kind: .h5,
                 expect: .init(
                     sameWeights: false, classes: 3, optimizer: "Adam", learningRate: 1e-3, optimizerIterations: 22,
-                    trainable: ["conv2d_1": false, "max_pooling2d_1": false, "conv2d_2": false, "dense_1": true,
-                                "dense_prediction": true]))
+                    trainable: [
+                        "conv2d_1": false, "max_pooling2d_1": false, "conv2d_2": false, "dense_1": true,
+                        "dense_prediction": true,
+                    ]))
         }
 
         // 3. Threshold on the held-out validation peaks.
@@ -137,7 +144,8 @@ import Testing
         #expect(auc >= 0 && auc <= 1)
         let svgText = try String(contentsOf: svg, encoding: .utf8)
         #expect(svgText.contains("<svg") && svgText.contains("</svg>"))
-        #expect(try String(contentsOf: table, encoding: .utf8).split(separator: "\n").count == 101)  // header + p = 0.00…0.99
+        // The header and one row for each p = 0.00…0.99.
+        #expect(try String(contentsOf: table, encoding: .utf8).split(separator: "\n").count == 101)
 
         // 4. Label every peak of the demo: one row per valid peak (every class exported by default).
         let results = folder.appendingPathComponent("results.csv")

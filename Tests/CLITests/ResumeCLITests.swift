@@ -8,7 +8,7 @@ import TestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `neatms train --checkpoint CKPT --resume`: a run SIGKILLed at random moments and resumed ends bit for
@@ -27,7 +27,9 @@ import Glibc
     func bits(_ url: URL) throws -> (weights: [[[UInt32]]], iterations: Int?, slots: [String: [[[UInt32]]]]) {
         let model = try KerasModelFile.read(url)
         let weights = model.weights.map { $0.map { $0.scalars.map(\.bitPattern) } }
-        let slots = (model.optimizerState?.slots ?? [:]).mapValues { $0.map { $0.map { $0.scalars.map(\.bitPattern) } } }
+        let slots = (model.optimizerState?.slots ?? [:]).mapValues {
+            $0.map { $0.map { $0.scalars.map(\.bitPattern) } }
+        }
         return (weights, model.optimizerState?.iterations, slots)
     }
 
@@ -141,7 +143,8 @@ import Glibc
         func args(_ epochs: Int, _ out: String, _ ck: String) -> [String] {
             [
                 "train", "--data", peaks.path, "--epochs", "\(epochs)", "--lr", "0.001", "--seed", "4",
-                "--checkpoint", dir.appendingPathComponent(ck).path, "--resume", "-o", dir.appendingPathComponent(out).path,
+                "--checkpoint", dir.appendingPathComponent(ck).path, "--resume", "-o",
+                dir.appendingPathComponent(out).path,
             ]
         }
         #expect(try runNeatms(args(4, "ref.h5", "ref.keras")).status == 0)
@@ -153,11 +156,14 @@ import Glibc
         run["--epochs"] = "4"
         run["--output"] = dir.appendingPathComponent("rest.h5").path
         state.finished = false
-        try TrainingCheckpoint(state: state, run: run, indices: partial.indices).write(to: dir.appendingPathComponent("rest.keras"))
+        try TrainingCheckpoint(state: state, run: run, indices: partial.indices).write(
+            to: dir.appendingPathComponent("rest.keras"))
         let r = try runNeatms(args(4, "rest.h5", "rest.keras"))
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("resuming from"))
-        let (rest, ref) = (try bits(dir.appendingPathComponent("rest.h5")), try bits(dir.appendingPathComponent("ref.h5")))
+        let (rest, ref) = (
+            try bits(dir.appendingPathComponent("rest.h5")), try bits(dir.appendingPathComponent("ref.h5"))
+        )
         let same = rest.weights == ref.weights && rest.slots == ref.slots && rest.iterations == ref.iterations
         #expect(same, "the resumed .keras run differs from the uninterrupted one")
         _ = try KerasModelFile.read(dir.appendingPathComponent("rest.keras"))

@@ -13,7 +13,9 @@ import Testing
 
     /// 8 reference matrices (n = 16) × `copies`, the curve row scaled by 1 − 0.01·copy, labelled with
     /// the reference's synthetic classes; `invalid` more labelled peaks without a matrix (classes cycling).
-    func makePeaks(_ dir: URL, copies: Int = 5, invalid: Int = 0, name: String = "peaks.h5") throws -> (URL, PeakDataset) {
+    func makePeaks(_ dir: URL, copies: Int = 5, invalid: Int = 0, name: String = "peaks.h5") throws -> (
+        URL, PeakDataset
+    ) {
         let ref = try ReferenceForward("reference_forward_reduced.h5")
         let n = ref.shape[2]
         var x: [Float] = []
@@ -86,9 +88,11 @@ import Testing
             #expect(line.range(of: pattern, options: .regularExpression) != nil, "\(line)")
         }
         let model = try KerasModelFile.read(out)
-        #expect(model.architecture.layers.map(\.name) == [
-            "input_1", "conv2d_1", "max_pooling2d_1", "conv2d_2", "flatten_1", "dense_1", "dropout_1", "dense_prediction",
-        ])
+        #expect(
+            model.architecture.layers.map(\.name) == [
+                "input_1", "conv2d_1", "max_pooling2d_1", "conv2d_2", "flatten_1", "dense_1", "dropout_1",
+                "dense_prediction",
+            ])
         let compile = try #require(model.compile)
         #expect(compile.optimizer.kind == .adam && compile.optimizer.learningRate == 0.001)
         #expect(model.optimizerState?.iterations == 3)
@@ -113,7 +117,8 @@ import Testing
                 file: URL(fileURLWithPath: validationPath), source: nil, kind: .hdf5,
                 expect: .init(
                     datasets: [
-                        "X": .init(dtype: "float32", shape: [4, 2, 16, 1], values: validation.x.map(Double.init), atol: 0),
+                        "X": .init(
+                            dtype: "float32", shape: [4, 2, 16, 1], values: validation.x.map(Double.init), atol: 0),
                         "y": .init(dtype: "int64", shape: [4], values: validation.y.map(Double.init)),
                     ],
                     attributes: ["/": ["classes": .strings(classes)]]))
@@ -126,7 +131,8 @@ import Testing
         let source = fixturePath("reduced_tfkeras2_full.h5")
         let out = modelURL("train_finetune_frozen_sgd.h5", in: dir)
         let r = try runNeatms([
-            "train", "--data", peaks.path, "--model", source, "--freeze-first", "4", "--optimizer", "sgd", "--lr", "0.01",
+            "train", "--data", peaks.path, "--model", source, "--freeze-first", "4", "--optimizer", "sgd", "--lr",
+            "0.01",
             "--epochs", "2", "-o", out.path,
         ])
         #expect(r.status == 0, "\(r.stderr)")
@@ -156,7 +162,9 @@ import Testing
             try InteropManifest.record(
                 file: out.deletingPathExtension().appendingPathExtension("validation.h5"), source: nil, kind: .hdf5,
                 expect: .init(
-                    datasets: ["X": .init(dtype: "float32", shape: [4, 2, 16, 1]), "y": .init(dtype: "int64", shape: [4])],
+                    datasets: [
+                        "X": .init(dtype: "float32", shape: [4, 2, 16, 1]), "y": .init(dtype: "int64", shape: [4]),
+                    ],
                     attributes: ["/": ["classes": .strings(classes)]]))
         }
     }
@@ -189,7 +197,9 @@ import Testing
             dir.appendingPathComponent("out.h5").path,
         ])
         #expect(r.status == 1)
-        #expect(singleErrorLine(r) == "neatms: error: \(source.path): loss 'hinge' is not supported (\(Loss.supportedNames))")
+        #expect(
+            singleErrorLine(r)
+                == "neatms: error: \(source.path): loss 'hinge' is not supported (\(Loss.supportedNames))")
     }
 
     @Test func validationSplitZeroTrainsOnEverything() throws {
@@ -220,7 +230,8 @@ import Testing
         let runs = [["--seed", "5"], ["--seed", "5"], ["--seed", "5", "--no-shuffle"], ["--seed", "6"]]
         for (k, extra) in runs.enumerated() {
             let out = dir.appendingPathComponent("m\(k).h5")
-            let r = try runNeatms(["train", "--data", peaks.path, "--epochs", "2", "--lr", "0.001", "-o", out.path] + extra)
+            let r = try runNeatms(
+                ["train", "--data", peaks.path, "--epochs", "2", "--lr", "0.001", "-o", out.path] + extra)
             #expect(r.status == 0, "\(r.stderr)")
             models.append(try KerasModelFile.read(out))
             validation.append(try PeakDataset.read(dir.appendingPathComponent("m\(k).validation.h5")))
@@ -289,7 +300,9 @@ import Testing
         try file.close()
         r = try runNeatms(["train", "--data", nan.path, "--epochs", "1", "-o", out])
         #expect(r.status == 1)
-        #expect(singleErrorLine(r) == "neatms: error: \(nan.path): X: matrix 1 holds nan at (0, 5) (matrices must be finite)")
+        #expect(
+            singleErrorLine(r)
+                == "neatms: error: \(nan.path): X: matrix 1 holds nan at (0, 5) (matrices must be finite)")
 
         // Classes of the data vs the model's outputs: merging leaves 2 classes for a 3-output model.
         r = try runNeatms([
@@ -302,7 +315,8 @@ import Testing
 
         // Matrix size of the data vs the model's input.
         r = try runNeatms([
-            "train", "--data", peaks.path, "--model", fixturePath("neatms_tfkeras2_full.h5"), "--epochs", "1", "-o", out,
+            "train", "--data", peaks.path, "--model", fixturePath("neatms_tfkeras2_full.h5"), "--epochs", "1", "-o",
+            out,
         ])
         #expect(r.status == 1)
         #expect(singleErrorLine(r)?.contains("(N, 2, 120, 1) but \(peaks.path) holds matrices (N, 2, 16, 1)") == true)
@@ -310,9 +324,13 @@ import Testing
 
         // A layer the given model file lacks: its content, so one error line naming it.
         let source = fixturePath("reduced_tfkeras2_full.h5")
-        r = try runNeatms(["train", "--data", peaks.path, "--model", source, "--freeze", "nosuch", "--epochs", "1", "-o", out])
+        r = try runNeatms([
+            "train", "--data", peaks.path, "--model", source, "--freeze", "nosuch", "--epochs", "1", "-o", out,
+        ])
         #expect(r.status == 1)
-        #expect(singleErrorLine(r)?.hasPrefix("neatms: error: \(source): --freeze: the model has no layer 'nosuch' (layers: ") == true)
+        #expect(
+            singleErrorLine(r)?.hasPrefix(
+                "neatms: error: \(source): --freeze: the model has no layer 'nosuch' (layers: ") == true)
 
         // NaN weights in the starting model.
         var nanModel = try KerasModelFile.read(URL(fileURLWithPath: source))

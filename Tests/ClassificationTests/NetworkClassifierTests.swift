@@ -4,8 +4,8 @@ import NeatMS
 import NeuralNet
 import Support
 import Tensor
-import Testing
 import TestSupport
+import Testing
 
 @testable import Classification
 
@@ -70,23 +70,29 @@ import TestSupport
         let classifier = NetworkClassifier(
             modelFile: Self.model, classes: Self.classes, classSource: .given(option: "--classes"), matrixSize: 120,
             matrices: "x.h5", loadInBackground: true)
-        #expect(throws: ClassifierError(
-            file: Self.model,
-            problem: "the model expects inputs (N, 2, 16, 1) but x.h5 holds matrices (N, 2, 120, 1)")) {
+        #expect(
+            throws: ClassifierError(
+                file: Self.model,
+                problem: "the model expects inputs (N, 2, 16, 1) but x.h5 holds matrices (N, 2, 120, 1)")
+        ) {
             try classifier.checkLoaded()
         }
     }
 
     @Test func aWrongClassCountSaysWhereTheNamesCameFrom() {
         let given = classifier(background: false, classes: ["A", "B"])
-        #expect(throws: ClassifierError(file: Self.model, problem: "--classes lists 2 names but the model has 3 outputs")) {
+        #expect(
+            throws: ClassifierError(file: Self.model, problem: "--classes lists 2 names but the model has 3 outputs")
+        ) {
             try given.checkLoaded()
         }
         let fromData = NetworkClassifier(
             modelFile: Self.model, classes: ["Bad", "Good"], classSource: .dataFile("peaks.h5"), matrixSize: 16,
             matrices: "peaks.h5", loadInBackground: false)
-        #expect(throws: ClassifierError(
-            file: Self.model, problem: "the model has 3 output classes but peaks.h5 has 2 (Bad, Good)")) {
+        #expect(
+            throws: ClassifierError(
+                file: Self.model, problem: "the model has 3 output classes but peaks.h5 has 2 (Bad, Good)")
+        ) {
             try fromData.checkLoaded()
         }
         #expect(throws: (any Error).self) { try fromData.probabilities(of: Self.matrices(count: 1), count: 1) }

@@ -1,7 +1,7 @@
 import FileSupport
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct AtomicFileTests {
     @Test func replacesTheDestinationAndLeavesNoTemporaryFile() throws {
@@ -59,7 +59,8 @@ import TestSupport
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let url = dir.appendingPathComponent("taken")
-        try FileManager.default.createDirectory(at: url.appendingPathComponent("inside"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: url.appendingPathComponent("inside"), withIntermediateDirectories: true)
         var called = false
         let error = try #require(throws: FileWriteError.self) { try AtomicFile.write(to: url) { _ in called = true } }
         #expect(error.description == "\(url.path): is a folder, not a file")
@@ -75,7 +76,8 @@ import TestSupport
         let error = try #require(throws: FileWriteError.self) {
             try AtomicFile.write(to: url) { temporary in
                 try Data("x".utf8).write(to: temporary)
-                try FileManager.default.createDirectory(at: url.appendingPathComponent("inside"), withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    at: url.appendingPathComponent("inside"), withIntermediateDirectories: true)
             }
         }
         #expect(error.path == url.path)

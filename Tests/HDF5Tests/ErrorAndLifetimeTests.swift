@@ -1,7 +1,7 @@
 import Foundation
 import HDF5
-import Testing
 import TestSupport
+import Testing
 
 /// Bad files give one clear line; handles close deterministically; concurrent use is serialised.
 @Suite struct ErrorAndLifetimeTests {

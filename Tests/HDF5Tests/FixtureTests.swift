@@ -1,7 +1,7 @@
 import Foundation
 import HDF5
-import Testing
 import TestSupport
+import Testing
 
 /// Reads `Fixtures/hdf5/strings_and_types.h5`, written by h5py 3.14 / HDF5 1.14.6 and Keras 3.15.1's
 /// `save_attributes_to_hdf5_group` (Scripts/fixtures/make_hdf5_fixture.py). Expected values are the ones that

@@ -41,7 +41,9 @@ import Testing
             Issue.record("read \(values.count) values")
         } catch let error as HDF5Error {
             #expect(error.object == "/y")
-            #expect(error.description.contains("impossible number type (8 bytes, 0 bits of precision at bit 0)"), "\(error)")
+            #expect(
+                error.description.contains("impossible number type (8 bytes, 0 bits of precision at bit 0)"), "\(error)"
+            )
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import HDF5
-import Testing
 import TestSupport
+import Testing
 
 /// Writes `hdf5_written_by_swift.h5` with every kind the layer writes, for the Python interop check
 /// (`NEATMSKIT_INTEROP_DIR`). Its content mirrors `Fixtures/hdf5/strings_and_types.h5`, so the checker can

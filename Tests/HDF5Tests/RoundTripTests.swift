@@ -1,7 +1,7 @@
 import Foundation
 import HDF5
-import Testing
 import TestSupport
+import Testing
 
 /// Writes with NeatMSKit and reads back (a fresh open of the file each time, so nothing is cached).
 @Suite struct RoundTripTests {
@@ -84,7 +84,8 @@ import TestSupport
                 gzipLevel: gzip)
             try group.writeDataset(
                 "f64", shape: [5], values: [0, 0.25, -0.5, 1e300, -0.0], chunks: chunks([5]), gzipLevel: gzip)
-            try group.writeDataset("i32", shape: [2, 3], values: [Int32.min, -1, 0, 1, 2, .max], chunks: chunks([2, 3]))
+            try group.writeDataset(
+                "i32", shape: [2, 3], values: [Int32.min, -1, 0, 1, 2, .max], chunks: chunks([2, 3]))
             try group.writeDataset("i64", shape: [2], values: [Int64.min, .max])
             try group.writeDataset("u8", shape: [2, 2], values: [UInt8(0), 1, 254, 255])
             try file.root.writeDataset("optimizer/iteration:0", shape: [], values: [Int64(7)])

@@ -40,7 +40,8 @@ import Testing
             if case .dropout = $0.kind { return false }
             return true
         }.map { [$0.name, $0.kind.kerasClassName] }
-        #expect(loaded.model.architecture.layers.dropFirst().map { [$0.name, $0.kind.kerasClassName] } == expectedLayers)
+        #expect(
+            loaded.model.architecture.layers.dropFirst().map { [$0.name, $0.kind.kerasClassName] } == expectedLayers)
         #expect(weightsByLayer(loaded.model) == weightsByLayer(original))
         let x = try fixedInput(for: original, count: 5)
         let a = try predict(original, x)
@@ -159,19 +160,20 @@ import Testing
         }
         #expect(loaded.model.architecture.layers.dropFirst().map(\.name) == sourceLayers.map(\.name))
         #expect(
-            loaded.model.architecture.layers.dropFirst().map(\.kind) == sourceLayers.map { layer -> LayerKind in
-                switch layer.kind {  // ONNX has no regularisers
-                case .conv2D(var o):
-                    o.kernelRegularizer = nil
-                    o.biasRegularizer = nil
-                    return .conv2D(o)
-                case .dense(var o):
-                    o.kernelRegularizer = nil
-                    o.biasRegularizer = nil
-                    return .dense(o)
-                default: return layer.kind
-                }
-            })
+            loaded.model.architecture.layers.dropFirst().map(\.kind)
+                == sourceLayers.map { layer -> LayerKind in
+                    switch layer.kind {  // ONNX has no regularisers
+                    case .conv2D(var o):
+                        o.kernelRegularizer = nil
+                        o.biasRegularizer = nil
+                        return .conv2D(o)
+                    case .dense(var o):
+                        o.kernelRegularizer = nil
+                        o.biasRegularizer = nil
+                        return .dense(o)
+                    default: return layer.kind
+                    }
+                })
         #expect(try loaded.model.architecture.inputShape() == (try source.architecture.inputShape()))
     }
 
@@ -196,7 +198,8 @@ import Testing
         let list = expected.unsupportedNodes.map { "\($0[0]) (node '\($0[1])')" }.joined(separator: ", ")
         #expect(
             error.description
-                == "\(url.path): unsupported ONNX operators \(list); NeatMSKit imports \(ONNXFile.supportedOperators.joined(separator: ", "))")
+                == "\(url.path): unsupported ONNX operators \(list); NeatMSKit imports \(ONNXFile.supportedOperators.joined(separator: ", "))"
+        )
     }
 
     @Test func aNodeKerasCannotExpressIsNamed() throws {
@@ -206,7 +209,10 @@ import Testing
         let pads = try #require(proto.graph.node[conv].attribute.firstIndex { $0.name == "pads" })
         proto.graph.node[conv].attribute[pads].ints = [0, 1, 2, 0]
         let error = try #require(throws: KerasFormatError.self) { try ONNXFile.model(from: proto.serializedData()) }
-        #expect(error.problem == "node 'conv2d/Conv' (Conv) pads [0, 1, 2, 0] are neither Keras's 'valid' nor its 'same' [1, 1, 1, 1]")
+        #expect(
+            error.problem
+                == "node 'conv2d/Conv' (Conv) pads [0, 1, 2, 0] are neither Keras's 'valid' nor its 'same' [1, 1, 1, 1]"
+        )
     }
 
     @Test func notAnONNXFileIsOneError() throws {
@@ -235,7 +241,8 @@ import Testing
 
     @Test(arguments: exports)
     func exportForOnnxruntime(source: String, opset: Int, batch: ONNXBatch) throws {
-        let stem = "Interchange_" + source.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ".h5", with: "")
+        let stem =
+            "Interchange_" + source.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ".h5", with: "")
             + "_opset\(opset)"
         guard let out = InteropManifest.outputURL("\(stem).onnx"),
             let predictions = InteropManifest.outputURL("\(stem).predictions.h5")
@@ -339,7 +346,8 @@ import Testing
         reshaped.dims = [1, bias.dims[0], 1]
         proto.graph.initializer[proto.graph.initializer.count - 1] = reshaped
         let error = try #require(throws: KerasFormatError.self) { try ONNXFile.model(from: proto.serializedData()) }
-        #expect(error.problem.hasSuffix("(Add) is supported only as the bias of the Conv, Gemm or MatMul just before it"))
+        #expect(
+            error.problem.hasSuffix("(Add) is supported only as the bias of the Conv, Gemm or MatMul just before it"))
     }
 
     @Test func dropoutNodesBecomeDropoutLayers() throws {

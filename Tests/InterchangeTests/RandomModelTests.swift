@@ -28,7 +28,8 @@ struct RandomModel: Decodable, Sendable, CustomTestStringConvertible {
     var testDescription: String { file }
 
     static let all: [RandomModel] = {
-        (try? TestPaths.loadJSON([RandomModel].self, from: TestPaths.fixture("random/manifest.json"), snakeCaseKeys: true))
+        (try? TestPaths.loadJSON(
+            [RandomModel].self, from: TestPaths.fixture("random/manifest.json"), snakeCaseKeys: true))
             ?? []
     }()
 

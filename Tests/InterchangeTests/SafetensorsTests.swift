@@ -22,7 +22,9 @@ import Testing
         // Aligned data section, every tensor named as the naming says.
         let header = try SafetensorsFile.header(url)
         #expect(header.dataStart % 8 == 0)
-        #expect(Set(header.tensors.map(\.name)) == Set(try SafetensorsFile.tensorNames(original.architecture, naming: naming).joined()))
+        #expect(
+            Set(header.tensors.map(\.name))
+                == Set(try SafetensorsFile.tensorNames(original.architecture, naming: naming).joined()))
     }
 
     /// Names as the brief gives them: `conv2d_1/kernel` and Keras 3's `layers/conv2d_1/vars/0`.
@@ -56,7 +58,8 @@ import Testing
         let error = try #require(throws: KerasFormatError.self) { try SafetensorsFile.read(url) }
         #expect(
             error.description
-                == "\(url.path): no Keras model config in __metadata__ (\"keras_model_config\"): give the architecture separately")
+                == "\(url.path): no Keras model config in __metadata__ (\"keras_model_config\"): give the architecture separately"
+        )
         let zeroed = try Model.zeroWeights(source.architecture)
         let read = try SafetensorsFile.read(url, architecture: zeroed)
         #expect(read.weights == source.weights)
@@ -82,11 +85,15 @@ import Testing
         return bytes
     }
 
-    static let good = #"{"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[1],"data_offsets":[16,20]}}"#
+    static let good =
+        #"{"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[1],"data_offsets":[16,20]}}"#
 
     static let cases: [(name: String, bytes: Data, problem: String)] = [
         ("short", Data([1, 0, 0]), "3 bytes: too short for a safetensors file (8-byte header length)"),
-        ("length_beyond_file", file(good, data: 20, length: 5000), "header length 5000 exceeds the file's \(good.utf8.count + 20) bytes after the length field"),
+        (
+            "length_beyond_file", file(good, data: 20, length: 5000),
+            "header length 5000 exceeds the file's \(good.utf8.count + 20) bytes after the length field"
+        ),
         ("not_json", file("{not json}", data: 0), "the header is not valid JSON: not a safetensors file"),
         ("not_object", file("[1, 2]", data: 0), "the header does not start with '{': not a safetensors file"),
         (
@@ -107,12 +114,16 @@ import Testing
         ),
         (
             "overlap",
-            file(#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#, data: 16),
+            file(
+                #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#,
+                data: 16),
             "tensor 'b' has data_offsets [8, 16] overlapping the tensor before it (which ends at 16)"
         ),
         (
             "gap",
-            file(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#, data: 12),
+            file(
+                #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#,
+                data: 12),
             "bytes 4..<8 of the data section belong to no tensor (before 'b')"
         ),
         (
@@ -148,7 +159,8 @@ import Testing
     /// F16 and BF16 widen exactly (values chosen to be representable: 1.5, -2, 65504, the smallest subnormal).
     @Test func halfPrecisionWidensExactly() throws {
         let url = try TestPaths.temporaryDirectory("st-half").appendingPathComponent("half.safetensors")
-        let header = #"{"h":{"dtype":"F16","shape":[4],"data_offsets":[0,8]},"b":{"dtype":"BF16","shape":[2],"data_offsets":[8,12]}}"#
+        let header =
+            #"{"h":{"dtype":"F16","shape":[4],"data_offsets":[0,8]},"b":{"dtype":"BF16","shape":[2],"data_offsets":[8,12]}}"#
         var bytes = Self.file(header, data: 0)
         for bits: UInt16 in [0x3E00, 0xC000, 0x7BFF, 0x0001, 0x3FC0, 0xC040] {
             withUnsafeBytes(of: bits.littleEndian) { bytes.append(contentsOf: $0) }
@@ -165,7 +177,8 @@ import Testing
 @Suite struct SafetensorsInterop {
     @Test(arguments: roundTripSources, SafetensorsNaming.allCases)
     func exportForThePythonPackage(source: String, naming: SafetensorsNaming) throws {
-        let stem = "Interchange_" + source.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ".h5", with: "")
+        let stem =
+            "Interchange_" + source.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ".h5", with: "")
             + "_\(naming.rawValue)"
         guard let out = InteropManifest.outputURL("\(stem).safetensors") else { return }
         let model = try KerasModelFile.read(TestPaths.fixture(source))
@@ -182,7 +195,10 @@ import Testing
         #expect(Array(header.metadata.keys) == ["keras_model_config"])
         #expect(
             Set(header.tensors.map(\.name))
-                == ["conv2d/kernel", "conv2d_1/kernel", "conv2d_1/bias", "dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"])
+                == [
+                    "conv2d/kernel", "conv2d_1/kernel", "conv2d_1/bias", "dense/kernel", "dense/bias", "dense_1/kernel",
+                    "dense_1/bias",
+                ])
         #expect(header.tensors.allSatisfy { $0.dtype == "F32" })
         let loaded = try SafetensorsFile.load(url)
         #expect(loaded.fromKerasConfig && loaded.naming == .keras2 && loaded.warnings.isEmpty)

@@ -17,13 +17,13 @@ private let neatms16 = Architecture.neatms(matrixSize: 16).layers
 /// Keras 2.2.4's stored `model_config` for the NeatMS model: tf-keras's JSON rewritten to what Keras 2.2.4's
 /// `Network.get_config()` emits (docs/KERAS-FILES.md#keras-224-config), checked against the keras 2.2.4 wheel.
 private let keras224ModelConfig = #"""
-{"class_name": "Model", "config": {"name": "model_1", "layers": [{"name": "input_1", "class_name": "InputLayer", "config": {"batch_input_shape": [null, 2, 120, 1], "dtype": "float32", "sparse": false, "name": "input_1"}, "inbound_nodes": []}, {"name": "conv2d_1", "class_name": "Conv2D", "config": {"name": "conv2d_1", "trainable": true, "filters": 32, "kernel_size": [5, 5], "strides": [1, 1], "padding": "same", "data_format": "channels_last", "dilation_rate": [1, 1], "activation": "relu", "use_bias": true, "kernel_initializer": {"class_name": "VarianceScaling", "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": null}}, "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}, "inbound_nodes": [[["input_1", 0, 0, {}]]]}, {"name": "max_pooling2d_1", "class_name": "MaxPooling2D", "config": {"name": "max_pooling2d_1", "trainable": true, "pool_size": [1, 2], "padding": "valid", "strides": [1, 2], "data_format": "channels_last"}, "inbound_nodes": [[["conv2d_1", 0, 0, {}]]]}, {"name": "conv2d_2", "class_name": "Conv2D", "config": {"name": "conv2d_2", "trainable": true, "filters": 64, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same", "data_format": "channels_last", "dilation_rate": [1, 1], "activation": "relu", "use_bias": true, "kernel_initializer": {"class_name": "VarianceScaling", "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": null}}, "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}, "inbound_nodes": [[["max_pooling2d_1", 0, 0, {}]]]}, {"name": "flatten_1", "class_name": "Flatten", "config": {"name": "flatten_1", "trainable": true, "data_format": "channels_last"}, "inbound_nodes": [[["conv2d_2", 0, 0, {}]]]}, {"name": "dense_1", "class_name": "Dense", "config": {"name": "dense_1", "trainable": true, "units": 128, "activation": "relu", "use_bias": true, "kernel_initializer": {"class_name": "VarianceScaling", "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": null}}, "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": {"class_name": "L1L2", "config": {"l1": 0.0, "l2": 0.0010000000474974513}}, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}, "inbound_nodes": [[["flatten_1", 0, 0, {}]]]}, {"name": "dropout_1", "class_name": "Dropout", "config": {"name": "dropout_1", "trainable": true, "rate": 0.5, "noise_shape": null, "seed": null}, "inbound_nodes": [[["dense_1", 0, 0, {}]]]}, {"name": "dense_prediction", "class_name": "Dense", "config": {"name": "dense_prediction", "trainable": true, "units": 3, "activation": "softmax", "use_bias": true, "kernel_initializer": {"class_name": "VarianceScaling", "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": null}}, "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}, "inbound_nodes": [[["dropout_1", 0, 0, {}]]]}], "input_layers": [["input_1", 0, 0]], "output_layers": [["dense_prediction", 0, 0]]}}
-"""#
+    {"class_name": "Model", "config": {"name": "model_1", "layers": [{"name": "input_1", "class_name": "InputLayer", "config": {"batch_input_shape": [null, 2, 120, 1], "dtype": "float32", "sparse": false, "name": "input_1"}, "inbound_nodes": []}, {"name": "conv2d_1", "class_name": "Conv2D", "config": {"name": "conv2d_1", "trainable": true, "filters": 32, "kernel_size": [5, 5], "strides": [1, 1], "padding": "same", "data_format": "channels_last", "dilation_rate": [1, 1], "activation": "relu", "use_bias": true, "kernel_initializer": {"class_name": "VarianceScaling", "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": null}}, "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}, "inbound_nodes": [[["input_1", 0, 0, {}]]]}, {"name": "max_pooling2d_1", "class_name": "MaxPooling2D", "config": {"name": "max_pooling2d_1", "trainable": true, "pool_size": [1, 2], "padding": "valid", "strides": [1, 2], "data_format": "channels_last"}, "inbound_nodes": [[["conv2d_1", 0, 0, {}]]]}, {"name": "conv2d_2", "class_name": "Conv2D", "config": {"name": "conv2d_2", "trainable": true, "filters": 64, "kernel_size": [3, 3], "strides": [1, 1], "padding": "same", "data_format": "channels_last", "dilation_rate": [1, 1], "activation": "relu", "use_bias": true, "kernel_initializer": {"class_name": "VarianceScaling", "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": null}}, "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}, "inbound_nodes": [[["max_pooling2d_1", 0, 0, {}]]]}, {"name": "flatten_1", "class_name": "Flatten", "config": {"name": "flatten_1", "trainable": true, "data_format": "channels_last"}, "inbound_nodes": [[["conv2d_2", 0, 0, {}]]]}, {"name": "dense_1", "class_name": "Dense", "config": {"name": "dense_1", "trainable": true, "units": 128, "activation": "relu", "use_bias": true, "kernel_initializer": {"class_name": "VarianceScaling", "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": null}}, "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": {"class_name": "L1L2", "config": {"l1": 0.0, "l2": 0.0010000000474974513}}, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}, "inbound_nodes": [[["flatten_1", 0, 0, {}]]]}, {"name": "dropout_1", "class_name": "Dropout", "config": {"name": "dropout_1", "trainable": true, "rate": 0.5, "noise_shape": null, "seed": null}, "inbound_nodes": [[["dense_1", 0, 0, {}]]]}, {"name": "dense_prediction", "class_name": "Dense", "config": {"name": "dense_prediction", "trainable": true, "units": 3, "activation": "softmax", "use_bias": true, "kernel_initializer": {"class_name": "VarianceScaling", "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform", "seed": null}}, "bias_initializer": {"class_name": "Zeros", "config": {}}, "kernel_regularizer": null, "bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null}, "inbound_nodes": [[["dropout_1", 0, 0, {}]]]}], "input_layers": [["input_1", 0, 0]], "output_layers": [["dense_prediction", 0, 0]]}}
+    """#
 
 /// Keras 2.2.4's `training_config` for Adam(1e-5), from the same document.
 private let keras224TrainingConfig = #"""
-{"optimizer_config": {"class_name": "Adam", "config": {"lr": 9.999999747378752e-06, "beta_1": 0.8999999761581421, "beta_2": 0.9990000128746033, "decay": 0.0, "epsilon": 1e-07, "amsgrad": false}}, "loss": "categorical_crossentropy", "metrics": ["accuracy", "mae"], "sample_weight_mode": null, "loss_weights": null}
-"""#
+    {"optimizer_config": {"class_name": "Adam", "config": {"lr": 9.999999747378752e-06, "beta_1": 0.8999999761581421, "beta_2": 0.9990000128746033, "decay": 0.0, "epsilon": 1e-07, "amsgrad": false}}, "loss": "categorical_crossentropy", "metrics": ["accuracy", "mae"], "sample_weight_mode": null, "loss_weights": null}
+    """#
 
 @Suite struct ModelConfigReading {
     @Test func tfKerasFunctional() throws {
@@ -110,9 +110,11 @@ private let keras224TrainingConfig = #"""
     }
 
     @Test func garbageIsAnErrorNotACrash() throws {
-        for text in ["", "null", "[]", "{}", #"{"class_name": 3}"#, #"{"class_name": "Functional", "config": {"layers": [{}]}}"#,
-                     #"{"class_name": "Functional", "config": {"layers": [], "input_layers": [], "output_layers": []}}"#,
-                     #"{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"name": "d", "units": -1}}]}}"#] {
+        for text in [
+            "", "null", "[]", "{}", #"{"class_name": 3}"#, #"{"class_name": "Functional", "config": {"layers": [{}]}}"#,
+            #"{"class_name": "Functional", "config": {"layers": [], "input_layers": [], "output_layers": []}}"#,
+            #"{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"name": "d", "units": -1}}]}}"#,
+        ] {
             #expect(throws: KerasFormatError.self) { try ModelConfigReader.architecture(json: text) }
         }
     }
@@ -121,7 +123,11 @@ private let keras224TrainingConfig = #"""
 @Suite struct CompileConfigReading {
     @Test func tfKerasCustomAdam() throws {
         let c = try CompileConfigJSON.compileConfig(from: configFixture("tfkeras_training_adam.json"))
-        #expect(c == CompileConfig(optimizer: .adam(learningRate: 1e-5), loss: "categorical_crossentropy", metrics: ["accuracy", "mae"]))
+        #expect(
+            c
+                == CompileConfig(
+                    optimizer: .adam(learningRate: 1e-5), loss: "categorical_crossentropy",
+                    metrics: ["accuracy", "mae"]))
     }
 
     @Test func tfKerasSGDWithNesterov() throws {
@@ -148,14 +154,17 @@ private let keras224TrainingConfig = #"""
         let sgd = try #require(try configFixture("keras3_sgd_config.json")["compile_config"])
         #expect(
             try CompileConfigJSON.compileConfig(from: sgd)
-                == CompileConfig(optimizer: OptimizerConfig(kind: .sgd, learningRate: 0.05, momentum: 0.5), metrics: ["accuracy"]))
+                == CompileConfig(
+                    optimizer: OptimizerConfig(kind: .sgd, learningRate: 0.05, momentum: 0.5), metrics: ["accuracy"]))
     }
 
     @Test func unsupportedOptimizerIsAnError() throws {
-        let json = #"{"optimizer_config": {"class_name": "RMSprop", "config": {"lr": 0.001}}, "loss": "mse", "metrics": []}"#
+        let json =
+            #"{"optimizer_config": {"class_name": "RMSprop", "config": {"lr": 0.001}}, "loss": "mse", "metrics": []}"#
         let error = try #require(throws: KerasFormatError.self) { try CompileConfigJSON.compileConfig(json: json) }
         #expect(error.description.contains("RMSprop"))
-        let clip = #"{"optimizer_config": {"class_name": "Adam", "config": {"learning_rate": 0.001, "clipnorm": 1.0}}, "loss": "mse"}"#
+        let clip =
+            #"{"optimizer_config": {"class_name": "Adam", "config": {"learning_rate": 0.001, "clipnorm": 1.0}}, "loss": "mse"}"#
         let clipError = try #require(throws: KerasFormatError.self) { try CompileConfigJSON.compileConfig(json: clip) }
         #expect(clipError.description.contains("clipnorm"))
     }
@@ -163,10 +172,12 @@ private let keras224TrainingConfig = #"""
 
 @Suite struct ConfigWriting {
     @Test func keras22StyleReproducesKeras224sStoredJSON() throws {
-        let written = try ModelConfigWriter.modelConfig(Architecture.neatms(matrixSize: 120, name: "model_1"), style: .keras22)
+        let written = try ModelConfigWriter.modelConfig(
+            Architecture.neatms(matrixSize: 120, name: "model_1"), style: .keras22)
         let diff = differences(written, try JSONValue.parse(keras224ModelConfig, what: "doc"))
         #expect(diff.isEmpty, "\(diff)")
-        let training = try CompileConfigJSON.trainingConfig(CompileConfig(optimizer: .adam(learningRate: 1e-5)), style: .keras22)
+        let training = try CompileConfigJSON.trainingConfig(
+            CompileConfig(optimizer: .adam(learningRate: 1e-5)), style: .keras22)
         #expect(training == (try JSONValue.parse(keras224TrainingConfig, what: "doc")))
     }
 
@@ -176,14 +187,16 @@ private let keras224TrainingConfig = #"""
         architecture.layers[1].trainable = false
         let text = try ModelConfigWriter.modelConfig(architecture, style: style).serialized()
         #expect(try ModelConfigReader.architecture(json: text) == architecture)
-        let compile = CompileConfig(optimizer: OptimizerConfig(kind: .sgd, learningRate: 0.02, momentum: 0.9, nesterov: true))
+        let compile = CompileConfig(
+            optimizer: OptimizerConfig(kind: .sgd, learningRate: 0.02, momentum: 0.9, nesterov: true))
         let training = try CompileConfigJSON.trainingConfig(compile, style: style).serialized()
         #expect(try CompileConfigJSON.compileConfig(json: training) == compile)
     }
 
     @Test func tfKerasStyleMatchesWhatTfKerasWrites() throws {
         // Same keys and values as tf-keras 2.21's own to_json, except the bookkeeping keys it adds.
-        let written = try ModelConfigWriter.modelConfig(Architecture.neatms(matrixSize: 16, name: "model"), style: .tfKeras2)
+        let written = try ModelConfigWriter.modelConfig(
+            Architecture.neatms(matrixSize: 16, name: "model"), style: .tfKeras2)
         var reference = try configFixture("tfkeras_functional.json")
         reference = stripping(reference, keys: ["optional"])
         let diff = differences(stripping(written, keys: ["optional"]), reference)
@@ -191,10 +204,16 @@ private let keras224TrainingConfig = #"""
     }
 
     @Test func keras3StyleMatchesWhatKeras3Writes() throws {
-        let written = try ModelConfigWriter.modelConfig(Architecture.neatms(matrixSize: 16, name: "functional"), style: .keras3)
+        let written = try ModelConfigWriter.modelConfig(
+            Architecture.neatms(matrixSize: 16, name: "functional"), style: .keras3)
         // Keras 3 adds keys NeatMSKit leaves at their defaults; compare the rest.
-        let ignored: Set<String> = ["compile_config", "shared_object_id", "quantization_config", "ragged", "optional", "input_axes", "output_axes", "kwargs"]
-        let diff = differences(stripping(written, keys: ignored), stripping(try configFixture("keras3_functional_config.json"), keys: ignored))
+        let ignored: Set<String> = [
+            "compile_config", "shared_object_id", "quantization_config", "ragged", "optional", "input_axes",
+            "output_axes", "kwargs",
+        ]
+        let diff = differences(
+            stripping(written, keys: ignored),
+            stripping(try configFixture("keras3_functional_config.json"), keys: ignored))
         #expect(diff.isEmpty, "\(diff)")
     }
 }
@@ -236,15 +255,17 @@ private func differences(_ a: JSONValue, _ b: JSONValue, path: String = "") -> [
         #expect(JSONValue.double(1).serialized() == "1.0")
         #expect(JSONValue.shortest(1e-7).serialized() == "1e-07")
         #expect(JSONValue.int(32).serialized() == "32")
-        #expect(JSONValue.object(["b": .string("a\"\\\n"), "a": .array([.null, .bool(true)])]).serialized()
-            == #"{"a":[null,true],"b":"a\"\\\n"}"#)
+        #expect(
+            JSONValue.object(["b": .string("a\"\\\n"), "a": .array([.null, .bool(true)])]).serialized()
+                == #"{"a":[null,true],"b":"a\"\\\n"}"#)
     }
 
     @Test func sgdMomentumZeroIsAFloatInEveryStyle() throws {
         let compile = CompileConfig(optimizer: .sgd(learningRate: 0.01), loss: "mse", metrics: ["mse"])
         #expect(try CompileConfigJSON.keras3CompileConfig(compile).serialized().contains(#""momentum":0.0"#))
         for style in [KerasConfigStyle.tfKeras2, .keras3] {
-            #expect(try CompileConfigJSON.trainingConfig(compile, style: style).serialized().contains(#""momentum":0.0"#))
+            #expect(
+                try CompileConfigJSON.trainingConfig(compile, style: style).serialized().contains(#""momentum":0.0"#))
         }
     }
 }

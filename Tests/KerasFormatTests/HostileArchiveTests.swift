@@ -10,7 +10,10 @@ import Testing
         ("zip_dotdot.keras", "archive member '../../evil.txt': a path outside the archive's folder is refused"),
         ("zip_absolute.keras", "archive member '/tmp/evil.txt': a path outside the archive's folder is refused"),
         ("zip_symlink.keras", "archive member 'model.weights.h5': links are refused"),
-        ("zip_bomb_declared.keras", "archive member 'model.weights.h5': declares 2147483000 bytes from 20 compressed (a zip bomb is refused)"),
+        (
+            "zip_bomb_declared.keras",
+            "archive member 'model.weights.h5': declares 2147483000 bytes from 20 compressed (a zip bomb is refused)"
+        ),
     ])
     func refusedOnLoadAndInspect(name: String, problem: String) throws {
         let url = TestPaths.fixture("hostile/\(name)")
@@ -21,7 +24,10 @@ import Testing
     /// A member that inflates to more than it declares is cut off at the declared size.
     @Test func memberLargerThanDeclaredIsRefused() throws {
         let url = TestPaths.fixture("hostile/zip_bomb_ratio.keras")
-        #expect(throws: KerasFormatError("archive member 'model.weights.h5': holds more than the 2097152 bytes it declares", file: url.path)) {
+        #expect(
+            throws: KerasFormatError(
+                "archive member 'model.weights.h5': holds more than the 2097152 bytes it declares", file: url.path)
+        ) {
             try FileInspector.inspect(url)
         }
     }

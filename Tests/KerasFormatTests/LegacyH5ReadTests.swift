@@ -18,7 +18,10 @@ let reducedLayers = Architecture.neatms(matrixSize: 16).layers
         #expect(loaded.warnings.isEmpty)
         let model = loaded.model
         #expect(model.architecture.layers == reducedLayers)
-        #expect(model.weights.map { $0.map(\.shape) } == [[], [[5, 5, 1, 32], [32]], [], [[3, 3, 32, 64], [64]], [], [[1024, 128], [128]], [], [[128, 3], [3]]])
+        #expect(
+            model.weights.map { $0.map(\.shape) } == [
+                [], [[5, 5, 1, 32], [32]], [], [[3, 3, 32, 64], [64]], [], [[1024, 128], [128]], [], [[128, 3], [3]],
+            ])
         #expect(model.compile == CompileConfig(optimizer: .adam(learningRate: 1e-5)))
         let state = try #require(model.optimizerState)
         #expect(state.iterations == 12)

@@ -42,7 +42,9 @@ import Testing
         #expect(try file.root.attribute("keras_version") == .string("2.2.4", .vlenASCII))
         let weights = try file.root.group("model_weights")
         #expect(try weights.attribute("layer_names") == .strings(reducedLayers.map(\.name), .fixedASCII(16)))
-        #expect(try weights.group("conv2d_1").attribute("weight_names") == .strings(["conv2d_1/kernel:0", "conv2d_1/bias:0"], .fixedASCII(17)))
+        #expect(
+            try weights.group("conv2d_1").attribute("weight_names")
+                == .strings(["conv2d_1/kernel:0", "conv2d_1/bias:0"], .fixedASCII(17)))
         #expect(try weights.group("dropout_1").attribute("weight_names") == .float64Array([]))
         let optimizer = try file.root.group("optimizer_weights")
         let names = try #require(try optimizer.stringListAttribute("weight_names"))
@@ -71,21 +73,28 @@ import Testing
         let dir = try TestPaths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let good = try LegacyH5.read(kerasFixture("reduced_tfkeras2_full.h5")).model
-        let dense = try #require(good.architecture.layers.firstIndex { if case .dense = $0.kind { return true } else { return false } })
+        let dense = try #require(
+            good.architecture.layers.firstIndex { if case .dense = $0.kind { return true } else { return false } })
         var bad = good
         bad.weights[dense][1].scalars[2] = .nan
         let model = dir.appendingPathComponent("nan.h5")
         try LegacyH5.write(bad, to: model)
         let error = try #require(throws: KerasFormatError.self) { try KerasModelFile.load(model) }
         let layer = good.architecture.layers[dense].name
-        #expect(error.description == "\(model.path): layer '\(layer)': bias holds nan at flat index 2 (weights must be finite)")
+        #expect(
+            error.description
+                == "\(model.path): layer '\(layer)': bias holds nan at flat index 2 (weights must be finite)")
 
         bad = good
         bad.weights[dense][0].scalars[0] = -.infinity
         let weights = dir.appendingPathComponent("inf.weights.h5")
         try KerasWeightsFile.writeKeras3(bad, to: weights)
-        let weightsError = try #require(throws: KerasFormatError.self) { try KerasWeightsFile.load(weights, into: good) }
-        #expect(weightsError.description == "\(weights.path): layer '\(layer)': kernel holds -inf at flat index 0 (weights must be finite)")
+        let weightsError = try #require(throws: KerasFormatError.self) {
+            try KerasWeightsFile.load(weights, into: good)
+        }
+        #expect(
+            weightsError.description
+                == "\(weights.path): layer '\(layer)': kernel holds -inf at flat index 0 (weights must be finite)")
     }
 }
 
@@ -115,7 +124,9 @@ import Testing
                 // matching is not, so the state comparison is requested for the tf-keras style only.
                 expect: format == "keras"
                     ? nil
-                    : .init(optimizer: "SGD", optimizerIterations: 3, optimizerStateFromSource: format == "tfKeras2" ? true : nil))
+                    : .init(
+                        optimizer: "SGD", optimizerIterations: 3,
+                        optimizerStateFromSource: format == "tfKeras2" ? true : nil))
         }
     }
 }

@@ -20,14 +20,16 @@ private func emptyReducedModel() throws -> Model {
 @Suite struct WeightsOnlyFiles {
     @Test(arguments: [WeightMatching.byOrder, .byName])
     func tfKerasSaveWeightsLoadsTheSameWeights(matching: WeightMatching) throws {
-        let result = try KerasWeightsFile.load(kerasFixture("reduced_tfkeras2_weights.h5"), into: emptyReducedModel(), matching: matching)
+        let result = try KerasWeightsFile.load(
+            kerasFixture("reduced_tfkeras2_weights.h5"), into: emptyReducedModel(), matching: matching)
         #expect(result.warnings.isEmpty)
         #expect(result.model.weights == (try referenceModel().weights))
     }
 
     @Test(arguments: [WeightMatching.byOrder, .byName])
     func keras3WeightsFileLoadsTheSameWeights(matching: WeightMatching) throws {
-        let result = try KerasWeightsFile.load(kerasFixture("reduced_keras3.weights.h5"), into: emptyReducedModel(), matching: matching)
+        let result = try KerasWeightsFile.load(
+            kerasFixture("reduced_keras3.weights.h5"), into: emptyReducedModel(), matching: matching)
         #expect(result.model.weights == (try referenceModel().weights))
     }
 
@@ -35,7 +37,8 @@ private func emptyReducedModel() throws -> Model {
         // A model whose classifier is renamed: by name only the matching layers are loaded.
         var model = try emptyReducedModel()
         model.architecture.layers[7].name = "new_head"
-        let result = try KerasWeightsFile.load(kerasFixture("reduced_tfkeras2_weights.h5"), into: model, matching: .byName)
+        let result = try KerasWeightsFile.load(
+            kerasFixture("reduced_tfkeras2_weights.h5"), into: model, matching: .byName)
         let reference = try referenceModel()
         #expect(result.model.weights[1] == reference.weights[1])
         #expect(result.model.weights[7] == model.weights[7])
@@ -77,10 +80,18 @@ private func emptyReducedModel() throws -> Model {
         defer { try? FileManager.default.removeItem(at: dir) }
         let name = kind == "keras2" ? "weights.h5" : "model.weights.h5"
         let url = dir.appendingPathComponent(name)
-        if kind == "keras2" { try KerasWeightsFile.writeKeras2(source, to: url) } else { try KerasWeightsFile.writeKeras3(source, to: url) }
+        if kind == "keras2" {
+            try KerasWeightsFile.writeKeras2(source, to: url)
+        } else {
+            try KerasWeightsFile.writeKeras3(source, to: url)
+        }
         #expect(try KerasWeightsFile.load(url, into: emptyReducedModel()).model.weights == source.weights)
         if let out = InteropManifest.outputURL("KerasFormat_weights_\(kind)_\(name)") {
-            if kind == "keras2" { try KerasWeightsFile.writeKeras2(source, to: out) } else { try KerasWeightsFile.writeKeras3(source, to: out) }
+            if kind == "keras2" {
+                try KerasWeightsFile.writeKeras2(source, to: out)
+            } else {
+                try KerasWeightsFile.writeKeras3(source, to: out)
+            }
             try InteropManifest.record(file: out, source: "Fixtures/keras/reduced_tfkeras2_full.h5", kind: .weightsH5)
         }
     }

@@ -69,7 +69,8 @@ public struct LoopbackServer: Sendable {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else {
                 await services.triggerGracefulShutdown()
-                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the loopback server did not start"])
+                throw CocoaError(
+                    .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "the loopback server did not start"])
             }
             let server = LoopbackServer(baseURL: URL(string: "http://127.0.0.1:\(port)/")!, log: log)
             do {

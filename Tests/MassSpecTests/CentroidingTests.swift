@@ -1,7 +1,7 @@
 import Foundation
 import MassSpec
-import Testing
 import TestSupport
+import Testing
 
 /// Profile spectra centroided as pymzml does (NeatMS reads `spectrum.peaks("centroided")`), against the
 /// centroids pymzml 2.6.1 returned (Fixtures/mzml/centroided.json, Scripts/fixtures/make_centroid_expected.py).
@@ -57,13 +57,15 @@ struct CentroidingTests {
         for (spectrum, reference) in zip(spectra, fixture.synthetic.spectra) {
             #expect(spectrum.mz.count == reference.rawPoints)
             // pymzml returns other spectra as they are stored.
-            let (mz, intensity) = spectrum.isProfile
+            let (mz, intensity) =
+                spectrum.isProfile
                 ? ProfileCentroiding.centroids(mz: spectrum.mz, intensity: spectrum.intensity)
                 : (spectrum.mz, spectrum.intensity)
             #expect(mz.count == reference.centroids.count, "\(spectrum.id): centroid count")
             for (k, point) in reference.centroids.enumerated() where k < mz.count {
-                #expect(Self.same(mz[k], point[0]) && Self.same(intensity[k], point[1]),
-                        "\(spectrum.id) centroid \(k): \(mz[k]), \(intensity[k]) vs \(point)")
+                #expect(
+                    Self.same(mz[k], point[0]) && Self.same(intensity[k], point[1]),
+                    "\(spectrum.id) centroid \(k): \(mz[k]), \(intensity[k]) vs \(point)")
             }
         }
     }
@@ -97,8 +99,12 @@ struct CentroidingTests {
             #expect(abs(intensity.reduce(0, +) - reference.sumIntensity) <= 1e-9 * reference.sumIntensity)
             for sample in reference.sampledCentroids {
                 let k = Int(sample[0])
-                guard k < mz.count else { Issue.record("\(spectrum.id): no centroid \(k)"); continue }
-                #expect(Self.same(mz[k], sample[1]) && Self.same(intensity[k], sample[2]), "\(spectrum.id) centroid \(k)")
+                guard k < mz.count else {
+                    Issue.record("\(spectrum.id): no centroid \(k)")
+                    continue
+                }
+                #expect(
+                    Self.same(mz[k], sample[1]) && Self.same(intensity[k], sample[2]), "\(spectrum.id) centroid \(k)")
             }
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import MassSpec
-import Testing
 import TestSupport
+import Testing
 
 /// The bundled demo experiment (Fixtures/demo, written by Scripts/demo/make_demo_data.py) read by MassSpec
 /// gives what pymzml — NeatMS's own reader — read from the same files, as recorded by

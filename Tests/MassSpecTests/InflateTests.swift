@@ -1,13 +1,14 @@
 import CZlibShim
 import Foundation
-@testable import MassSpec
 import Testing
+
+@testable import MassSpec
 
 /// `Zlib.inflate` takes the libdeflate path when the size is right and falls back to streaming zlib
 /// otherwise; every path must give back exactly the bytes the system zlib compressed.
 struct InflateTests {
     /// 1000 little-endian doubles compressed by zlib's own `compress2` (the reference for the round trip).
-    private static let original: [UInt8] = (0 ..< 1000).flatMap { i -> [UInt8] in
+    private static let original: [UInt8] = (0..<1000).flatMap { i -> [UInt8] in
         withUnsafeBytes(of: (Double(i) * 0.25 + 100).bitPattern.littleEndian, Array.init)
     }
 
@@ -19,8 +20,9 @@ struct InflateTests {
         return Array(output[..<Int(size)])
     }
 
-    @Test("Inflating with a right, short, long or unknown expected size gives the original bytes",
-          arguments: [8000, 4000, 9000, nil] as [Int?])
+    @Test(
+        "Inflating with a right, short, long or unknown expected size gives the original bytes",
+        arguments: [8000, 4000, 9000, nil] as [Int?])
     func roundTrip(expectedSize: Int?) throws {
         let input = try Self.compressed()
         let output = ScratchBuffer(capacity: 16)

@@ -1,7 +1,8 @@
 import Foundation
-@testable import MassSpec
-import Testing
 import TestSupport
+import Testing
+
+@testable import MassSpec
 
 /// `MZRanges` and `MzMLReader.readMS1Run(keeping:)`: the filtered run must be exactly the full run with
 /// the points outside the ranges removed afterwards.
@@ -12,7 +13,7 @@ struct MZRangesTests {
             (min: 7, max: .nan), (min: .nan, max: 8), (min: 9, max: 8),  // NaN bound, min > max: nothing
             (min: 10, max: 10), (min: 2, max: 2.5),  // one value; one inside another
         ])
-        #expect(ranges.intervals == [1 ... 4, 5 ... 6, 10 ... 10])
+        #expect(ranges.intervals == [1...4, 5...6, 10...10])
         #expect(MZRanges([(min: .nan, max: .nan)]).isEmpty)
         #expect(MZRanges.empty.intervals == [])
     }
@@ -57,9 +58,9 @@ struct MZRangesTests {
             [.nan, 2, .nan, 8, 1, .nan, 9],  // NaN never kept, and does not disturb the walk
             [10, 9, 8, 5, 3, 2],  // descending
             [], [4],
-            (0 ..< 3000).map { Double($0) / 250 },  // long and ascending (checked in blocks)
-            (0 ..< 3000).map { Double($0) / 250 } + [2.5],  // long, one value out of order at the end
-            (0 ..< 2000).map { $0 == 1500 ? .nan : Double($0) / 200 },  // long, one NaN
+            (0..<3000).map { Double($0) / 250 },  // long and ascending (checked in blocks)
+            (0..<3000).map { Double($0) / 250 } + [2.5],  // long, one value out of order at the end
+            (0..<2000).map { $0 == 1500 ? .nan : Double($0) / 200 },  // long, one NaN
         ]
         for mz in cases {
             let intensity = mz.indices.map { Double($0) + 0.5 }
@@ -78,11 +79,13 @@ struct MZRangesTests {
     /// exactly the points brute force keeps, including points on the bounds and between buckets.
     @Test func manyIntervalsFewPoints() {
         var generator = SystemRandomNumberGenerator()
-        let centres = (0 ..< 4000).map { _ in Double.random(in: 100 ... 1000, using: &generator) }
+        let centres = (0..<4000).map { _ in Double.random(in: 100...1000, using: &generator) }
         let ranges = MZRanges(centres.map { (min: $0 - 0.005, max: $0 + 0.005) })
         #expect(ranges.intervals.count > 3000)
-        var mz = (0 ..< 900).map { _ in Double.random(in: 90 ... 1010, using: &generator) }
-        mz += ranges.intervals.prefix(200).flatMap { [$0.lowerBound, $0.upperBound, $0.lowerBound.nextDown, $0.upperBound.nextUp] }
+        var mz = (0..<900).map { _ in Double.random(in: 90...1010, using: &generator) }
+        mz += ranges.intervals.prefix(200).flatMap {
+            [$0.lowerBound, $0.upperBound, $0.lowerBound.nextDown, $0.upperBound.nextUp]
+        }
         mz.sort()
         let intensity = mz.indices.map { Double($0) }
         let (keptMZ, keptIntensity, kept) = Self.select(ranges, mz, intensity)
@@ -110,8 +113,10 @@ struct MZRangesTests {
         let filtered = try MzMLReader(url: url).readMS1Run(keeping: ranges)
         #expect(filtered.rt == full.rt && filtered.scanNumbers == full.scanNumbers)
         #expect(filtered.spectrumIndices == full.spectrumIndices && filtered.ids == full.ids)
-        var offsets = [0], mz: [Double] = [], intensity: [Double] = []
-        for i in 0 ..< full.count {
+        var offsets = [0]
+        var mz: [Double] = []
+        var intensity: [Double] = []
+        for i in 0..<full.count {
             let range = full.pointRange(i)
             let (m, y) = Self.bruteForce(ranges, Array(full.mz[range]), Array(full.intensity[range]))
             mz += m
@@ -130,8 +135,9 @@ struct MZRangesTests {
         try checkFilteredRead(ExpectedValues.synthetic(name))
     }
 
-    @Test(.enabled(if: TestPaths.sharedData("mzml-variants") != nil, "\(TestPaths.sharedDataMissing("mzml-variants"))"),
-          arguments: ExpectedValues.readableSharedFiles)
+    @Test(
+        .enabled(if: TestPaths.sharedData("mzml-variants") != nil, "\(TestPaths.sharedDataMissing("mzml-variants"))"),
+        arguments: ExpectedValues.readableSharedFiles)
     func filteredSharedReadEqualsFullReadFiltered(_ relative: String) throws {
         try checkFilteredRead(try #require(TestPaths.sharedData(relative)))
     }
@@ -178,7 +184,9 @@ struct MZRangesTests {
         #expect(joined == whole)
         #expect(sizes.dropLast().allSatisfy { $0 == chunk } && (sizes.last ?? 0) <= chunk && !sizes.isEmpty)
         let ranges = MZRanges([(min: 100, max: 400)])
-        #expect(try concatenated(url, ranges: ranges, chunk: chunk).0 == (try MzMLReader(url: url).readMS1Run(keeping: ranges)))
+        #expect(
+            try concatenated(url, ranges: ranges, chunk: chunk).0
+                == (try MzMLReader(url: url).readMS1Run(keeping: ranges)))
     }
 
     @Test(arguments: ["bad-zlib.mzML", "ms2-only.mzML", "broken-xml.mzML"])
@@ -193,7 +201,9 @@ struct MZRangesTests {
         struct Stop: Error {}
         var calls = 0
         #expect(throws: Stop.self) {
-            try MzMLReader(url: ExpectedValues.synthetic("encodings.mzML")).forEachMS1Chunk(keeping: nil, spectraPerChunk: 1) { _ in
+            try MzMLReader(url: ExpectedValues.synthetic("encodings.mzML")).forEachMS1Chunk(
+                keeping: nil, spectraPerChunk: 1
+            ) { _ in
                 calls += 1
                 throw Stop()
             }

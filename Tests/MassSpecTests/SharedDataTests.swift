@@ -1,7 +1,7 @@
 import Foundation
 import MassSpec
-import Testing
 import TestSupport
+import Testing
 
 /// The real files in ../shared/data against what pymzml (or pyteomics where pymzml fails) reads from them.
 @Suite(.enabled(if: TestPaths.sharedData("mzml-variants") != nil, "\(TestPaths.sharedDataMissing("mzml-variants"))"))
@@ -32,7 +32,9 @@ struct SharedDataTests {
             #expect(close(spectrum.mz.reduce(0, +), summary.mzSum), "\(spectrum.id) m/z sum")
             #expect(close(spectrum.intensity.reduce(0, +), summary.intensitySum), "\(spectrum.id) intensity sum")
             for (k, point) in summary.firstPoints.enumerated() {
-                #expect(close(spectrum.mz[k], point[0]) && close(spectrum.intensity[k], point[1]), "\(spectrum.id) point \(k)")
+                #expect(
+                    close(spectrum.mz[k], point[0]) && close(spectrum.intensity[k], point[1]),
+                    "\(spectrum.id) point \(k)")
             }
         }
     }
@@ -64,8 +66,10 @@ struct SharedDataTests {
     }
 
     @Test func centroidVariantsDecodeToIdenticalArrays() throws {
-        let names = ["centroid-data-indexed-uncompressed.mzML", "centroid-data-zlib-indexed-compressed.mzML",
-                     "centroid-data-zlib-no-index-compressed.mzML"]
+        let names = [
+            "centroid-data-indexed-uncompressed.mzML", "centroid-data-zlib-indexed-compressed.mzML",
+            "centroid-data-zlib-no-index-compressed.mzML",
+        ]
         var runs: [MS1Run] = []
         for name in names {
             let url = try #require(TestPaths.sharedData("mzml-variants/\(name)"))
@@ -99,7 +103,7 @@ struct SharedDataTests {
             #expect(spectrum.mz.count == spectrum.intensity.count)
         }
         #expect(levels == [1: 126, 2: 381])
-        #expect(indices == Array(0 ..< 507))
+        #expect(indices == Array(0..<507))
 
         var ms2 = 0
         try reader.forEachSpectrum(msLevel: 2) { _ in ms2 += 1 }

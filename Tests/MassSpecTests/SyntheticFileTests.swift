@@ -1,13 +1,15 @@
 import Foundation
-@testable import MassSpec
-import Testing
 import TestSupport
+import Testing
+
+@testable import MassSpec
 
 /// Files written by Scripts/fixtures/make_mzml_expected.py (Fixtures/mzml/synthetic): every encoding, units given
 /// only by accession, interleaved MS2 with a corrupt array, and one file per error.
 struct SyntheticFileTests {
-    @Test("Every encoding decodes to the written (or pynumpress-decoded) values",
-          arguments: ["encodings.mzML", "encodings.mzML.gz"])
+    @Test(
+        "Every encoding decodes to the written (or pynumpress-decoded) values",
+        arguments: ["encodings.mzML", "encodings.mzML.gz"])
     func encodings(_ name: String) throws {
         let fixture = try ExpectedValues.load()
         let expected = try #require(fixture.synthetic[name]?.ms1)
@@ -19,7 +21,8 @@ struct SyntheticFileTests {
             #expect(close(spectrum.retentionTimeMinutes, reference.rtMin), "\(spectrum.id) RT")
             #expect(spectrum.mz.count == reference.mz.count && spectrum.intensity.count == reference.intensity.count)
             #expect(zip(spectrum.mz, reference.mz).allSatisfy { close($0, $1) }, "\(spectrum.id) m/z")
-            #expect(zip(spectrum.intensity, reference.intensity).allSatisfy { close($0, $1) }, "\(spectrum.id) intensity")
+            #expect(
+                zip(spectrum.intensity, reference.intensity).allSatisfy { close($0, $1) }, "\(spectrum.id) intensity")
         }
         // Spectrum indices count the skipped MS2 spectrum; scan numbers come from `scan=` or `index=`.
         #expect(spectra.map(\.index) == [0, 2, 3, 4, 5, 6])
@@ -99,7 +102,8 @@ struct SyntheticFileTests {
             var found: [Substring: Int] = [:]
             for token in id.split(separator: " ") {
                 guard let equals = token.firstIndex(of: "="),
-                      let number = Int(token[token.index(after: equals)...]) else { continue }
+                    let number = Int(token[token.index(after: equals)...])
+                else { continue }
                 found[token[..<equals]] = number
             }
             return ["scan", "scanId", "spectrum", "index"].lazy.compactMap { found[Substring($0)] }.first
@@ -136,7 +140,8 @@ struct NumpressTests {
             let bytes = [UInt8](try #require(Data(base64Encoded: reference.encodedBase64)))
             let decoded = try decode(reference.codec, bytes)
             #expect(decoded.count == reference.decoded.count, "\(reference.codec) \(reference.values.count) values")
-            #expect(zip(decoded, reference.decoded).allSatisfy { close($0, $1) }, "\(reference.codec) \(reference.values)")
+            #expect(
+                zip(decoded, reference.decoded).allSatisfy { close($0, $1) }, "\(reference.codec) \(reference.values)")
         }
     }
 

@@ -31,7 +31,8 @@ func nothingAt(_ folder: URL) -> Bool {
 /// Fetches `model` into a fresh cache (`<temp>/neatmskit/models`, none of it existing yet) and returns the
 /// cache and the outcome.
 func fetchIntoFreshCache(
-    _ model: ModelDescriptor, from source: String? = nil, fetcher: ModelFetcher = ModelFetcher(idleTimeout: 10, totalTimeout: 60)
+    _ model: ModelDescriptor, from source: String? = nil,
+    fetcher: ModelFetcher = ModelFetcher(idleTimeout: 10, totalTimeout: 60)
 ) async throws -> (ModelCache, Result<FetchResult, ModelStoreError>) {
     let cache = ModelCache(folder: try TestPaths.temporaryDirectory("cache").appendingPathComponent("neatmskit/models"))
     let result = try await onThread {
@@ -74,7 +75,10 @@ func fetchIntoFreshCache(
         try await LoopbackServer.run(["/f": .file(smallModel)]) { server in
             let other = "7efdac448d34dfd47e9b4176605f054821fa6bb8"
             let (cache, outcome) = try await fetchIntoFreshCache(testModel(url: server.url("/f"), blobID: other))
-            guard case .failure(let error) = outcome else { Issue.record("accepted a file with the wrong blob id"); return }
+            guard case .failure(let error) = outcome else {
+                Issue.record("accepted a file with the wrong blob id")
+                return
+            }
             #expect(error.subject == server.url("/f").absoluteString)
             #expect(error.problem.contains("git blob id \(smallModelBlobID) is not test-model's \(other)"), "\(error)")
             #expect(nothingAt(cache.folder.deletingLastPathComponent()))
@@ -85,7 +89,10 @@ func fetchIntoFreshCache(
     @Test func truncatedBodyIsRefusedAndNothingIsCached() async throws {
         try await LoopbackServer.run(["/f": .truncated(smallModel, sent: 50_000)]) { server in
             let (cache, outcome) = try await fetchIntoFreshCache(testModel(url: server.url("/f")))
-            guard case .failure(let error) = outcome else { Issue.record("accepted a short transfer"); return }
+            guard case .failure(let error) = outcome else {
+                Issue.record("accepted a short transfer")
+                return
+            }
             #expect(error.problem.contains("ended after") && error.problem.contains("of 200000 bytes"), "\(error)")
             #expect(nothingAt(cache.folder.deletingLastPathComponent()))
         }
@@ -94,7 +101,10 @@ func fetchIntoFreshCache(
     @Test func notFoundIsRefusedAndNothingIsCached() async throws {
         try await LoopbackServer.run(["/f": .file(smallModel)]) { server in
             let (cache, outcome) = try await fetchIntoFreshCache(testModel(url: server.url("/missing.h5")))
-            guard case .failure(let error) = outcome else { Issue.record("accepted a 404"); return }
+            guard case .failure(let error) = outcome else {
+                Issue.record("accepted a 404")
+                return
+            }
             #expect(error.subject == server.url("/missing.h5").absoluteString)
             #expect(error.problem.hasPrefix("the server answered HTTP 404"), "\(error)")
             #expect(nothingAt(cache.folder.deletingLastPathComponent()))
@@ -104,7 +114,10 @@ func fetchIntoFreshCache(
     @Test func serverErrorIsRefused() async throws {
         try await LoopbackServer.run(["/f": .status(500)]) { server in
             let (cache, outcome) = try await fetchIntoFreshCache(testModel(url: server.url("/f")))
-            guard case .failure(let error) = outcome else { Issue.record("accepted a 500"); return }
+            guard case .failure(let error) = outcome else {
+                Issue.record("accepted a 500")
+                return
+            }
             #expect(error.problem.hasPrefix("the server answered HTTP 500"), "\(error)")
             #expect(nothingAt(cache.folder.deletingLastPathComponent()))
         }
@@ -113,7 +126,10 @@ func fetchIntoFreshCache(
     @Test func pinnedSizeIsCheckedBeforeTheBody() async throws {
         try await LoopbackServer.run(["/f": .file(smallModel)]) { server in
             let (cache, outcome) = try await fetchIntoFreshCache(testModel(url: server.url("/f"), size: 199_999))
-            guard case .failure(let error) = outcome else { Issue.record("accepted a file of another size"); return }
+            guard case .failure(let error) = outcome else {
+                Issue.record("accepted a file of another size")
+                return
+            }
             #expect(error.problem.contains("announces 200000 bytes but the model has 199999"), "\(error)")
             #expect(nothingAt(cache.folder.deletingLastPathComponent()))
         }
@@ -123,7 +139,10 @@ func fetchIntoFreshCache(
         try await LoopbackServer.run(["/f": .stalled(smallModel, sent: 10_000, seconds: 4)]) { server in
             let fetcher = ModelFetcher(idleTimeout: 1, totalTimeout: 30)
             let (cache, outcome) = try await fetchIntoFreshCache(testModel(url: server.url("/f")), fetcher: fetcher)
-            guard case .failure(let error) = outcome else { Issue.record("a stalled download succeeded"); return }
+            guard case .failure(let error) = outcome else {
+                Issue.record("a stalled download succeeded")
+                return
+            }
             #expect(error.problem.contains("timed out"), "\(error)")
             #expect(nothingAt(cache.folder.deletingLastPathComponent()))
         }
@@ -195,7 +214,10 @@ func fetchIntoFreshCache(
         var wrong = model
         wrong.blobID = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
         let (badCache, bad) = try await fetchIntoFreshCache(wrong, from: text)
-        guard case .failure(let error) = bad else { Issue.record("accepted a local file with the wrong blob id"); return }
+        guard case .failure(let error) = bad else {
+            Issue.record("accepted a local file with the wrong blob id")
+            return
+        }
         #expect(error.subject == source.path && error.problem.contains("git blob id"), "\(error)")
         #expect(nothingAt(badCache.folder.deletingLastPathComponent()))
     }
@@ -213,7 +235,9 @@ func fetchIntoFreshCache(
         let (_, missing) = try await fetchIntoFreshCache(model, from: "/nonexistent/model.h5")
         #expect(missing.failureDescription == "/nonexistent/model.h5: no such file")
         let (_, ftp) = try await fetchIntoFreshCache(model, from: "ftp://example.org/model.h5")
-        #expect(ftp.failureDescription == "ftp://example.org/model.h5: unsupported URL scheme ftp (http, https and file are)")
+        #expect(
+            ftp.failureDescription
+                == "ftp://example.org/model.h5: unsupported URL scheme ftp (http, https and file are)")
     }
 }
 

@@ -49,15 +49,18 @@ let smallModelBlobID = "a63755d594655dc7348353ff0b975f3cf3abb783"
         #expect(first.blobID == "ee11f2d04615763138f5078482c8cc0a27e3ea35")
         #expect(first.licence == "MIT")
         #expect(first.recommendedThreshold == 0.22)
-        #expect(first.url.absoluteString
-            == "https://raw.githubusercontent.com/bihealth/NeatMS/\(commit)/data/model/neatms_default_model.h5")
+        #expect(
+            first.url.absoluteString
+                == "https://raw.githubusercontent.com/bihealth/NeatMS/\(commit)/data/model/neatms_default_model.h5")
         let second = try #require(ModelRegistry.descriptor(named: "neatms-default2"))
         #expect(second.commit == commit)
         #expect(second.pathInRepository == "data/model/neatms_default_model2_020.h5")
         #expect(second.blobID == "7efdac448d34dfd47e9b4176605f054821fa6bb8")
         #expect(second.licence == "MIT")
-        #expect(second.url.absoluteString
-            == "https://raw.githubusercontent.com/bihealth/NeatMS/\(commit)/data/model/neatms_default_model2_020.h5")
+        #expect(
+            second.url.absoluteString
+                == "https://raw.githubusercontent.com/bihealth/NeatMS/\(commit)/data/model/neatms_default_model2_020.h5"
+        )
         // The issue pins blob ids, not sizes; the blob id's `blob <size>` header fixes the size.
         #expect(first.size == nil && second.size == nil)
         #expect(ModelRegistry.descriptor(named: "neatms_default_model.h5") == nil)
@@ -69,15 +72,16 @@ let smallModelBlobID = "a63755d594655dc7348353ff0b975f3cf3abb783"
         let cache = try ModelCache.standard(environment: ["XDG_CACHE_HOME": "/x/cache", "HOME": "/home/u"])
         #expect(cache.folder.path == "/x/cache/neatmskit/models")
         let model = ModelRegistry.neatmsDefault
-        #expect(cache.location(of: model).path
-            == "/x/cache/neatmskit/models/ee11f2d04615763138f5078482c8cc0a27e3ea35/neatms_default_model.h5")
+        #expect(
+            cache.location(of: model).path
+                == "/x/cache/neatmskit/models/ee11f2d04615763138f5078482c8cc0a27e3ea35/neatms_default_model.h5")
     }
 
     @Test func homeWhenXDGIsUnsetEmptyOrRelative() throws {
         #if os(macOS)
-        let expected = "/home/u/Library/Caches/neatmskit/models"
+            let expected = "/home/u/Library/Caches/neatmskit/models"
         #else
-        let expected = "/home/u/.cache/neatmskit/models"
+            let expected = "/home/u/.cache/neatmskit/models"
         #endif
         for xdg in [nil, "", "relative/cache"] {
             var environment = ["HOME": "/home/u"]

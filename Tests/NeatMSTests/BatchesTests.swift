@@ -1,5 +1,5 @@
-import Testing
 import NeatMS
+import Testing
 
 /// NeatMS's `create_batches` (docs/NEATMS-BEHAVIOUR.md#batches): counts, Python's half-even rounding,
 /// normalisation, merging, disjointness, seeds.
@@ -78,7 +78,8 @@ import NeatMS
 
     @Test func normaliseClassKeepsSmallestClassSize() throws {
         // 10 High, 4 Low, 6 Noise → 4 of each (12 peaks), split 0.25 → s = round(3.0) = 3.
-        let ls = Array(repeating: "High_quality", count: 10) + Array(repeating: "Low_quality", count: 4)
+        let ls =
+            Array(repeating: "High_quality", count: 10) + Array(repeating: "Low_quality", count: 4)
             + Array(repeating: "Noise", count: 6)
         let b = try Batches(
             labels: ls, valid: Array(repeating: true, count: ls.count),
@@ -120,8 +121,9 @@ import NeatMS
     @Test(arguments: [-0.1, 0.5, 0.7, Double.nan])
     func rejectsBadSplits(split: Double) {
         #expect(throws: BatchError.self) {
-            try Batches(labels: labels(10), valid: Array(repeating: true, count: 10),
-                        options: BatchOptions(validationSplit: split))
+            try Batches(
+                labels: labels(10), valid: Array(repeating: true, count: 10),
+                options: BatchOptions(validationSplit: split))
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import NeatMS
 
@@ -40,7 +40,9 @@ struct Behaviour: Decodable {
         case label(String)
         init(from decoder: Decoder) throws {
             let container = try decoder.singleValueContainer()
-            if let list = try? container.decode([String].self) { self = .labels(list) } else {
+            if let list = try? container.decode([String].self) {
+                self = .labels(list)
+            } else {
                 self = .label(try container.decode(String.self))
             }
         }
@@ -122,13 +124,24 @@ struct Behaviour: Decodable {
 @Suite struct PredictionLabelTests {
     @Test func thresholdThenArgmax() {
         let classes = ["High_quality", "Low_quality", "Noise"]
-        #expect(PeakLabelling.label(probabilities: [0.25, 0.5, 0.25], classes: classes, target: 0, threshold: 0.22) == "High_quality")
+        #expect(
+            PeakLabelling.label(probabilities: [0.25, 0.5, 0.25], classes: classes, target: 0, threshold: 0.22)
+                == "High_quality")
         // float32 0.22 is 0.2199999988…, below the float64 threshold 0.22 — NeatMS compares the same way.
-        #expect(PeakLabelling.label(probabilities: [0.22, 0.5, 0.28], classes: classes, target: 0, threshold: 0.22) == "Low_quality")
-        #expect(PeakLabelling.label(probabilities: [0.5, 0.25, 0.25], classes: classes, target: 0, threshold: 0.5) == "High_quality")
-        #expect(PeakLabelling.label(probabilities: [0.21, 0.5, 0.29], classes: classes, target: 0, threshold: 0.22) == "Low_quality")
-        #expect(PeakLabelling.label(probabilities: [0.1, 0.45, 0.45], classes: classes, target: 0, threshold: 0.22) == "Low_quality")
-        #expect(PeakLabelling.label(probabilities: [0.1, 0.2, 0.7], classes: classes, target: 2, threshold: 0.9) == "Noise")
+        #expect(
+            PeakLabelling.label(probabilities: [0.22, 0.5, 0.28], classes: classes, target: 0, threshold: 0.22)
+                == "Low_quality")
+        #expect(
+            PeakLabelling.label(probabilities: [0.5, 0.25, 0.25], classes: classes, target: 0, threshold: 0.5)
+                == "High_quality")
+        #expect(
+            PeakLabelling.label(probabilities: [0.21, 0.5, 0.29], classes: classes, target: 0, threshold: 0.22)
+                == "Low_quality")
+        #expect(
+            PeakLabelling.label(probabilities: [0.1, 0.45, 0.45], classes: classes, target: 0, threshold: 0.22)
+                == "Low_quality")
+        #expect(
+            PeakLabelling.label(probabilities: [0.1, 0.2, 0.7], classes: classes, target: 2, threshold: 0.9) == "Noise")
     }
 
     @Test func pythonFloatFormatting() {
@@ -193,7 +206,7 @@ struct SharedDataBehaviourTests {
 
         for case_ in fixture.batches {
             var merge: ClassMerge? = nil
-            if case_.merge.count == 2, case let .labels(from) = case_.merge[0], case let .label(into) = case_.merge[1] {
+            if case_.merge.count == 2, case .labels(let from) = case_.merge[0], case .label(let into) = case_.merge[1] {
                 merge = ClassMerge(labels: from, into: into)
             }
             let batches = try Batches(
@@ -202,7 +215,12 @@ struct SharedDataBehaviourTests {
                     validationSplit: case_.validation_split, normaliseClass: case_.normalise_class,
                     mergeClasses: merge, seed: case_.seed))
             func positions(_ rows: [Int]) -> [[Int]] {
-                rows.map { [case_.samples.firstIndex(of: dataset.samples[dataset.sample[$0]]) ?? -1, dataset.peakIndexInSample[$0]] }
+                rows.map {
+                    [
+                        case_.samples.firstIndex(of: dataset.samples[dataset.sample[$0]]) ?? -1,
+                        dataset.peakIndexInSample[$0],
+                    ]
+                }
             }
             #expect(batches.classes == case_.classes)
             #expect(positions(batches.test) == case_.test, "seed \(case_.seed)")
@@ -232,14 +250,22 @@ struct SharedDataBehaviourTests {
         let small = name == "tidyms-nist"
         let cases: [(String, ExportOptions)] = [
             ("default", ExportOptions(properties: small ? [.label] : [.rt, .mz, .height, .area, .label])),
-            ("documented", {
-                var options = ExportOptions.documented
-                if small { options.properties = [.mz, .label] }
-                return options
-            }()),
-            ("properties", ExportOptions(
-                exportClasses: ["Noise", "Low_quality"], minGroupSize: 2,
-                properties: [.label, .peakRTStart, .peakMZMax, .mz, .peakMZ, .area, .peakRTEnd, .peakMZMin, .peakRT])),
+            (
+                "documented",
+                {
+                    var options = ExportOptions.documented
+                    if small { options.properties = [.mz, .label] }
+                    return options
+                }()
+            ),
+            (
+                "properties",
+                ExportOptions(
+                    exportClasses: ["Noise", "Low_quality"], minGroupSize: 2,
+                    properties: [
+                        .label, .peakRTStart, .peakMZMax, .mz, .peakMZ, .area, .peakRTEnd, .peakMZMin, .peakRT,
+                    ])
+            ),
         ]
         for (key, options) in cases {
             let expected = try #require(fixture.csv[key])

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import NeatMS
 
@@ -31,7 +31,9 @@ import TestSupport
             if format == .mzmine { #expect(ours.featureRow == expected.featureID, "the MZmine row of each peak") }
             #expect(ours.rtStart == expected.rtStart && ours.rtEnd == expected.rtEnd)
             let difference = zip(ours.x, expected.x).map { abs($0 - $1) }.max() ?? 0
-            #expect(ours.x.count == expected.x.count && difference <= 1e-6, "\(table) \(matrices.sampleName): \(difference)")
+            #expect(
+                ours.x.count == expected.x.count && difference <= 1e-6, "\(table) \(matrices.sampleName): \(difference)"
+            )
         }
     }
 
@@ -40,7 +42,8 @@ import TestSupport
         struct Reference: Decodable {
             var labels: [String: [String: Int]]
         }
-        let counts = try TestPaths.loadJSON(Reference.self, from: Self.demo.appendingPathComponent("neatms_reference.json"))
+        let counts = try TestPaths.loadJSON(
+            Reference.self, from: Self.demo.appendingPathComponent("neatms_reference.json"))
         let run = try Experiment(
             rawFolder: Self.demo.appendingPathComponent("raw"),
             table: Self.demo.appendingPathComponent("tables/mzmine_aligned.csv"), format: .mzmine)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import NeatMS
 
@@ -80,7 +80,8 @@ import TestSupport
     }
 
     @Test func zeroBlocksAreAbsentAndFeatureIDsSkipEmptyRows() throws {
-        let text = header + "\n"
+        let text =
+            header + "\n"
             + "100,1,100,1,0.9,1.1,10,20,99.9,100.1,\n"
             + "200,2,0,0,0,0,0,0,0,0,\n"
             + "300,3,300,3,0,3.1,0,25,299.9,300.1,\n"
@@ -99,7 +100,8 @@ import TestSupport
             _ = try FeatureTable.read(url, format: .mzmine)
             Issue.record("expected an error")
         } catch let error as TableError {
-            #expect(error.description == "\(url.path):2: column 'a.mzML Peak height' holds 'ten', which is not a number")
+            #expect(
+                error.description == "\(url.path):2: column 'a.mzML Peak height' holds 'ten', which is not a number")
         }
     }
 
@@ -119,7 +121,8 @@ import TestSupport
     }
 
     @Test func sampleNamesMustMatchRawFiles() throws {
-        let table = try FeatureTable.read(try write(header + "\n100,1,100,1,0.9,1.1,10,20,99.9,100.1,\n"), format: .mzmine)
+        let table = try FeatureTable.read(
+            try write(header + "\n100,1,100,1,0.9,1.1,10,20,99.9,100.1,\n"), format: .mzmine)
         #expect(throws: TableError.self) {
             try table.matchRawFiles([URL(fileURLWithPath: "/raw/b.mzML"), URL(fileURLWithPath: "/raw/c.mzML")])
         }

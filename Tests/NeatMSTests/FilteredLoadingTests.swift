@@ -1,7 +1,7 @@
 import Foundation
 import MassSpec
-import Testing
 import TestSupport
+import Testing
 
 @testable import NeatMS
 
@@ -30,7 +30,7 @@ import TestSupport
         // A subset: only its peaks' windows; invalid positions are ignored.
         let first = try #require(table.peaks[list[0]].window)
         let subset = table.mzRanges(sample: 0, positions: [0, -1, list.count])
-        #expect(subset.intervals == [first.mzMin ... first.mzMax])
+        #expect(subset.intervals == [first.mzMin...first.mzMax])
         #expect(table.mzRanges(sample: 0, positions: []).isEmpty)
         #expect(table.mzRanges(sample: table.samples.count).isEmpty)
     }

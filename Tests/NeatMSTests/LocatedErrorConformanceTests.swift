@@ -1,13 +1,14 @@
 import FileSupport
+import Foundation
 import HDF5
 import KerasFormat
 import MassSpec
-@testable import NeatMS
 import NeuralNet
-import Foundation
 import Support
 import TestSupport
 import Testing
+
+@testable import NeatMS
 
 /// Every public error type of the libraries is a `LocatedError`, and its one line is the text it had before
 /// the protocol (the formats below are those of the types' own former `description`s).
@@ -29,10 +30,14 @@ import Testing
         (
             HDF5Error(
                 .notFound, file: "m.h5", object: "/model_weights", message: "no such group",
-                stack: ["H5Fopen(): outer", "H5Gopen2(): unable to\nopen", "H5G__open_name(): not found"]) as any LocatedError,
+                stack: ["H5Fopen(): outer", "H5Gopen2(): unable to\nopen", "H5G__open_name(): not found"])
+                as any LocatedError,
             "m.h5: /model_weights: no such group (H5Gopen2(): unable to open; H5G__open_name(): not found)"
         ),
-        (HDF5Error(.notHDF5, file: "x.h5", message: "not an HDF5 file (empty file)"), "x.h5: not an HDF5 file (empty file)"),
+        (
+            HDF5Error(.notHDF5, file: "x.h5", message: "not an HDF5 file (empty file)"),
+            "x.h5: not an HDF5 file (empty file)"
+        ),
         (FileWriteError(path: "out/m.h5", problem: "is a folder, not a file"), "out/m.h5: is a folder, not a file"),
         (KerasFormatError("no model_config attribute", file: "m.h5"), "m.h5: no model_config attribute"),
         (KerasFormatError("unknown optimizer 'Foo'"), "unknown optimizer 'Foo'"),
@@ -55,19 +60,33 @@ import Testing
         (NetworkError.targetShape(expected: [5, 3], got: [5, 2]), "targets have shape [5, 2], expected [5, 3]"),
         (NetworkError.invalidArgument("batch size must be positive"), "batch size must be positive"),
         (
-            MzMLError(.corruptArray, path: "raw/a.mzML", spectrumID: "scan=3", spectrumIndex: 2, line: 47, detail: "bad\nbase64\n"),
+            MzMLError(
+                .corruptArray, path: "raw/a.mzML", spectrumID: "scan=3", spectrumIndex: 2, line: 47,
+                detail: "bad\nbase64\n"),
             "raw/a.mzML:47: spectrum #2 (id \"scan=3\"): corrupt binary data array: bad base64"
         ),
         (MzMLError(.noSpectraOfLevel, path: "a.mzML", detail: "MS1 spectra"), "a.mzML: contains no MS1 spectra"),
         (MzMLError(.emptyFile, path: "a.mzML"), "a.mzML: file is empty, not an mzML file"),
-        (MzMLError(.malformedXML, path: "a.mzML", line: 9, detail: "tag mismatch\n"), "a.mzML:9: not well-formed XML: tag mismatch"),
-        (MatrixInputError(file: "m.h5", problem: "no dataset 'X' (the peak matrices)"), "m.h5: no dataset 'X' (the peak matrices)"),
+        (
+            MzMLError(.malformedXML, path: "a.mzML", line: 9, detail: "tag mismatch\n"),
+            "a.mzML:9: not well-formed XML: tag mismatch"
+        ),
+        (
+            MatrixInputError(file: "m.h5", problem: "no dataset 'X' (the peak matrices)"),
+            "m.h5: no dataset 'X' (the peak matrices)"
+        ),
         (MatrixOptionsError(message: "matrix size must be at least 2, got 1"), "matrix size must be at least 2, got 1"),
         (TableError(file: "t.csv", line: 3, message: "empty label"), "t.csv:3: empty label"),
-        (TableError(file: "raw", line: nil, message: "the raw-data folder holds no .mzML file"), "raw: the raw-data folder holds no .mzML file"),
+        (
+            TableError(file: "raw", line: nil, message: "the raw-data folder holds no .mzML file"),
+            "raw: the raw-data folder holds no .mzML file"
+        ),
         (ThresholdAnalysis.InputError(message: "the validation set is empty"), "the validation set is empty"),
         (BatchError("validation split must be in [0, 0.5)"), "validation split must be in [0, 0.5)"),
-        (PredictionError(message: "class 'X' is not one of the model's classes A, B"), "class 'X' is not one of the model's classes A, B"),
+        (
+            PredictionError(message: "class 'X' is not one of the model's classes A, B"),
+            "class 'X' is not one of the model's classes A, B"
+        ),
     ])
     func descriptionIsTheFormerOneLine(error: any LocatedError, expected: String) {
         #expect(error.description == expected)
@@ -79,7 +98,8 @@ import Testing
         let error = HDF5Error(.corrupt, file: "m.h5", object: "/", message: "cannot open the root group")
         #expect(error.location == nil)
         #expect(error.withoutFile == "cannot open the root group")
-        let inner = HDF5Error(.notFound, file: "/tmp/copy.h5", object: "/layers", message: "no such group", stack: ["f(): x"])
+        let inner = HDF5Error(
+            .notFound, file: "/tmp/copy.h5", object: "/layers", message: "no such group", stack: ["f(): x"])
         #expect(inner.withoutFile == "/layers: no such group")
     }
 
@@ -122,15 +142,22 @@ import Testing
         let missingModel = try #require(throws: KerasFormatError.self) { try KerasModelFile.load(given("none.keras")) }
         #expect(missingModel.description == "none.keras: no such file")
 
-        let missingMzML = try #require(throws: MzMLError.self) { try MzMLReader(url: given("raw/none.mzML")).forEachSpectrum { _ in } }
+        let missingMzML = try #require(throws: MzMLError.self) {
+            try MzMLReader(url: given("raw/none.mzML")).forEachSpectrum { _ in }
+        }
         #expect(missingMzML.description == "raw/none.mzML: cannot open mzML file: no such file")
-        let cut = try #require(throws: MzMLError.self) { try MzMLReader(url: given("raw/cut.mzML")).forEachSpectrum { _ in } }
-        #expect(cut.description.hasPrefix("raw/cut.mzML:") && cut.description.contains(": not well-formed XML"), "\(cut)")
+        let cut = try #require(throws: MzMLError.self) {
+            try MzMLReader(url: given("raw/cut.mzML")).forEachSpectrum { _ in }
+        }
+        #expect(
+            cut.description.hasPrefix("raw/cut.mzML:") && cut.description.contains(": not well-formed XML"), "\(cut)")
         let noRaw = try #require(throws: TableError.self) { try listRawFiles(in: given("bad.h5")) }
         #expect(noRaw.description.hasPrefix("bad.h5: cannot list the raw-data folder"), "\(noRaw)")
         let table = try #require(throws: TableError.self) { try FeatureTable.read(given("t.csv"), format: .xcms) }
         #expect(table.description == "t.csv:2: a quoted field is never closed")
-        let missingTable = try #require(throws: TableError.self) { try FeatureTable.read(given("none.csv"), format: .mzmine) }
+        let missingTable = try #require(throws: TableError.self) {
+            try FeatureTable.read(given("none.csv"), format: .mzmine)
+        }
         #expect(missingTable.description == "none.csv: no such file or folder")
 
         let folder = try #require(throws: FileWriteError.self) { try AtomicFile.checkDestination(given("out/m.h5")) }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import NeatMS
 
@@ -9,7 +9,10 @@ import TestSupport
 @Suite struct PeakMatrixTests {
     /// Scans at t = 0, 1, …, 10 min, each with a point at m/z 100 (intensity `f(t)`) and one at 200.
     private func scans(_ f: (Int) -> Double) -> MS1Scans {
-        var rt: [Double] = [], offsets = [0], mz: [Double] = [], intensity: [Double] = []
+        var rt: [Double] = []
+        var offsets = [0]
+        var mz: [Double] = []
+        var intensity: [Double] = []
         for t in 0...10 {
             rt.append(Double(t))
             mz += [100, 200]
@@ -24,7 +27,7 @@ import TestSupport
         let window = PeakWindow(rtStart: 2, rtEnd: 8, mzMin: 99.5, mzMax: 100.5)
         let result = PeakMatrixBuilder.matrix(
             for: window, in: scans { 1 + Double($0) }, options: MatrixOptions(size: 7, margin: 0, minScans: 5))
-        guard case let .valid(values, scanNumber) = result else {
+        guard case .valid(let values, let scanNumber) = result else {
             Issue.record("expected a valid matrix, got \(result)")
             return
         }
@@ -45,7 +48,8 @@ import TestSupport
         let window = PeakWindow(rtStart: 4, rtEnd: 6, mzMin: 99, mzMax: 101)
         // Signal in one scan only.
         #expect(
-            PeakMatrixBuilder.matrix(for: window, in: scans { $0 == 5 ? 5 : 0 }.filteredToPositive(),
+            PeakMatrixBuilder.matrix(
+                for: window, in: scans { $0 == 5 ? 5 : 0 }.filteredToPositive(),
                 options: .neatMSDefault) == .invalid(.noSignal))
         // Three scans inside [4, 6] < min scans 5.
         #expect(
@@ -55,14 +59,19 @@ import TestSupport
         #expect(
             PeakMatrixBuilder.matrix(for: window, in: scans { _ in 5 }, options: MatrixOptions(minScans: 3))
                 == .invalid(.flatChromatogram))
-        #expect(PeakMatrixBuilder.matrix(for: nil, in: scans { _ in 5 }, options: .neatMSDefault) == .invalid(.missingWindow))
+        #expect(
+            PeakMatrixBuilder.matrix(for: nil, in: scans { _ in 5 }, options: .neatMSDefault)
+                == .invalid(.missingWindow))
     }
 
     @Test func numpyHelpers() {
         #expect(PeakMatrixBuilder.linspace(0, 1, 5) == [0, 0.25, 0.5, 0.75, 1])
         #expect(PeakMatrixBuilder.linspace(2, 2, 3) == [2, 2, 2])
         // interp: 0 outside, exact at knots, linear between.
-        #expect(PeakMatrixBuilder.interpolate([-1, 0, 0.5, 1, 1.5, 2, 3], [0, 1, 2], [0, 10, 30]) == [0, 0, 5, 10, 20, 30, 0])
+        #expect(
+            PeakMatrixBuilder.interpolate([-1, 0, 0.5, 1, 1.5, 2, 3], [0, 1, 2], [0, 10, 30]) == [
+                0, 0, 5, 10, 20, 30, 0,
+            ])
         #expect(PeakMatrixBuilder.interpolate([3.5], [0, 1, 2], [0, 10, 30]) == [0])
         // Pairwise sum: 8 accumulators for 8…128 values (1e16 + 1 + … shows the grouping).
         let values: [Double] = [1e16, 1, 1, 1, 1, 1, 1, 1, 1]
@@ -89,7 +98,9 @@ import TestSupport
 extension MS1Scans {
     /// The same scans without zero-intensity points.
     fileprivate func filteredToPositive() -> MS1Scans {
-        var offsets = [0], mz: [Double] = [], intensity: [Double] = []
+        var offsets = [0]
+        var mz: [Double] = []
+        var intensity: [Double] = []
         for scan in 0..<count {
             for p in self.offsets[scan]..<self.offsets[scan + 1] where self.intensity[p] > 0 {
                 mz.append(self.mz[p])

@@ -1,7 +1,7 @@
 import Foundation
 import MassSpec
-import Testing
 import TestSupport
+import Testing
 
 @testable import NeatMS
 

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import MassSpec
 import TestSupport
+import Testing
 
 @testable import NeatMS
 
@@ -70,7 +70,8 @@ struct ReferenceMatrixTests {
         let orders = try TestPaths.loadJSON(
             [String: [String: LayoutOrder]].self, from: TestPaths.fixture("neatms/layout_orders.json"))
         let expectedOrders = try #require(orders[layout])
-        let xcmsHashes = format == .xcms
+        let xcmsHashes =
+            format == .xcms
             ? try #require(
                 try TestPaths.loadJSON(
                     [String: [String: [String]]].self,
@@ -79,7 +80,9 @@ struct ReferenceMatrixTests {
         for matrices in try run.allMatrices(loader: ScanCache.shared.load) {
             if let xcmsHashes {
                 let hashes = (0..<matrices.count).map { Self.fnv1a(matrices.matrix($0)) }
-                #expect(hashes == xcmsHashes[matrices.sampleName], "\(layout) \(matrices.sampleName): NeatMS's XCMS matrices differ")
+                #expect(
+                    hashes == xcmsHashes[matrices.sampleName],
+                    "\(layout) \(matrices.sampleName): NeatMS's XCMS matrices differ")
             }
             let expected = try #require(reference[matrices.sampleName])
             let order = try #require(expectedOrders[matrices.sampleName])
@@ -94,7 +97,9 @@ struct ReferenceMatrixTests {
                 let window = try #require(run.table.peaks[peakIndex].window)
                 let row = rowOfWindow[Self.key(window.rtStart, window.rtEnd, window.mzMin, window.mzMax)] ?? -1
                 rows.append(row)
-                if row >= 0, format != .xcms { worst = max(worst, Self.maxDifference(matrices.matrix(i), expected.matrix(row))) }
+                if row >= 0, format != .xcms {
+                    worst = max(worst, Self.maxDifference(matrices.matrix(i), expected.matrix(row)))
+                }
             }
             #expect(rows == order.reference_rows, "\(layout) \(matrices.sampleName): peaks or order differ")
             #expect(worst <= 1e-6, "\(layout) \(matrices.sampleName): max |Δ| = \(worst)")

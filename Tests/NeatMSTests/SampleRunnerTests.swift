@@ -1,7 +1,7 @@
 import Foundation
 import Support
-import Testing
 import TestSupport
+import Testing
 
 @testable import NeatMS
 
@@ -15,7 +15,10 @@ import TestSupport
         let folder = try TestPaths.temporaryDirectory("runner")
         var text = "row m/z,row retention time"
         for name in ["a", "b", "c"] {
-            for suffix in ["Peak m/z", "Peak RT", "Peak RT start", "Peak RT end", "Peak height", "Peak area", "Peak m/z min", "Peak m/z max"] {
+            for suffix in [
+                "Peak m/z", "Peak RT", "Peak RT start", "Peak RT end", "Peak height", "Peak area", "Peak m/z min",
+                "Peak m/z max",
+            ] {
                 text += ",\(name).mzML \(suffix)"
             }
         }
@@ -36,10 +39,13 @@ import TestSupport
     @Test func firstLoaderErrorIsThrown() throws {
         let run = try experiment()
         #expect(throws: LoadFailure.self) {
-            try run.extractMatrices(concurrency: 2, loader: { url, _ in
-                if url.lastPathComponent == "b.mzML" { throw LoadFailure() }
-                return Self.scans()
-            }) { _ in }
+            try run.extractMatrices(
+                concurrency: 2,
+                loader: { url, _ in
+                    if url.lastPathComponent == "b.mzML" { throw LoadFailure() }
+                    return Self.scans()
+                }
+            ) { _ in }
         }
     }
 
@@ -47,15 +53,18 @@ import TestSupport
         let run = try experiment()
         let counter = Locked((active: 0, peak: 0))
         let results = Locked<[SampleMatrices]>([])
-        try run.extractMatrices(options: MatrixOptions(minScans: 3), concurrency: 1, loader: { _, _ in
-            counter.withLock {
-                $0.active += 1
-                $0.peak = max($0.peak, $0.active)
+        try run.extractMatrices(
+            options: MatrixOptions(minScans: 3), concurrency: 1,
+            loader: { _, _ in
+                counter.withLock {
+                    $0.active += 1
+                    $0.peak = max($0.peak, $0.active)
+                }
+                Thread.sleep(forTimeInterval: 0.02)
+                counter.withLock { $0.active -= 1 }
+                return Self.scans()
             }
-            Thread.sleep(forTimeInterval: 0.02)
-            counter.withLock { $0.active -= 1 }
-            return Self.scans()
-        }) { matrices in results.withLock { $0.append(matrices) } }
+        ) { matrices in results.withLock { $0.append(matrices) } }
         #expect(counter.current.peak == 1)
         #expect(results.current.map(\.sampleName).sorted() == ["a.mzML", "b.mzML", "c.mzML"])
         #expect(results.current.allSatisfy { $0.count == 1 && $0.scanNumbers == [3] })

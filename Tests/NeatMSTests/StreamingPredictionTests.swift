@@ -1,7 +1,7 @@
 import Foundation
 import MassSpec
-import Testing
 import TestSupport
+import Testing
 
 @testable import NeatMS
 
@@ -16,7 +16,8 @@ import TestSupport
     /// peaks, order or batches changes the rows.
     static let network: @Sendable (SampleMatrices) throws -> [[Float]] = { matrices in
         (0..<matrices.count).map { i in
-            var weighted: Float = 0, window: Float = 0
+            var weighted: Float = 0
+            var window: Float = 0
             for (j, value) in matrices.matrix(i).enumerated() {
                 if j < matrices.options.size { weighted += value * Float(j + 1) } else { window += value }
             }
@@ -25,7 +26,8 @@ import TestSupport
     }
 
     private func demoExperiment(raw: URL = demo.appendingPathComponent("raw")) throws -> Experiment {
-        try Experiment(rawFolder: raw, table: Self.demo.appendingPathComponent("tables/mzmine_aligned.csv"), format: .mzmine)
+        try Experiment(
+            rawFolder: raw, table: Self.demo.appendingPathComponent("tables/mzmine_aligned.csv"), format: .mzmine)
     }
 
     /// Predictions and the matrices handed to `progress`, by sample.
@@ -169,7 +171,8 @@ import TestSupport
         var scans = MS1Scans(rt: [], offsets: [0], mz: [], intensity: [])
         #expect(append(&scans, rt: [1, 2], offsets: [0, 2, 3], mz: [100, 101, 50], intensity: [1, 2, 3]))
         #expect(append(&scans, rt: [3], offsets: [0, 1], mz: [70], intensity: [4]))
-        #expect(scans == MS1Scans(rt: [1, 2, 3], offsets: [0, 2, 3, 4], mz: [100, 101, 50, 70], intensity: [1, 2, 3, 4]))
+        #expect(
+            scans == MS1Scans(rt: [1, 2, 3], offsets: [0, 2, 3, 4], mz: [100, 101, 50, 70], intensity: [1, 2, 3, 4]))
         let before = scans
         #expect(!append(&scans, rt: [3], offsets: [0, 1], mz: [1], intensity: [1]))  // repeated time
         #expect(!append(&scans, rt: [2.5], offsets: [0, 1], mz: [1], intensity: [1]))  // earlier time

@@ -1,5 +1,5 @@
-import Testing
 import Tensor
+import Testing
 
 @testable import NeuralNet
 
@@ -10,56 +10,88 @@ import Tensor
     static let cases: [(String, Architecture)] = [
         (
             "conv same tanh, conv valid strided relu, max-pool same, dense sigmoid L1+L2, softmax",
-            Architecture(name: "a", layers: [
-                LayerSpec(name: "in", kind: .input(shape: [5, 7, 2])),
-                LayerSpec(name: "c1", kind: .conv2D(Conv2DOptions(filters: 3, kernelSize: [3, 3], padding: .same, activation: .tanh))),
-                LayerSpec(name: "c2", kind: .conv2D(Conv2DOptions(filters: 4, kernelSize: [2, 3], strides: [2, 1], padding: .valid, activation: .relu))),
-                LayerSpec(name: "p", kind: .maxPooling2D(Pool2DOptions(poolSize: [2, 2], padding: .same))),
-                LayerSpec(name: "f", kind: .flatten),
-                LayerSpec(name: "d1", kind: .dense(DenseOptions(units: 6, activation: .sigmoid, kernelRegularizer: Regularizer(l1: 0.001, l2: 0.01)))),
-                LayerSpec(name: "d2", kind: .dense(DenseOptions(units: 3, activation: .softmax))),
-            ])
+            Architecture(
+                name: "a",
+                layers: [
+                    LayerSpec(name: "in", kind: .input(shape: [5, 7, 2])),
+                    LayerSpec(
+                        name: "c1",
+                        kind: .conv2D(Conv2DOptions(filters: 3, kernelSize: [3, 3], padding: .same, activation: .tanh))),
+                    LayerSpec(
+                        name: "c2",
+                        kind: .conv2D(
+                            Conv2DOptions(
+                                filters: 4, kernelSize: [2, 3], strides: [2, 1], padding: .valid, activation: .relu))),
+                    LayerSpec(name: "p", kind: .maxPooling2D(Pool2DOptions(poolSize: [2, 2], padding: .same))),
+                    LayerSpec(name: "f", kind: .flatten),
+                    LayerSpec(
+                        name: "d1",
+                        kind: .dense(
+                            DenseOptions(
+                                units: 6, activation: .sigmoid, kernelRegularizer: Regularizer(l1: 0.001, l2: 0.01)))),
+                    LayerSpec(name: "d2", kind: .dense(DenseOptions(units: 3, activation: .softmax))),
+                ])
         ),
         (
             "NeatMS-shaped: conv 5x5 same relu, pool (1,2), conv 3x3 same stride (1,2) no bias, dense tanh L2, dropout 0",
-            Architecture(name: "b", layers: [
-                LayerSpec(name: "in", kind: .input(shape: [2, 9, 1])),
-                LayerSpec(name: "c1", kind: .conv2D(Conv2DOptions(filters: 4, kernelSize: [5, 5], padding: .same, activation: .relu))),
-                LayerSpec(name: "p", kind: .maxPooling2D(Pool2DOptions(poolSize: [1, 2]))),
-                LayerSpec(name: "c2", kind: .conv2D(Conv2DOptions(filters: 3, kernelSize: [3, 3], strides: [1, 2], padding: .same, useBias: false))),
-                LayerSpec(name: "f", kind: .flatten),
-                LayerSpec(name: "d1", kind: .dense(DenseOptions(units: 5, activation: .tanh, kernelRegularizer: Regularizer(l2: 0.001), biasRegularizer: Regularizer(l2: 0.01)))),
-                LayerSpec(name: "drop", kind: .dropout(rate: 0)),
-                LayerSpec(name: "d2", kind: .dense(DenseOptions(units: 3, activation: .softmax))),
-            ])
+            Architecture(
+                name: "b",
+                layers: [
+                    LayerSpec(name: "in", kind: .input(shape: [2, 9, 1])),
+                    LayerSpec(
+                        name: "c1",
+                        kind: .conv2D(Conv2DOptions(filters: 4, kernelSize: [5, 5], padding: .same, activation: .relu))),
+                    LayerSpec(name: "p", kind: .maxPooling2D(Pool2DOptions(poolSize: [1, 2]))),
+                    LayerSpec(
+                        name: "c2",
+                        kind: .conv2D(
+                            Conv2DOptions(
+                                filters: 3, kernelSize: [3, 3], strides: [1, 2], padding: .same, useBias: false))),
+                    LayerSpec(name: "f", kind: .flatten),
+                    LayerSpec(
+                        name: "d1",
+                        kind: .dense(
+                            DenseOptions(
+                                units: 5, activation: .tanh, kernelRegularizer: Regularizer(l2: 0.001),
+                                biasRegularizer: Regularizer(l2: 0.01)))),
+                    LayerSpec(name: "drop", kind: .dropout(rate: 0)),
+                    LayerSpec(name: "d2", kind: .dense(DenseOptions(units: 3, activation: .softmax))),
+                ])
         ),
         (
             "Activation layers (sigmoid, softmax: clipped probability cross-entropy), dense linear/tanh",
-            Architecture(name: "c", layers: [
-                LayerSpec(name: "in", kind: .input(shape: [6])),
-                LayerSpec(name: "d1", kind: .dense(DenseOptions(units: 5))),
-                LayerSpec(name: "a1", kind: .activation(.sigmoid)),
-                LayerSpec(name: "d2", kind: .dense(DenseOptions(units: 4, activation: .tanh))),
-                LayerSpec(name: "d3", kind: .dense(DenseOptions(units: 3))),
-                LayerSpec(name: "a2", kind: .activation(.softmax)),
-            ])
+            Architecture(
+                name: "c",
+                layers: [
+                    LayerSpec(name: "in", kind: .input(shape: [6])),
+                    LayerSpec(name: "d1", kind: .dense(DenseOptions(units: 5))),
+                    LayerSpec(name: "a1", kind: .activation(.sigmoid)),
+                    LayerSpec(name: "d2", kind: .dense(DenseOptions(units: 4, activation: .tanh))),
+                    LayerSpec(name: "d3", kind: .dense(DenseOptions(units: 3))),
+                    LayerSpec(name: "a2", kind: .activation(.softmax)),
+                ])
         ),
         (
             "sigmoid output (normalised cross-entropy), relu hidden",
-            Architecture(name: "d", layers: [
-                LayerSpec(name: "in", kind: .input(shape: [4])),
-                LayerSpec(name: "d1", kind: .dense(DenseOptions(units: 5, activation: .relu))),
-                LayerSpec(name: "d2", kind: .dense(DenseOptions(units: 3, activation: .sigmoid))),
-            ])
+            Architecture(
+                name: "d",
+                layers: [
+                    LayerSpec(name: "in", kind: .input(shape: [4])),
+                    LayerSpec(name: "d1", kind: .dense(DenseOptions(units: 5, activation: .relu))),
+                    LayerSpec(name: "d2", kind: .dense(DenseOptions(units: 3, activation: .sigmoid))),
+                ])
         ),
         (
             "conv with softmax over channels, valid 2x2, then dense softmax",
-            Architecture(name: "e", layers: [
-                LayerSpec(name: "in", kind: .input(shape: [3, 4, 2])),
-                LayerSpec(name: "c1", kind: .conv2D(Conv2DOptions(filters: 3, kernelSize: [2, 2], activation: .softmax))),
-                LayerSpec(name: "f", kind: .flatten),
-                LayerSpec(name: "d", kind: .dense(DenseOptions(units: 3, activation: .softmax))),
-            ])
+            Architecture(
+                name: "e",
+                layers: [
+                    LayerSpec(name: "in", kind: .input(shape: [3, 4, 2])),
+                    LayerSpec(
+                        name: "c1", kind: .conv2D(Conv2DOptions(filters: 3, kernelSize: [2, 2], activation: .softmax))),
+                    LayerSpec(name: "f", kind: .flatten),
+                    LayerSpec(name: "d", kind: .dense(DenseOptions(units: 3, activation: .softmax))),
+                ])
         ),
     ]
 
@@ -73,7 +105,9 @@ import Tensor
         }
         let inShape = try arch.inputShape()
         let samples = 5
-        let x = Tensor(shape: [samples] + inShape, scalars: (0..<(samples * inShape.reduce(1, *))).map { _ in 2 * rng.nextUnitFloat() - 1 })
+        let x = Tensor(
+            shape: [samples] + inShape,
+            scalars: (0..<(samples * inShape.reduce(1, *))).map { _ in 2 * rng.nextUnitFloat() - 1 })
         let classes = try arch.outputShapes().last!.reduce(1, *)
         let y = try Tensor.oneHot((0..<samples).map { _ in rng.nextIndex(below: classes) }, classes: classes)
         return (Model(architecture: arch, weights: weights), x, y)
@@ -86,7 +120,8 @@ import Tensor
         let net = try Network(model: model)
         let reference = ReferenceNetwork(architecture: arch, weights: model.weights)
         let samples = x.shape[0]
-        let xd = x.scalars.map(Double.init), yd = y.scalars.map(Double.init)
+        let xd = x.scalars.map(Double.init)
+        let yd = y.scalars.map(Double.init)
 
         // Forward agrees with the naive reference.
         let probabilities = try net.predict(x, batchSize: 2)
@@ -106,16 +141,20 @@ import Tensor
                 let scale = n.map(abs).max() ?? 0
                 #expect(scale > 1e-6, "\(name): layer \(layer.name) variable \(vi) has a vanishing numeric gradient")
                 let diff = zip(g.scalars, n).map { abs(Double($0) - $1) }.max() ?? 0
-                #expect(diff <= 1e-3 * scale + 1e-6, "\(name): layer \(layer.name) variable \(vi): max |analytic − numeric| = \(diff), scale \(scale)")
+                #expect(
+                    diff <= 1e-3 * scale + 1e-6,
+                    "\(name): layer \(layer.name) variable \(vi): max |analytic − numeric| = \(diff), scale \(scale)")
             }
         }
     }
 
     @Test func dropoutKeepsScaledUnitsInTrainingOnly() throws {
-        let arch = Architecture(name: "drop", layers: [
-            LayerSpec(name: "in", kind: .input(shape: [1000])),
-            LayerSpec(name: "drop", kind: .dropout(rate: 0.25)),
-        ])
+        let arch = Architecture(
+            name: "drop",
+            layers: [
+                LayerSpec(name: "in", kind: .input(shape: [1000])),
+                LayerSpec(name: "drop", kind: .dropout(rate: 0.25)),
+            ])
         let layer = DropoutLayer(spec: arch.layers[1], rate: 0.25, inputSize: 1000)
         layer.reserve(batch: 2, workers: 1, training: true)
         var rng = SeededGenerator(seed: 9)
@@ -137,7 +176,9 @@ import Tensor
             y.withUnsafeBufferPointer { ys in
                 dy.withUnsafeMutableBufferPointer { d in
                     dx.withUnsafeMutableBufferPointer { g in
-                        layer.backward(x: xs.baseAddress!, y: ys.baseAddress!, dy: d.baseAddress!, dx: g.baseAddress!, batch: 2, weightGradients: false, dyIsPreActivation: false, parts: 1, update: nil)
+                        layer.backward(
+                            x: xs.baseAddress!, y: ys.baseAddress!, dy: d.baseAddress!, dx: g.baseAddress!, batch: 2,
+                            weightGradients: false, dyIsPreActivation: false, parts: 1, update: nil)
                     }
                 }
             }

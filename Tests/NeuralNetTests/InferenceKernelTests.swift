@@ -1,5 +1,5 @@
-import Testing
 import Tensor
+import Testing
 
 @testable import NeuralNet
 
@@ -10,14 +10,18 @@ import Tensor
 /// counts that are and are not multiples of the vector width, with and without bias, ReLU, linear and
 /// other activations, and pooling windows that hang over the border.
 @Suite struct InferenceKernelTests {
-    static let convolutions: [(height: Int, width: Int, filters: Int, kernel: [Int], strides: [Int], padding: Padding, activation: Activation, bias: Bool)] = [
-        (2, 120, 32, [5, 5], [1, 1], .same, .relu, true),  // NeatMS's first convolution
-        (2, 9, 5, [5, 5], [1, 1], .same, .relu, true),
-        (3, 11, 12, [2, 3], [2, 2], .same, .linear, false),
-        (4, 7, 8, [3, 1], [1, 3], .valid, .tanh, true),
-        (1, 3, 9, [1, 3], [1, 1], .valid, .sigmoid, true),
-        (5, 6, 17, [7, 4], [1, 2], .same, .relu, true),
-    ]
+    static let convolutions:
+        [(
+            height: Int, width: Int, filters: Int, kernel: [Int], strides: [Int], padding: Padding,
+            activation: Activation, bias: Bool
+        )] = [
+            (2, 120, 32, [5, 5], [1, 1], .same, .relu, true),  // NeatMS's first convolution
+            (2, 9, 5, [5, 5], [1, 1], .same, .relu, true),
+            (3, 11, 12, [2, 3], [2, 2], .same, .linear, false),
+            (4, 7, 8, [3, 1], [1, 3], .valid, .tanh, true),
+            (1, 3, 9, [1, 3], [1, 1], .valid, .sigmoid, true),
+            (5, 6, 17, [7, 4], [1, 2], .same, .relu, true),
+        ]
 
     static let poolings: [(height: Int, width: Int, channels: Int, pool: [Int], strides: [Int]?, padding: Padding)] = [
         (2, 120, 32, [1, 2], nil, .valid),  // NeatMS's pooling
@@ -29,9 +33,11 @@ import Tensor
 
     /// A network of one convolution or pooling layer, its random input and the reference's output.
     static func run(_ layer: LayerSpec, input: [Int], seed: UInt64) throws -> (Network, Tensor, [Double]) {
-        let arch = Architecture(name: "k", layers: [
-            LayerSpec(name: "in", kind: .input(shape: input)), layer, LayerSpec(name: "f", kind: .flatten),
-        ])
+        let arch = Architecture(
+            name: "k",
+            layers: [
+                LayerSpec(name: "in", kind: .input(shape: input)), layer, LayerSpec(name: "f", kind: .flatten),
+            ])
         var rng = SeededGenerator(seed: seed)
         var weights = try arch.initialWeights(rng: &rng)
         for j in weights[1].indices where weights[1][j].rank == 1 {
@@ -55,9 +61,10 @@ import Tensor
         let c = Self.convolutions[caseIndex]
         let layer = LayerSpec(
             name: "conv",
-            kind: .conv2D(Conv2DOptions(
-                filters: c.filters, kernelSize: c.kernel, strides: c.strides, padding: c.padding,
-                activation: c.activation, useBias: c.bias)))
+            kind: .conv2D(
+                Conv2DOptions(
+                    filters: c.filters, kernelSize: c.kernel, strides: c.strides, padding: c.padding,
+                    activation: c.activation, useBias: c.bias)))
         let (network, x, reference) = try Self.run(layer, input: [c.height, c.width, 1], seed: UInt64(70 + caseIndex))
         let conv = try #require(network.layers[1] as? Conv2DLayer)
         #expect(conv.directOneChannel, "one-channel input takes the direct form")
@@ -76,12 +83,15 @@ import Tensor
         let p = Self.poolings[caseIndex]
         let layer = LayerSpec(
             name: "pool", kind: .maxPooling2D(Pool2DOptions(poolSize: p.pool, strides: p.strides, padding: p.padding)))
-        let (network, x, reference) = try Self.run(layer, input: [p.height, p.width, p.channels], seed: UInt64(90 + caseIndex))
+        let (network, x, reference) = try Self.run(
+            layer, input: [p.height, p.width, p.channels], seed: UInt64(90 + caseIndex))
         for batch in [13, 4] {
             let output = try network.predict(x, batchSize: batch).scalars
             // Pooling only selects inputs: the float32 result is the reference exactly.
             let mismatches = zip(output, reference).filter { Double($0) != $1 }.count
-            #expect(output.count == reference.count && mismatches == 0, "case \(caseIndex), batch \(batch): \(mismatches) outputs differ")
+            #expect(
+                output.count == reference.count && mismatches == 0,
+                "case \(caseIndex), batch \(batch): \(mismatches) outputs differ")
         }
     }
 }

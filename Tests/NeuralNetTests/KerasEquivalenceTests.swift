@@ -1,9 +1,9 @@
 import Foundation
 import HDF5
 import KerasFormat
-import Testing
 import Tensor
 import TestSupport
+import Testing
 
 @testable import NeuralNet
 
@@ -74,9 +74,12 @@ import TestSupport
         let kerasLoss: [Double] = try file.root.dataset(prefix + "loss").read()
         let kerasAccuracy: [Double] = try file.root.dataset(prefix + "accuracy").read()
         let kerasMae: [Double] = try file.root.dataset(prefix + "mae").read()
-        let history = try net.fit(x: x, y: y, options: FitOptions(epochs: kerasLoss.count, batchSize: x.shape[0], shuffle: false))
+        let history = try net.fit(
+            x: x, y: y, options: FitOptions(epochs: kerasLoss.count, batchSize: x.shape[0], shuffle: false))
         for (step, logs) in history.epochs.enumerated() {
-            #expect(isClose(logs["loss"]!, kerasLoss[step], relative: 1e-5), "step \(step) loss \(logs["loss"]!) vs \(kerasLoss[step])")
+            #expect(
+                isClose(logs["loss"]!, kerasLoss[step], relative: 1e-5),
+                "step \(step) loss \(logs["loss"]!) vs \(kerasLoss[step])")
             #expect(isClose(logs["accuracy"]!, kerasAccuracy[step], absolute: 1e-6))
             #expect(isClose(logs["mae"]!, kerasMae[step], relative: 1e-5))
         }
@@ -97,14 +100,16 @@ import TestSupport
                 let lr = Float(optimizer.learningRate)
                 let old = before.weights[li][vi].scalars
                 var worst: Float = 0
-                var diff2: Double = 0, norm2: Double = 0
+                var diff2: Double = 0
+                var norm2: Double = 0
                 for (i, (m, k)) in zip(mine, expected).enumerated() {
                     worst = max(worst, abs(m - k) / (1e-5 * abs(k) + 2.5e-4 * lr))
                     diff2 += Double(m - k) * Double(m - k)
                     norm2 += Double(k - old[i]) * Double(k - old[i])
                 }
                 let updateError = (diff2 / max(norm2, 1e-300)).squareRoot()
-                #expect(updateError <= 1e-5, "\(layer.name)/\(variable): update differs by \(updateError) (norm-relative)")
+                #expect(
+                    updateError <= 1e-5, "\(layer.name)/\(variable): update differs by \(updateError) (norm-relative)")
                 #expect(worst <= 1, "\(layer.name)/\(variable): a weight is \(worst)× outside its tolerance")
             }
         }
@@ -122,6 +127,7 @@ import TestSupport
 
     @Test func twoSGDMomentumStepsMatchKeras() throws {
         try checkSteps(
-            reference: "reference_sgd_steps.h5", group: "", optimizer: .sgd(learningRate: 1e-2, momentum: 0.9), freeze: [])
+            reference: "reference_sgd_steps.h5", group: "", optimizer: .sgd(learningRate: 1e-2, momentum: 0.9),
+            freeze: [])
     }
 }

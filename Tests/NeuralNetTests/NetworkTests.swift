@@ -1,5 +1,6 @@
-import Testing
 import Tensor
+import Testing
+
 @testable import NeuralNet
 
 @Suite struct NetworkBasics {
@@ -8,9 +9,11 @@ import Tensor
         let counts = net.layerSummaries.map(\.parameterCount)
         #expect(counts == [0, 832, 0, 18_496, 0, 983_168, 0, 387])
         #expect(net.parameterCounts.total == 1_002_883)
-        #expect(net.layerSummaries.map(\.name) == [
-            "input_1", "conv2d_1", "max_pooling2d_1", "conv2d_2", "flatten_1", "dense_1", "dropout_1", "dense_prediction",
-        ])
+        #expect(
+            net.layerSummaries.map(\.name) == [
+                "input_1", "conv2d_1", "max_pooling2d_1", "conv2d_2", "flatten_1", "dense_1", "dropout_1",
+                "dense_prediction",
+            ])
     }
 
     @Test func freezingChangesTrainableCounts() throws {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tensor
+import Testing
 
 @testable import NeuralNet
 
@@ -12,10 +12,14 @@ import Tensor
     static let l2 = 0.01
 
     static func architecture(l2: Float) -> Architecture {
-        Architecture(name: "tiny", layers: [
-            LayerSpec(name: "in", kind: .input(shape: [2])),
-            LayerSpec(name: "d", kind: .dense(DenseOptions(units: 2, activation: .softmax, kernelRegularizer: Regularizer(l2: l2)))),
-        ])
+        Architecture(
+            name: "tiny",
+            layers: [
+                LayerSpec(name: "in", kind: .input(shape: [2])),
+                LayerSpec(
+                    name: "d",
+                    kind: .dense(DenseOptions(units: 2, activation: .softmax, kernelRegularizer: Regularizer(l2: l2)))),
+            ])
     }
     static let kernel: [Float] = [0.5, -0.25, 0.125, 0.75]
     static let bias: [Float] = [0.1, -0.2]
@@ -54,7 +58,8 @@ import Tensor
     @Test func adamTwoStepsWithDecay() throws {
         let (lr, b1, b2, eps, decay) = (0.1, 0.9, 0.999, 1e-7, 0.5)
         var p = start
-        var m = [Double](repeating: 0, count: 6), v = m
+        var m = [Double](repeating: 0, count: 6)
+        var v = m
         for t in 1...2 {
             let g = Self.gradient(Array(p[0..<4]), Array(p[4..<6]))
             let lrT = lr / (1 + decay * Double(t - 1))
@@ -174,10 +179,15 @@ import Tensor
         let (xv, yv) = try Self.data(n: 20, matrixSize: 16, seed: 5)
         var checkpoints: [[[Tensor]]] = []
         var printed = 0
-        let h = try net.fit(x: x, y: y, options: FitOptions(
-            epochs: 30, validation: (xv, yv), earlyStopping: EarlyStopping(monitor: "val_loss", patience: 2),
-            onEpochEnd: { _ in printed += 1; return .proceed },
-            checkpoint: { checkpoints.append($0.model.weights) }))
+        let h = try net.fit(
+            x: x, y: y,
+            options: FitOptions(
+                epochs: 30, validation: (xv, yv), earlyStopping: EarlyStopping(monitor: "val_loss", patience: 2),
+                onEpochEnd: { _ in
+                    printed += 1
+                    return .proceed
+                },
+                checkpoint: { checkpoints.append($0.model.weights) }))
         #expect(checkpoints.count == h.epochs.count && printed == h.epochs.count)
         let losses = h.valLoss
         let best = try #require(h.bestEpoch)
@@ -191,9 +201,12 @@ import Tensor
     @Test func callbackCanStopAndBadInputsAreErrors() throws {
         let net = try Network.neatms(matrixSize: 16, seed: 1)
         let (x, y) = try Self.data(n: 10, matrixSize: 16, seed: 6)
-        let h = try net.fit(x: x, y: y, options: FitOptions(epochs: 5, onEpochEnd: { $0.epoch == 1 ? .stop : .proceed }))
+        let h = try net.fit(
+            x: x, y: y, options: FitOptions(epochs: 5, onEpochEnd: { $0.epoch == 1 ? .stop : .proceed }))
         #expect(h.epochs.count == 2)
-        #expect(throws: NetworkError.self) { try net.fit(x: x, y: Tensor(zeros: [10, 2]), options: FitOptions(epochs: 1)) }
+        #expect(throws: NetworkError.self) {
+            try net.fit(x: x, y: Tensor(zeros: [10, 2]), options: FitOptions(epochs: 1))
+        }
         #expect(throws: NetworkError.self) { try net.predict(Tensor(zeros: [3, 2, 15, 1])) }
         #expect(throws: NetworkError.self) {
             try net.fit(x: x, y: y, options: FitOptions(epochs: 1, earlyStopping: EarlyStopping(monitor: "val_loss")))

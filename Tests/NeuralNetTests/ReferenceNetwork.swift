@@ -47,7 +47,9 @@ struct ReferenceNetwork {
                                         let iw = ow * sw + j - padLeft
                                         if ih < 0 || ih >= h || iw < 0 || iw >= w { continue }
                                         for ci in 0..<c {
-                                            s += a[((n * h + ih) * w + iw) * c + ci] * k[((i * kw + j) * c + ci) * f + fo]
+                                            s +=
+                                                a[((n * h + ih) * w + iw) * c + ci]
+                                                * k[((i * kw + j) * c + ci) * f + fo]
                                         }
                                     }
                                 }

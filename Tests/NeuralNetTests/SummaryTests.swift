@@ -19,7 +19,8 @@ import Testing
 
 @Test func frozenLayersCountAsNonTrainable() throws {
     var architecture = Architecture.neatms()
-    for i in architecture.layers.indices where ["conv2d_1", "max_pooling2d_1", "conv2d_2"].contains(architecture.layers[i].name) {
+    for i in architecture.layers.indices
+    where ["conv2d_1", "max_pooling2d_1", "conv2d_2"].contains(architecture.layers[i].name) {
         architecture.layers[i].trainable = false
     }
     let lines = try architecture.summary().split(separator: "\n").map(String.init)

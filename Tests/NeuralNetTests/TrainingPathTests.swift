@@ -1,5 +1,5 @@
-import Testing
 import Tensor
+import Testing
 
 @testable import NeuralNet
 
@@ -39,8 +39,10 @@ import Tensor
     /// the kept base outputs give bit for bit the weights and logs of recomputing them every epoch,
     /// over several shuffled epochs, with a last batch smaller than the others.
     @Test func keptFrozenOutputsGiveTheOrdinaryNumbers() throws {
-        let kept = try Self.train(width: 40, samples: 30, batchSize: 8, epochs: 4, freezeFirst: 4, threads: 1, keepFrozen: true)
-        let ordinary = try Self.train(width: 40, samples: 30, batchSize: 8, epochs: 4, freezeFirst: 4, threads: 1, keepFrozen: false)
+        let kept = try Self.train(
+            width: 40, samples: 30, batchSize: 8, epochs: 4, freezeFirst: 4, threads: 1, keepFrozen: true)
+        let ordinary = try Self.train(
+            width: 40, samples: 30, batchSize: 8, epochs: 4, freezeFirst: 4, threads: 1, keepFrozen: false)
         #expect(kept.net.frozenOutputsComputed == 1)
         #expect(ordinary.net.frozenOutputsComputed == 0)
         let sameWeights = Self.bits(kept.net) == Self.bits(ordinary.net)
@@ -54,7 +56,8 @@ import Tensor
 
     /// Frozen layers get no gradient: their gradient buffers are never written (they start as zeros).
     @Test func frozenLayersComputeNoGradients() throws {
-        let run = try Self.train(width: 40, samples: 16, batchSize: 8, epochs: 1, freezeFirst: 4, threads: 1, keepFrozen: false)
+        let run = try Self.train(
+            width: 40, samples: 16, batchSize: 8, epochs: 1, freezeFirst: 4, threads: 1, keepFrozen: false)
         let layers = run.net.layers
         for i in [1, 3] {
             #expect(layers[i].gradients.allSatisfy { g in g.array.allSatisfy { $0 == 0 } }, "layer \(i)")
@@ -67,8 +70,10 @@ import Tensor
     /// Width 120 is NeatMS's; at width 42 the halves of dense_1's kernel do not fall on the boundaries
     /// of its update blocks.
     @Test(arguments: [120, 42]) func threadCountDoesNotChangeResults(width: Int) throws {
-        let one = try Self.train(width: width, samples: 56, batchSize: 24, epochs: 2, freezeFirst: 0, threads: 1, keepFrozen: true)
-        let two = try Self.train(width: width, samples: 56, batchSize: 24, epochs: 2, freezeFirst: 0, threads: 2, keepFrozen: true)
+        let one = try Self.train(
+            width: width, samples: 56, batchSize: 24, epochs: 2, freezeFirst: 0, threads: 1, keepFrozen: true)
+        let two = try Self.train(
+            width: width, samples: 56, batchSize: 24, epochs: 2, freezeFirst: 0, threads: 2, keepFrozen: true)
         let sameWeights = Self.bits(one.net) == Self.bits(two.net)
         #expect(sameWeights)
         #expect(one.history.epochs.map(\.values) == two.history.epochs.map(\.values))

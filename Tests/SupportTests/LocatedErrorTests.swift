@@ -17,11 +17,14 @@ private struct Minimal: LocatedError {
 
 @Suite struct LocatedErrorTests {
     @Test func descriptionJoinsThePartsThatAreThere() {
-        #expect(Sample(file: "a.h5", line: nil, location: "/X", problem: "no such dataset").description
-            == "a.h5: /X: no such dataset")
-        #expect(Sample(file: "t.csv", line: 4, location: nil, problem: "empty label").description == "t.csv:4: empty label")
-        #expect(Sample(file: "r.mzML", line: 47, location: "spectrum #2", problem: "bad").description
-            == "r.mzML:47: spectrum #2: bad")
+        #expect(
+            Sample(file: "a.h5", line: nil, location: "/X", problem: "no such dataset").description
+                == "a.h5: /X: no such dataset")
+        #expect(
+            Sample(file: "t.csv", line: 4, location: nil, problem: "empty label").description == "t.csv:4: empty label")
+        #expect(
+            Sample(file: "r.mzML", line: 47, location: "spectrum #2", problem: "bad").description
+                == "r.mzML:47: spectrum #2: bad")
         #expect(Sample(file: nil, line: nil, location: "layer 'd'", problem: "odd").description == "layer 'd': odd")
         #expect(Sample(file: nil, line: 3, location: nil, problem: "odd").description == "line 3: odd")
         #expect(Sample(file: nil, line: nil, location: nil, problem: "odd").description == "odd")

@@ -62,7 +62,7 @@ import Testing
     @Test func threadCountCanBeSet() {
         BLAS.setThreadCount(1)
         #if !canImport(Accelerate)
-        #expect(BLAS.threadCount == 1)
+            #expect(BLAS.threadCount == 1)
         #endif
     }
 }

@@ -69,7 +69,8 @@ public enum InteropManifest {
         public init(
             sameWeights: Bool? = nil, predictionsFile: String? = nil, atol: Double? = nil, classes: Int? = nil,
             optimizer: String? = nil, learningRate: Double? = nil, optimizerIterations: Int? = nil,
-            optimizerStateFromSource: Bool? = nil, optimizerStateRestored: Bool? = nil, trainable: [String: Bool]? = nil,
+            optimizerStateFromSource: Bool? = nil, optimizerStateRestored: Bool? = nil,
+            trainable: [String: Bool]? = nil,
             datasets: [String: DatasetExpectation]? = nil, attributes: [String: [String: InteropValue]]? = nil,
             ignore: [String]? = nil
         ) {
@@ -89,10 +90,14 @@ public enum InteropManifest {
         }
 
         enum CodingKeys: String, CodingKey {
-            case sameWeights = "same_weights", predictionsFile = "predictions_file", atol, classes, optimizer
-            case learningRate = "learning_rate", optimizerIterations = "optimizer_iterations"
+            case sameWeights = "same_weights"
+            case predictionsFile = "predictions_file"
+            case atol, classes, optimizer
+            case learningRate = "learning_rate"
+            case optimizerIterations = "optimizer_iterations"
             case optimizerStateFromSource = "optimizer_state_from_source"
-            case optimizerStateRestored = "optimizer_state_restored", trainable, datasets, attributes, ignore
+            case optimizerStateRestored = "optimizer_state_restored"
+            case trainable, datasets, attributes, ignore
         }
     }
 
@@ -201,8 +206,9 @@ public enum InteropManifest {
         let filePath = file.standardizedFileURL.path
         let relative = filePath.hasPrefix(dirPath + "/") ? String(filePath.dropFirst(dirPath.count + 1)) : filePath
         let label = "\(caller.split(separator: "/").first.map(String.init) ?? caller).\(test)"
-        let entry = Entry(file: relative, kind: kind, source: source, architecture: architecture, test: label,
-                          expect: expect)
+        let entry = Entry(
+            file: relative, kind: kind, source: source, architecture: architecture, test: label,
+            expect: expect)
         try write(entry, in: dir)
     }
 

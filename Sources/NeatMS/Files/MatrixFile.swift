@@ -1,7 +1,7 @@
 import FileSupport
 import Foundation
-import Support
 import HDF5
+import Support
 
 /// Peak matrices stored in HDF5, one group per sample — the layout of NeatMS's reference files
 /// (`neatms_reference_matrices.h5`) and of `neatms extract`:
@@ -104,20 +104,24 @@ public enum MatrixFile {
             let xSet = try group.dataset("X")
             let shape = xSet.shape
             guard shape.count == 4, shape[1] == 2, shape[3] == 1 else {
-                throw MatrixInputError(file: url.relativePath, problem: "\(name)/X has shape \(shape), expected (N, 2, n, 1)")
+                throw MatrixInputError(
+                    file: url.relativePath, problem: "\(name)/X has shape \(shape), expected (N, 2, n, 1)")
             }
             let count = shape[0]
             func doubles(_ key: String) throws -> [Double] {
                 guard group.contains(key) else { return Array(repeating: .nan, count: count) }
                 let values: [Double] = try group.dataset(key).read()
                 guard values.count == count else {
-                    throw MatrixInputError(file: url.relativePath, problem: "\(name)/\(key) has \(values.count) values for \(count) peaks")
+                    throw MatrixInputError(
+                        file: url.relativePath, problem: "\(name)/\(key) has \(values.count) values for \(count) peaks")
                 }
                 return values
             }
             func ints(_ key: String, required: Bool) throws -> [Int]? {
                 guard group.contains(key) else {
-                    if required { throw MatrixInputError(file: url.relativePath, problem: "\(name) has no '\(key)' dataset") }
+                    if required {
+                        throw MatrixInputError(file: url.relativePath, problem: "\(name) has no '\(key)' dataset")
+                    }
                     return nil
                 }
                 let values: [Int64] = try group.dataset(key).read()
@@ -135,7 +139,8 @@ public enum MatrixFile {
             sample.featureRow = try ints("feature_row", required: false)
             sample.invalidPeakIndexInSample = try ints("invalid_peak_index_in_sample", required: false)
             guard sample.peakIndexInSample.count == count else {
-                throw MatrixInputError(file: url.relativePath, problem: "\(name)/peak_index_in_sample does not have \(count) values")
+                throw MatrixInputError(
+                    file: url.relativePath, problem: "\(name)/peak_index_in_sample does not have \(count) values")
             }
             samples.append(sample)
         }
@@ -190,7 +195,9 @@ public enum MatrixFile {
         }
 
         private func add(_ sample: Sample, to file: HDF5File?) throws {
-            guard let file else { throw MatrixInputError(file: url.relativePath, problem: "the writer is already finished") }
+            guard let file else {
+                throw MatrixInputError(file: url.relativePath, problem: "the writer is already finished")
+            }
             let group = try file.root.createGroup(sample.name)
             let n = sample.count
             if n > 0 {
@@ -229,7 +236,12 @@ public enum MatrixFile {
 
         /// Closes the file and moves it into place.
         public func finish() throws {
-            guard let file = file.withLock({ open in defer { open = nil }; return open }) else { return }
+            guard
+                let file = file.withLock({ open in
+                    defer { open = nil }
+                    return open
+                })
+            else { return }
             do {
                 try asTableError(writing: url) { try file.close() }
                 try moveIntoPlace(temporary, url)

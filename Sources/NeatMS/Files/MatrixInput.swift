@@ -41,7 +41,10 @@ public enum MatrixInput {
             var m = try readMatrices(file.root, dataset: dataset, file: name)
             if let bad = m.values.firstIndex(where: { !$0.isFinite }) {
                 throw MatrixInputError(
-                    file: name, problem: "\(dataset): matrix \(bad / max(m.sampleShape.reduce(1, *), 1)) holds \(m.values[bad]) (values must be finite)")
+                    file: name,
+                    problem:
+                        "\(dataset): matrix \(bad / max(m.sampleShape.reduce(1, *), 1)) holds \(m.values[bad]) (values must be finite)"
+                )
             }
             if file.root.contains(dataset), let c = try file.root.dataset(dataset).stringListAttribute("classes") {
                 m.classes = c
@@ -63,12 +66,15 @@ public enum MatrixInput {
         switch d.elementType {
         case .float32, .float64: break
         default:
-            throw MatrixInputError(file: file, problem: "\(dataset) has element type \(d.elementType), expected float32")
+            throw MatrixInputError(
+                file: file, problem: "\(dataset) has element type \(d.elementType), expected float32")
         }
         let shape = d.shape
         guard shape.count >= 2, shape.dropFirst().allSatisfy({ $0 >= 1 }) else {
             throw MatrixInputError(
-                file: file, problem: "\(dataset) has shape \(shapeText(shape)), expected (N, H, W, C) or (N, H, W) (e.g. (N, 2, n, 1))")
+                file: file,
+                problem:
+                    "\(dataset) has shape \(shapeText(shape)), expected (N, H, W, C) or (N, H, W) (e.g. (N, 2, n, 1))")
         }
         let values: [Float] = shape[0] == 0 ? [] : try d.read()
         return Matrices(values: values, count: shape[0], sampleShape: Array(shape.dropFirst()), classes: nil)

@@ -79,7 +79,9 @@ extension PeakDataset {
             default: throw fail("\(name) holds \(set.elementType) values, integers expected")
             }
             let values: [Int64] = try set.read()
-            if let expected, values.count != expected { throw fail("\(name) has \(values.count) values, X has \(expected) peaks") }
+            if let expected, values.count != expected {
+                throw fail("\(name) has \(values.count) values, X has \(expected) peaks")
+            }
             return values.map { Int($0) }
         }
         func doubles(_ name: String) throws -> [Double]? {
@@ -99,8 +101,10 @@ extension PeakDataset {
             throw fail("y holds class index \(bad), but there are \(classes.count) classes")
         }
         var options = MatrixOptions(size: shape[2])
-        if case let .float64s(values, _)? = try root.attribute("margin"), let margin = values.first { options.margin = margin }
-        if case let .int64s(values, _)? = try root.attribute("min_scan_num"), let minScans = values.first {
+        if case .float64s(let values, _)? = try root.attribute("margin"), let margin = values.first {
+            options.margin = margin
+        }
+        if case .int64s(let values, _)? = try root.attribute("min_scan_num"), let minScans = values.first {
             options.minScans = Int(minScans)
         }
         let invalidY = try ints("invalid_y", count: nil) ?? []
@@ -113,6 +117,7 @@ extension PeakDataset {
             rt: try doubles("rt") ?? Array(repeating: .nan, count: n),
             labelOrder: try ints("label_order", count: n) ?? Array(0..<n),
             invalidY: invalidY,
-            invalidLabelOrder: try ints("invalid_label_order", count: invalidY.count) ?? Array(n..<(n + invalidY.count)))
+            invalidLabelOrder: try ints("invalid_label_order", count: invalidY.count) ?? Array(n..<(n + invalidY.count))
+        )
     }
 }

@@ -1,6 +1,6 @@
-import Support
 import Foundation
 import MassSpec
+import Support
 
 extension MS1Scans {
     /// Reads the MS1 spectra of an mzML (or `.mzML.gz`) file with `MassSpec`'s streaming reader, keeping
@@ -43,7 +43,8 @@ public struct Experiment: Sendable {
     public static func unusedRawFiles(rawFolder: URL, table: FeatureTable) -> [String] {
         let names = (try? listRawFiles(in: rawFolder).map(\.lastPathComponent)) ?? []
         return names.filter { name in
-            !table.samples.contains(name) && !(name.hasSuffix(".gz") && table.samples.contains(String(name.dropLast(3))))
+            !table.samples.contains(name)
+                && !(name.hasSuffix(".gz") && table.samples.contains(String(name.dropLast(3))))
         }
     }
 

@@ -39,7 +39,8 @@ public struct MS1Scans: Sendable, Equatable {
 
     /// Builds the scans from flat arrays in file order: spectrum `i` has time `rt[i]` and points
     /// `offsets[i] ..< offsets[i + 1]` of `mz` / `intensity`. Offsets out of range are clamped.
-    public init(rt fileRT: [Double], offsets fileOffsets: [Int], mz fileMZ: [Double], intensity fileIntensity: [Double]) {
+    public init(rt fileRT: [Double], offsets fileOffsets: [Int], mz fileMZ: [Double], intensity fileIntensity: [Double])
+    {
         let pointCount = min(fileMZ.count, fileIntensity.count)
         let scanCount = max(0, min(fileRT.count, fileOffsets.count - 1))
         // Fast path (the normal file): times strictly ascending, offsets consistent, each scan sorted by
@@ -109,8 +110,12 @@ public struct MS1Scans: Sendable, Equatable {
     /// form without reordering: every time later than the last one held and ascending, each spectrum's
     /// points sorted by m/z. Otherwise returns false and leaves the scans unchanged (the spectra then need
     /// `init(rt:offsets:mz:intensity:)`, which sorts and merges).
-    mutating func appendInOrder(rt chunkRT: [Double], offsets chunkOffsets: [Int], mz chunkMZ: [Double], intensity chunkIntensity: [Double]) -> Bool {
-        guard Self.isPrepared(rt: chunkRT, offsets: chunkOffsets, mz: chunkMZ, intensity: chunkIntensity) else { return false }
+    mutating func appendInOrder(
+        rt chunkRT: [Double], offsets chunkOffsets: [Int], mz chunkMZ: [Double], intensity chunkIntensity: [Double]
+    ) -> Bool {
+        guard Self.isPrepared(rt: chunkRT, offsets: chunkOffsets, mz: chunkMZ, intensity: chunkIntensity) else {
+            return false
+        }
         if let last = rt.last, let first = chunkRT.first, !(last < first) { return false }
         let base = mz.count
         rt.append(contentsOf: chunkRT)
@@ -126,7 +131,8 @@ public struct MS1Scans: Sendable, Equatable {
         else { return false }
         for i in 0..<rt.count {
             if rt[i].isNaN || (i > 0 && !(rt[i - 1] < rt[i])) { return false }
-            let lower = offsets[i], upper = offsets[i + 1]
+            let lower = offsets[i]
+            let upper = offsets[i + 1]
             guard lower <= upper else { return false }
             if upper - lower > 1 {
                 for p in (lower + 1)..<upper where !(mz[p - 1] <= mz[p]) { return false }
@@ -140,7 +146,8 @@ public struct MS1Scans: Sendable, Equatable {
 
     /// Index of the first scan with `rt >= time` (`count` when none).
     func firstScan(atOrAfter time: Double) -> Int {
-        var low = 0, high = rt.count
+        var low = 0
+        var high = rt.count
         while low < high {
             let mid = (low + high) / 2
             if rt[mid] < time { low = mid + 1 } else { high = mid }
@@ -150,7 +157,8 @@ public struct MS1Scans: Sendable, Equatable {
 
     /// Index of the first point of scan `scan` with `mz >= value`.
     func firstPoint(inScan scan: Int, atOrAbove value: Double) -> Int {
-        var low = offsets[scan], high = offsets[scan + 1]
+        var low = offsets[scan]
+        var high = offsets[scan + 1]
         while low < high {
             let mid = (low + high) / 2
             if mz[mid] < value { low = mid + 1 } else { high = mid }

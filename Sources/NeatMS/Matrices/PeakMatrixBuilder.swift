@@ -16,7 +16,7 @@ public enum InvalidPeakReason: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .missingWindow: return "the table gives no complete RT/m/z window"
         case .noSignal: return "at most one scan has signal in the window"
-        case let .tooFewScans(n): return "only \(n) scan(s) with signal between RT start and RT end"
+        case .tooFewScans(let n): return "only \(n) scan(s) with signal between RT start and RT end"
         case .flatChromatogram: return "flat chromatogram (all intensities equal)"
         }
     }
@@ -78,7 +78,8 @@ public enum PeakMatrixBuilder {
 
     /// The trace of `window` in `scans` (see `Trace`); the matrix is exactly `matrix(for:in:options:)`'s.
     public static func trace(for window: PeakWindow, in scans: MS1Scans, options: MatrixOptions) -> Trace {
-        var rt: [Double] = [], intensity: [Double] = []
+        var rt: [Double] = []
+        var intensity: [Double] = []
         extractChromatogram(window: window, scans: scans, margin: options.margin, rt: &rt, intensity: &intensity)
         let result = matrix(window: window, chromatogramRT: rt, chromatogramIntensity: intensity, options: options)
         let (lo, hi) = marginWindow(window, margin: options.margin)
@@ -185,7 +186,8 @@ public enum PeakMatrixBuilder {
                 result[i] = fp[count - 1]
             } else {
                 // Largest j with xp[j] <= value (value < xp[last] here).
-                var low = 0, high = count - 1
+                var low = 0
+                var high = count - 1
                 while high - low > 1 {
                     let mid = (low + high) / 2
                     if xp[mid] <= value { low = mid } else { high = mid }
@@ -215,8 +217,14 @@ public enum PeakMatrixBuilder {
             for i in start..<(start + count) { sum += values[i] }
             return sum
         } else if count <= 128 {
-            var r0 = values[start], r1 = values[start + 1], r2 = values[start + 2], r3 = values[start + 3]
-            var r4 = values[start + 4], r5 = values[start + 5], r6 = values[start + 6], r7 = values[start + 7]
+            var r0 = values[start]
+            var r1 = values[start + 1]
+            var r2 = values[start + 2]
+            var r3 = values[start + 3]
+            var r4 = values[start + 4]
+            var r5 = values[start + 5]
+            var r6 = values[start + 6]
+            var r7 = values[start + 7]
             var i = 8
             let blockEnd = count - count % 8
             while i < blockEnd {

@@ -1,6 +1,6 @@
-import Support
 import Foundation
 import MassSpec
+import Support
 
 /// The matrices of one sample's valid peaks, in NeatMS's order, with the invalid peaks and why.
 public struct SampleMatrices: Sendable, Equatable {
@@ -74,12 +74,12 @@ public struct SampleMatrices: Sendable, Equatable {
             let result = PeakMatrixBuilder.matrix(
                 for: table.peaks[peakIndex].window, in: scans, options: options, buffers: &buffers)
             switch result {
-            case let .valid(matrix, scanNumber):
+            case .valid(let matrix, let scanNumber):
                 peaks.append(peakIndex)
                 positionsInSample.append(position)
                 scanNumbers.append(scanNumber)
                 values.append(contentsOf: matrix)
-            case let .invalid(reason):
+            case .invalid(let reason):
                 invalid.append((peakIndex, reason))
             }
         }
@@ -99,8 +99,9 @@ extension FeatureTable {
     public func mzRanges(sample: Int, positions: [Int]? = nil) -> MZRanges {
         let list = sample >= 0 && sample < peaksBySample.count ? peaksBySample[sample] : []
         let chosen = positions ?? Array(list.indices)
-        return MZRanges(chosen.lazy.filter { $0 >= 0 && $0 < list.count }.compactMap { position in
-            peaks[list[position]].window.map { (min: $0.mzMin, max: $0.mzMax) }
-        })
+        return MZRanges(
+            chosen.lazy.filter { $0 >= 0 && $0 < list.count }.compactMap { position in
+                peaks[list[position]].window.map { (min: $0.mzMin, max: $0.mzMax) }
+            })
     }
 }

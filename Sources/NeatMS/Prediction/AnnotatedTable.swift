@@ -42,21 +42,25 @@ public enum AnnotatedTable {
                 let lower = name.lowercased()
                 if format == .openms, lower.hasSuffix(".featurexml") {
                     try writeData(
-                        try annotateFeatureXML(source, peaks: peaks, predictions: predictions, rejected: rejected, table: table),
+                        try annotateFeatureXML(
+                            source, peaks: peaks, predictions: predictions, rejected: rejected, table: table),
                         to: target)
                 } else if format == .openms, lower.hasSuffix(".consensusxml") {
                     let names = Set((rejected ?? []).map { table.features[$0].name })
                     try writeData(try consensusWithout(names, source), to: target)
                 } else if format == .mzmine, lower.hasSuffix(".csv") {
                     try writeData(
-                        try annotateCSV(source, format: format, peaks: peaks, table: table, predictions: predictions, rejected: rejected),
+                        try annotateCSV(
+                            source, format: format, peaks: peaks, table: table, predictions: predictions,
+                            rejected: rejected),
                         to: target)
                 }
             }
         } else {
             let peaks = peaksByFile[input.path] ?? [:]
             try writeData(
-                try annotateCSV(input, format: format, peaks: peaks, table: table, predictions: predictions, rejected: rejected),
+                try annotateCSV(
+                    input, format: format, peaks: peaks, table: table, predictions: predictions, rejected: rejected),
                 to: output)
         }
     }
@@ -65,7 +69,8 @@ public enum AnnotatedTable {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw TableError(file: url.relativePath, line: nil, message: "cannot create the folder (\(error.localizedDescription))")
+            throw TableError(
+                file: url.relativePath, line: nil, message: "cannot create the folder (\(error.localizedDescription))")
         }
     }
 
@@ -130,7 +135,8 @@ public enum AnnotatedTable {
             if format == .xcms {
                 rows.append(fields + verdict(rowPeaks.first, predictions))
             } else {
-                rows.append(expand(fields) { s in verdict(rowPeaks.first { table.peaks[$0].sample == s }, predictions) })
+                rows.append(
+                    expand(fields) { s in verdict(rowPeaks.first { table.peaks[$0].sample == s }, predictions) })
             }
         }
         var text = ""
@@ -147,9 +153,12 @@ public enum AnnotatedTable {
     ) throws -> Data {
         let bytes: [UInt8]
         do { bytes = [UInt8](try Data(contentsOf: url)) } catch {
-            throw TableError(file: url.relativePath, line: nil, message: "cannot read the file again (\(error.localizedDescription))")
+            throw TableError(
+                file: url.relativePath, line: nil, message: "cannot read the file again (\(error.localizedDescription))"
+            )
         }
-        let open = Array("<feature".utf8), close = Array("</feature>".utf8)
+        let open = Array("<feature".utf8)
+        let close = Array("</feature>".utf8)
         func matches(_ pattern: [UInt8], at i: Int) -> Bool {
             i + pattern.count <= bytes.count && bytes[i..<(i + pattern.count)].elementsEqual(pattern)
         }
@@ -191,9 +200,11 @@ public enum AnnotatedTable {
                         }
                         out += bytes[featureStart..<i]
                         let values = verdict(peak, predictions)
-                        var params = "\t<UserParam type=\"string\" name=\"neatms_label\" value=\"\(xmlEscaped(values[0]))\"/>\n"
+                        var params =
+                            "\t<UserParam type=\"string\" name=\"neatms_label\" value=\"\(xmlEscaped(values[0]))\"/>\n"
                         for (c, name) in predictions.classes.enumerated() where !values[c + 1].isEmpty {
-                            params += "\t\t\t<UserParam type=\"float\" name=\"neatms_\(xmlEscaped(name))\" value=\"\(values[c + 1])\"/>\n"
+                            params +=
+                                "\t\t\t<UserParam type=\"float\" name=\"neatms_\(xmlEscaped(name))\" value=\"\(values[c + 1])\"/>\n"
                         }
                         params += "\t\t"
                         out += Array(params.utf8)
@@ -211,11 +222,14 @@ public enum AnnotatedTable {
     static func consensusWithout(_ names: Set<String>, _ url: URL) throws -> Data {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw TableError(file: url.relativePath, line: nil, message: "cannot read the file again (\(error.localizedDescription))")
+            throw TableError(
+                file: url.relativePath, line: nil, message: "cannot read the file again (\(error.localizedDescription))"
+            )
         }
         guard !names.isEmpty else { return data }
         let bytes = [UInt8](data)
-        let open = Array("<consensusElement".utf8), close = Array("</consensusElement>".utf8)
+        let open = Array("<consensusElement".utf8)
+        let close = Array("</consensusElement>".utf8)
         func matches(_ pattern: [UInt8], at i: Int) -> Bool {
             i + pattern.count <= bytes.count && bytes[i..<(i + pattern.count)].elementsEqual(pattern)
         }
@@ -223,7 +237,8 @@ public enum AnnotatedTable {
         var copied = 0
         var i = 0
         while i < bytes.count {
-            guard bytes[i] == UInt8(ascii: "<"), matches(open, at: i), i + open.count < bytes.count, bytes[i + open.count] == 0x20
+            guard bytes[i] == UInt8(ascii: "<"), matches(open, at: i), i + open.count < bytes.count,
+                bytes[i + open.count] == 0x20
             else {
                 i += 1
                 continue

@@ -1,6 +1,6 @@
-import Support
 import Foundation
 import MassSpec
+import Support
 
 /// What prediction produced for an experiment: a label (and the probabilities) for every valid peak.
 public struct PeakPredictions: Sendable, Equatable {
@@ -62,7 +62,8 @@ extension Experiment {
     ) throws -> PeakPredictions {
         let classes = classifier.classes
         guard let target = classes.firstIndex(of: label) else {
-            throw PredictionError(message: "class '\(label)' is not one of the model's classes \(classes.joined(separator: ", "))")
+            throw PredictionError(
+                message: "class '\(label)' is not one of the model's classes \(classes.joined(separator: ", "))")
         }
         let box = Locked(PeakPredictions(classes: classes, peakCount: table.peaks.count))
         let table = self.table
@@ -88,7 +89,9 @@ extension Experiment {
                 let output = matrices.count == 0 ? [] : try classifier.probabilities(matrices)
                 guard output.count == matrices.count else {
                     throw PredictionError(
-                        message: "\(matrices.sampleName): the model returned \(output.count) predictions for \(matrices.count) peaks")
+                        message:
+                            "\(matrices.sampleName): the model returned \(output.count) predictions for \(matrices.count) peaks"
+                    )
                 }
                 return (matrices, output)
             },

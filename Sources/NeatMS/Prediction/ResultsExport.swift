@@ -11,10 +11,17 @@ public struct ExportOptions: Sendable, Equatable {
     /// Peak properties, as NeatMS names them.
     public enum Property: String, Sendable, CaseIterable {
         case rt, mz, height, area, label
-        case peakMZ = "peak_mz", peakRT = "peak_rt", peakRTStart = "peak_rt_start", peakRTEnd = "peak_rt_end"
-        case peakMZMin = "peak_mz_min", peakMZMax = "peak_mz_max"
-        case areaBaselineCorrected = "area_bc", sn
-        case rtAdjusted = "rt_adjusted", rtStartAdjusted = "rt_start_adjusted", rtEndAdjusted = "rt_end_adjusted"
+        case peakMZ = "peak_mz"
+        case peakRT = "peak_rt"
+        case peakRTStart = "peak_rt_start"
+        case peakRTEnd = "peak_rt_end"
+        case peakMZMin = "peak_mz_min"
+        case peakMZMax = "peak_mz_max"
+        case areaBaselineCorrected = "area_bc"
+        case sn
+        case rtAdjusted = "rt_adjusted"
+        case rtStartAdjusted = "rt_start_adjusted"
+        case rtEndAdjusted = "rt_end_adjusted"
 
         /// Where a peak holds the property's value (nil for `label`, which comes from the prediction).
         var value: KeyPath<TablePeak, Double?>? {
@@ -106,7 +113,8 @@ public struct GroupRule: Sendable {
         self.annotations = annotations
         excluded = Set(
             table.samples.indices.filter {
-                options.exclude.contains(table.samples[$0]) || options.exclude.contains(ResultsExport.sampleStem(table.samples[$0]))
+                options.exclude.contains(table.samples[$0])
+                    || options.exclude.contains(ResultsExport.sampleStem(table.samples[$0]))
             })
         let samples = (sampleCount ?? table.samples.count) - excluded.count
         var minimum = options.minGroupSize
@@ -148,21 +156,25 @@ public enum ResultsExport {
         sampleCount: Int? = nil, annotations: [Int: String] = [:]
     ) -> String {
         let rule = GroupRule(
-            table: table, predictions: predictions, options: options, sampleCount: sampleCount, annotations: annotations)
+            table: table, predictions: predictions, options: options, sampleCount: sampleCount, annotations: annotations
+        )
         let excluded = rule.excluded
         let label = rule.label
 
         // NeatMS's column order: m/z and retention time first (when asked for), then the rest as given.
-        let ordered = [ExportOptions.Property.mz, .rt].filter(options.properties.contains)
+        let ordered =
+            [ExportOptions.Property.mz, .rt].filter(options.properties.contains)
             + options.properties.filter { $0 != .mz && $0 != .rt }
         let values = ordered.map(\.value)
-        let columns = ["", "feature ID", "sample"] + ordered.map { property in
-            switch property {
-            case .mz: "m/z"
-            case .rt: "retention time"
-            default: property.rawValue
+        let columns =
+            ["", "feature ID", "sample"]
+            + ordered.map { property in
+                switch property {
+                case .mz: "m/z"
+                case .rt: "retention time"
+                default: property.rawValue
+                }
             }
-        }
         var text = columns.map(csvField).joined(separator: ",") + "\n"
         text.reserveCapacity(table.peaks.count * (24 + 20 * options.properties.count))
         let stems = table.samples.map(sampleStem)
@@ -230,7 +242,8 @@ public enum ResultsExport {
         let negative = mantissa.hasPrefix("-")
         if negative { mantissa.removeFirst() }
         let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
-        let whole = String(parts[0]), fraction = parts.count > 1 ? String(parts[1]) : ""
+        let whole = String(parts[0])
+        let fraction = parts.count > 1 ? String(parts[1]) : ""
         var all = whole + fraction
         var point = whole.count + exponent
         if point <= 0 {
@@ -238,7 +251,8 @@ public enum ResultsExport {
             point = 1
         }
         while all.count < point { all += "0" }
-        var integer = String(all.prefix(point)), rest = String(all.dropFirst(point))
+        var integer = String(all.prefix(point))
+        var rest = String(all.dropFirst(point))
         while rest.hasSuffix("0") { rest.removeLast() }
         if integer.isEmpty { integer = "0" }
         return (negative ? "-" : "") + integer + "." + (rest.isEmpty ? "0" : rest)

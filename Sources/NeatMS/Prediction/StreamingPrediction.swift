@@ -38,9 +38,13 @@ struct StreamingSample {
                 let output = try predict(matrices)
                 guard output.count == matrices.count else {
                     throw PredictionError(
-                        message: "\(matrices.sampleName): the model returned \(output.count) predictions for \(matrices.count) peaks")
+                        message:
+                            "\(matrices.sampleName): the model returned \(output.count) predictions for \(matrices.count) peaks"
+                    )
                 }
-                if rows.count < first + output.count { rows += Array(repeating: nil, count: first + output.count - rows.count) }
+                if rows.count < first + output.count {
+                    rows += Array(repeating: nil, count: first + output.count - rows.count)
+                }
                 for (i, row) in output.enumerated() { rows[first + i] = row }
             case .restart:
                 rows.removeAll()
@@ -84,18 +88,20 @@ private struct BuiltPeaks: Sendable {
 
     mutating func add(position: Int, _ result: PeakMatrixResult) {
         switch result {
-        case let .valid(matrix, scanNumber):
+        case .valid(let matrix, let scanNumber):
             state[position] = .valid(positions.count)
             positions.append(position)
             scanNumbers.append(scanNumber)
             values.append(contentsOf: matrix)
-        case let .invalid(reason):
+        case .invalid(let reason):
             state[position] = .invalid(reason)
         }
     }
 
     /// The valid peaks `range` (build order) as one batch.
-    func batch(_ range: Range<Int>, list: [Int], table: FeatureTable, sample: Int, options: MatrixOptions) -> SampleMatrices {
+    func batch(_ range: Range<Int>, list: [Int], table: FeatureTable, sample: Int, options: MatrixOptions)
+        -> SampleMatrices
+    {
         SampleMatrices(
             sample: sample, sampleName: table.samples[sample], options: options,
             peaks: range.map { list[positions[$0]] }, positionsInSample: Array(positions[range]),
@@ -108,7 +114,10 @@ private struct BuiltPeaks: Sendable {
     func assemble(list: [Int], table: FeatureTable, sample: Int, options: MatrixOptions, rows: [[Float]?]) throws
         -> (SampleMatrices, [[Float]])
     {
-        var valid: [Int] = [], numbers: [Int] = [], matrixValues: [Float] = [], ordered: [[Float]] = []
+        var valid: [Int] = []
+        var numbers: [Int] = []
+        var matrixValues: [Float] = []
+        var ordered: [[Float]] = []
         var invalid: [(peak: Int, reason: InvalidPeakReason)] = []
         matrixValues.reserveCapacity(values.count)
         ordered.reserveCapacity(positions.count)
@@ -202,7 +211,9 @@ private final class MatrixProducer: @unchecked Sendable {
 
     /// Reads, builds and hands over (on the producer thread).
     private func produce(_ s: StreamingSample) throws {
-        let table = s.table, options = s.options, sample = s.sample
+        let table = s.table
+        let options = s.options
+        let sample = s.sample
         let list = table.peaksBySample[sample]
         var built = BuiltPeaks(peakCount: list.count, floatsPerMatrix: 2 * options.size)
         var handed = 0  // valid peaks already handed to the network
@@ -220,13 +231,19 @@ private final class MatrixProducer: @unchecked Sendable {
         var scans = MS1Scans(rt: [], offsets: [0], mz: [], intensity: [])
         var inOrder = true
         // Once the file turns out not to be in order: its spectra as read, for `MS1Scans.init`.
-        var fileRT: [Double] = [], fileOffsets: [Int] = [0], fileMZ: [Double] = [], fileIntensity: [Double] = []
+        var fileRT: [Double] = []
+        var fileOffsets: [Int] = [0]
+        var fileMZ: [Double] = []
+        var fileIntensity: [Double] = []
         var buffers = PeakMatrixBuilder.ChromatogramBuffers()
 
         func handOver(all: Bool) throws {
             while built.positions.count - handed >= s.batchSize || (all && built.positions.count > handed) {
                 let end = min(built.positions.count, handed + s.batchSize)
-                try hand(.batch(built.batch(handed..<end, list: list, table: table, sample: sample, options: options), first: handed))
+                try hand(
+                    .batch(
+                        built.batch(handed..<end, list: list, table: table, sample: sample, options: options),
+                        first: handed))
                 handed = end
             }
         }
@@ -246,7 +263,9 @@ private final class MatrixProducer: @unchecked Sendable {
             keeping: table.mzRanges(sample: sample), centroidingProfileSpectra: true, spectraPerChunk: s.spectraPerChunk
         ) { chunk in
             try checkCancelled()  // the network thread failed: stop reading
-            if inOrder, scans.appendInOrder(rt: chunk.rt, offsets: chunk.offsets, mz: chunk.mz, intensity: chunk.intensity) {
+            if inOrder,
+                scans.appendInOrder(rt: chunk.rt, offsets: chunk.offsets, mz: chunk.mz, intensity: chunk.intensity)
+            {
                 // Every scan at or before the last time read is here: peaks ending before it are ready.
                 let last = scans.rt.last ?? -.infinity
                 var limit = next

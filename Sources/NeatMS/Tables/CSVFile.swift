@@ -26,7 +26,8 @@ public struct CSVFile: Sendable {
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw TableError(file: url.relativePath, line: nil, message: "cannot read the file (\(error.localizedDescription))")
+            throw TableError(
+                file: url.relativePath, line: nil, message: "cannot read the file (\(error.localizedDescription))")
         }
         try self.init(bytes: [UInt8](data), path: url.relativePath)
     }
@@ -41,7 +42,10 @@ public struct CSVFile: Sendable {
         var line = 1
         var i = start
         let n = bytes.count
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        let quote = UInt8(ascii: "\"")
+        let comma = UInt8(ascii: ",")
+        let lf = UInt8(ascii: "\n")
+        let cr = UInt8(ascii: "\r")
         while i < n {
             let recordLine = line
             var fields: [ArraySlice<UInt8>] = []
@@ -111,7 +115,10 @@ public struct CSVFile: Sendable {
                         endOfRecord = true
                     } else if bytes[j] == comma {
                         i = j + 1
-                        if i >= n { fields.append(bytes[n..<n]); endOfRecord = true }
+                        if i >= n {
+                            fields.append(bytes[n..<n])
+                            endOfRecord = true
+                        }
                     } else {
                         i = j + 1
                         line += 1

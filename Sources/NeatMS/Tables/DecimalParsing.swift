@@ -118,7 +118,8 @@ enum DecimalParsing {
         // Only a word starting (after its sign) with n or i can be one: numbers skip the string below.
         var first = text.startIndex
         if text[first] == UInt8(ascii: "+") || text[first] == UInt8(ascii: "-") { first = text.index(after: first) }
-        guard first < text.endIndex, case let letter = text[first] | 0x20, letter == UInt8(ascii: "n") || letter == UInt8(ascii: "i")
+        guard first < text.endIndex, case let letter = text[first] | 0x20,
+            letter == UInt8(ascii: "n") || letter == UInt8(ascii: "i")
         else { return nil }
         let lowered = String(decoding: text, as: UTF8.self).lowercased()
         switch lowered {

@@ -159,7 +159,11 @@ public struct FeatureTable: Sendable, Equatable {
         var matched: [URL] = []
         var unmatched: [String] = []
         for sample in samples {
-            if let url = byName[sample] ?? byName[sample + ".gz"] { matched.append(url) } else { unmatched.append(sample) }
+            if let url = byName[sample] ?? byName[sample + ".gz"] {
+                matched.append(url)
+            } else {
+                unmatched.append(sample)
+            }
         }
         guard unmatched.isEmpty else {
             let available = rawFiles.map(\.lastPathComponent).sorted().joined(separator: ", ")
@@ -179,7 +183,9 @@ public func listRawFiles(in folder: URL) throws -> [URL] {
     do {
         names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
     } catch {
-        throw TableError(file: folder.relativePath, line: nil, message: "cannot list the raw-data folder (\(error.localizedDescription))")
+        throw TableError(
+            file: folder.relativePath, line: nil,
+            message: "cannot list the raw-data folder (\(error.localizedDescription))")
     }
     let files = names.filter {
         let lower = $0.lowercased()
@@ -201,7 +207,8 @@ enum TableValues {
             throw TableError(file: url.relativePath, line: nil, message: "no such file")
         }
         guard !isDirectory.boolValue else {
-            throw TableError(file: url.relativePath, line: nil, message: "\(kind) is one CSV file, but a folder was given")
+            throw TableError(
+                file: url.relativePath, line: nil, message: "\(kind) is one CSV file, but a folder was given")
         }
         return try CSVFile(url: url)
     }
@@ -227,14 +234,16 @@ enum TableValues {
             return missingMarkers.contains(String(decoding: field, as: UTF8.self).trimmingCharacters(in: .whitespaces))
         }
         // ASCII (every number): trim spaces and tabs (`CharacterSet.whitespaces` in ASCII) without Foundation.
-        var lower = field.startIndex, upper = field.endIndex
+        var lower = field.startIndex
+        var upper = field.endIndex
         while lower < upper, field[lower] == 0x20 || field[lower] == 0x09 { lower += 1 }
         while upper > lower, field[upper - 1] == 0x20 || field[upper - 1] == 0x09 { upper -= 1 }
         // No marker starts with a digit, `.` or `+` (as every positive number does).
-        if lower < upper, case let first = field[lower], first == 0x2E || first == 0x2B || (0x30 ... 0x39).contains(first) {
+        if lower < upper, case let first = field[lower], first == 0x2E || first == 0x2B || (0x30...0x39).contains(first)
+        {
             return false
         }
-        return missingMarkers.contains(String(decoding: field[lower ..< upper], as: UTF8.self))
+        return missingMarkers.contains(String(decoding: field[lower..<upper], as: UTF8.self))
     }
 
     private static let missingMarkers: Set<String> = [

@@ -21,7 +21,8 @@ enum MZmine3TableReader {
         let header = csv.header.map { $0.trimmingCharacters(in: .whitespaces) }
         func required(_ name: String) throws -> Int {
             guard let index = header.firstIndex(of: name) else {
-                throw TableError(file: csv.path, line: 1, message: "no '\(name)' column (is this an MZmine 3 CSV export?)")
+                throw TableError(
+                    file: csv.path, line: 1, message: "no '\(name)' column (is this an MZmine 3 CSV export?)")
             }
             return index
         }
@@ -37,8 +38,9 @@ enum MZmine3TableReader {
                 guard name.hasPrefix("datafile:") else { return nil }
                 let rest = name.dropFirst("datafile:".count)
                 // The longest matching suffix: `:mz_range:min` rather than a bare `:mz`.
-                guard let (field, suffix) = suffixes.filter({ rest.hasSuffix($0.value) })
-                    .max(by: { $0.value.count < $1.value.count })
+                guard
+                    let (field, suffix) = suffixes.filter({ rest.hasSuffix($0.value) })
+                        .max(by: { $0.value.count < $1.value.count })
                 else { return nil }
                 return (String(rest.dropLast(suffix.count)), field)
             },
@@ -57,8 +59,10 @@ enum MZmine3TableReader {
             var rowPeaks: [TablePeak] = []
             for (sample, cols) in sampleColumns {
                 let values = try MZmineTableReader.Field.allCases.map { try value(cols[$0.rawValue]) }
-                guard let peak = MZmineTableReader.peak(
-                    values: values, sample: sample, location: location, dataRow: row, featureMZ: rowMZ, featureRT: rowRT)
+                guard
+                    let peak = MZmineTableReader.peak(
+                        values: values, sample: sample, location: location, dataRow: row, featureMZ: rowMZ,
+                        featureRT: rowRT)
                 else { continue }
                 rowPeaks.append(peak)
             }

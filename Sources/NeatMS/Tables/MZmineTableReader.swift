@@ -46,7 +46,9 @@ enum MZmineTableReader {
             do {
                 names = try FileManager.default.contentsOfDirectory(atPath: url.path)
             } catch {
-                throw TableError(file: url.relativePath, line: nil, message: "cannot list the folder (\(error.localizedDescription))")
+                throw TableError(
+                    file: url.relativePath, line: nil, message: "cannot list the folder (\(error.localizedDescription))"
+                )
             }
             let csvNames = names.filter { $0.lowercased().hasSuffix(".csv") }.sorted()
             guard !csvNames.isEmpty else {
@@ -72,10 +74,12 @@ enum MZmineTableReader {
             throw TableError(file: csv.path, line: 1, message: "no 'row m/z' column (is this an MZmine 2 CSV export?)")
         }
         guard let rowRTColumn = header.firstIndex(of: "row retention time") else {
-            throw TableError(file: csv.path, line: 1, message: "no 'row retention time' column (is this an MZmine 2 CSV export?)")
+            throw TableError(
+                file: csv.path, line: 1, message: "no 'row retention time' column (is this an MZmine 2 CSV export?)")
         }
         let sampleColumns = try Self.sampleColumns(
-            csv, header: header, builder: &builder, noSample: "no '<sample> Peak m/z' … columns: no sample found in the header",
+            csv, header: header, builder: &builder,
+            noSample: "no '<sample> Peak m/z' … columns: no sample found in the header",
             split: { name in
                 guard let field = Field.allCases.first(where: { name.hasSuffix($0.suffix) }) else { return nil }
                 return (String(name.dropLast(field.suffix.count)), field)
@@ -96,8 +100,10 @@ enum MZmineTableReader {
                 for field in Field.allCases {
                     values.append(try value(cols[field.rawValue], header[cols[field.rawValue]]))
                 }
-                guard let peak = peak(
-                    values: values, sample: sample, location: location, dataRow: row, featureMZ: rowMZ, featureRT: rowRT)
+                guard
+                    let peak = peak(
+                        values: values, sample: sample, location: location, dataRow: row, featureMZ: rowMZ,
+                        featureRT: rowRT)
                 else { continue }
                 rowPeaks.append(peak)
             }
@@ -135,7 +141,8 @@ enum MZmineTableReader {
             let found = columns[sample] ?? []
             let missing = Field.allCases.filter { found[$0.rawValue] == nil }.map { "'\(columnName(sample, $0))'" }
             guard missing.isEmpty else {
-                throw TableError(file: csv.path, line: 1, message: "missing column(s) \(missing.joined(separator: ", "))")
+                throw TableError(
+                    file: csv.path, line: 1, message: "missing column(s) \(missing.joined(separator: ", "))")
             }
             sampleColumns.append((builder.sampleIndex(sample), found.compactMap { $0 }))
         }

@@ -23,13 +23,16 @@ enum OpenMSTableReader {
         guard isDirectory.boolValue else {
             throw TableError(
                 file: url.relativePath, line: nil,
-                message: "--format openms takes a folder holding one <raw file stem>.featureXML per sample (and a .consensusXML), but a file was given")
+                message:
+                    "--format openms takes a folder holding one <raw file stem>.featureXML per sample (and a .consensusXML), but a file was given"
+            )
         }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
         } catch {
-            throw TableError(file: url.relativePath, line: nil, message: "cannot list the folder (\(error.localizedDescription))")
+            throw TableError(
+                file: url.relativePath, line: nil, message: "cannot list the folder (\(error.localizedDescription))")
         }
         let featureFiles = names.filter { $0.lowercased().hasSuffix(".featurexml") }
         let consensusFiles = names.filter { $0.lowercased().hasSuffix(".consensusxml") }
@@ -39,7 +42,9 @@ enum OpenMSTableReader {
         guard consensusFiles.count <= 1 else {
             throw TableError(
                 file: url.relativePath, line: nil,
-                message: "the folder holds \(consensusFiles.count) .consensusXML files (\(consensusFiles.joined(separator: ", "))); give one")
+                message:
+                    "the folder holds \(consensusFiles.count) .consensusXML files (\(consensusFiles.joined(separator: ", "))); give one"
+            )
         }
 
         var builder = FeatureTableBuilder(path: url.path)
@@ -62,12 +67,16 @@ enum OpenMSTableReader {
                     guard let map = maps[member.stem], let index = map.ids[member.id] else {
                         throw TableError(
                             file: path, line: element.line,
-                            message: "consensusElement '\(element.name)': feature \(member.id) is not in \(member.stem).featureXML")
+                            message:
+                                "consensusElement '\(element.name)': feature \(member.id) is not in \(member.stem).featureXML"
+                        )
                     }
                     guard used[member.stem, default: []].insert(index).inserted else {
                         throw TableError(
                             file: path, line: element.line,
-                            message: "consensusElement '\(element.name)': feature \(member.id) of \(member.stem).featureXML is already in another element")
+                            message:
+                                "consensusElement '\(element.name)': feature \(member.id) of \(member.stem).featureXML is already in another element"
+                        )
                     }
                     peaks.append(map.peaks[index])
                 }
@@ -128,7 +137,8 @@ enum OpenMSTableReader {
                 if !sawRoot {
                     sawRoot = true
                     guard element.name == "featureMap" else {
-                        throw fail("the root element is <\(element.name)>, not <featureMap> (is this a featureXML file?)")
+                        throw fail(
+                            "the root element is <\(element.name)>, not <featureMap> (is this a featureXML file?)")
                     }
                     return
                 }
@@ -137,7 +147,9 @@ enum OpenMSTableReader {
                 case "feature" where inFeatureList:
                     featureDepth += 1
                     guard featureDepth == 1 else { return }  // a subordinate feature
-                    guard let id = element.attributes["id"], !id.isEmpty else { throw fail("a <feature> without an id") }
+                    guard let id = element.attributes["id"], !id.isEmpty else {
+                        throw fail("a <feature> without an id")
+                    }
                     currentID = id.hasPrefix("f_") ? String(id.dropFirst(2)) : id
                     guard ids[currentID] == nil else { throw fail("feature id \(id) appears twice") }
                     current = TablePeak(
@@ -155,7 +167,9 @@ enum OpenMSTableReader {
                 case "convexhull" where featureDepth == 1:
                     hullNumber = Int(element.attributes["nr"] ?? "") ?? 0
                 case "pt" where featureDepth == 1 && hullNumber == 0:
-                    addHullPoint(rt: try number(element.attributes["x"], "hull point x"), mz: try number(element.attributes["y"], "hull point y"))
+                    addHullPoint(
+                        rt: try number(element.attributes["x"], "hull point x"),
+                        mz: try number(element.attributes["y"], "hull point y"))
                 case "hullpoint" where featureDepth == 1 && hullNumber == 0:
                     hullPoint = [:]
                 case "hposition" where featureDepth == 1 && hullNumber == 0:
@@ -189,7 +203,9 @@ enum OpenMSTableReader {
                 case "convexhull" where featureDepth == 1:
                     hullNumber = -1  // hulls after the first are read past
                 case "hullpoint" where featureDepth == 1 && hullNumber == 0:
-                    guard let rt = hullPoint[0], let mz = hullPoint[1] else { throw fail("a hull point without two positions") }
+                    guard let rt = hullPoint[0], let mz = hullPoint[1] else {
+                        throw fail("a hull point without two positions")
+                    }
                     addHullPoint(rt: rt, mz: mz)
                 case "position" where textTarget == "position":
                     let value = try number(text.trimmingCharacters(in: .whitespacesAndNewlines), "position")
@@ -197,11 +213,13 @@ enum OpenMSTableReader {
                     textTarget = nil
                 case "intensity" where textTarget == "intensity":
                     // OpenMS holds intensities as 32-bit floats.
-                    current?.area = Double(Float(try number(text.trimmingCharacters(in: .whitespacesAndNewlines), "intensity")))
+                    current?.area = Double(
+                        Float(try number(text.trimmingCharacters(in: .whitespacesAndNewlines), "intensity")))
                     textTarget = nil
                 case "hposition" where textTarget == "hposition":
                     if let dim = hpositionDim {
-                        hullPoint[dim] = try number(text.trimmingCharacters(in: .whitespacesAndNewlines), "hull position")
+                        hullPoint[dim] = try number(
+                            text.trimmingCharacters(in: .whitespacesAndNewlines), "hull position")
                     }
                     textTarget = nil
                 default: break
@@ -233,7 +251,8 @@ enum OpenMSTableReader {
                 if !sawRoot {
                     sawRoot = true
                     guard element.name == "consensusXML" else {
-                        throw fail("the root element is <\(element.name)>, not <consensusXML> (is this a consensusXML file?)")
+                        throw fail(
+                            "the root element is <\(element.name)>, not <consensusXML> (is this a consensusXML file?)")
                     }
                     return
                 }
@@ -252,12 +271,15 @@ enum OpenMSTableReader {
                     }
                     mapStem[id] = file
                 case "consensusElement":
-                    current = ConsensusElement(name: element.attributes["id"] ?? String(elements.count), line: line, members: [])
+                    current = ConsensusElement(
+                        name: element.attributes["id"] ?? String(elements.count), line: line, members: [])
                 case "element" where current != nil:
                     guard let map = element.attributes["map"], let id = element.attributes["id"] else {
                         throw fail("an <element> without map and id")
                     }
-                    guard let stem = mapStem[map] else { throw fail("<element> names map \(map), which the mapList does not list") }
+                    guard let stem = mapStem[map] else {
+                        throw fail("<element> names map \(map), which the mapList does not list")
+                    }
                     current?.members.append((stem, id))
                 default: break
                 }

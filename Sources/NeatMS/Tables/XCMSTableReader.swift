@@ -25,7 +25,8 @@ enum XCMSTableReader {
         guard missing.isEmpty else {
             throw TableError(
                 file: csv.path, line: 1,
-                message: "missing XCMS column(s) \(missing.joined(separator: ", ")) (is this an XCMS chromPeaks export?)")
+                message:
+                    "missing XCMS column(s) \(missing.joined(separator: ", ")) (is this an XCMS chromPeaks export?)")
         }
         try TableValues.checkFieldCounts(csv)
 
@@ -140,8 +141,8 @@ enum SortKey: Hashable, Comparable {
 
     static func < (lhs: SortKey, rhs: SortKey) -> Bool {
         switch (lhs, rhs) {
-        case let (.number(a), .number(b)): return a < b
-        case let (.text(a), .text(b)): return a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
+        case (.number(let a), .number(let b)): return a < b
+        case (.text(let a), .text(let b)): return a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
         case (.number, .text): return true
         case (.text, .number): return false
         }

@@ -160,7 +160,8 @@ public struct Batches: Sendable, Equatable {
     ) throws {
         try self.init(
             dataset: dataset,
-            options: BatchOptions(validationSplit: validationSplit, normaliseClass: normaliseClass, mergeClasses: merge),
+            options: BatchOptions(
+                validationSplit: validationSplit, normaliseClass: normaliseClass, mergeClasses: merge),
             random: &random)
     }
 

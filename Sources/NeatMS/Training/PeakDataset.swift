@@ -1,6 +1,6 @@
-import Support
 import Foundation
 import MassSpec
+import Support
 
 /// Manual peak labels, the training input of NeatMSKit (what NeatMS's annotation tool records).
 ///
@@ -48,9 +48,11 @@ public struct PeakLabels: Sendable, Equatable {
         guard missing.isEmpty else {
             throw TableError(
                 file: csv.path, line: 1,
-                message: "missing column(s) \(missing.joined(separator: ", ")) (expected sample,feature_id,mz,rt,label)")
+                message: "missing column(s) \(missing.joined(separator: ", ")) (expected sample,feature_id,mz,rt,label)"
+            )
         }
-        let sampleColumn = column("sample") ?? 0, featureColumn = column("feature_id") ?? 0
+        let sampleColumn = column("sample") ?? 0
+        let featureColumn = column("feature_id") ?? 0
         let labelColumn = column("label") ?? 0
         let featureByName = Self.featureIndex(table)
         var seen: [Int: Int] = [:]
@@ -62,7 +64,9 @@ public struct PeakLabels: Sendable, Equatable {
             func text(_ c: Int) -> String {
                 c < fields.count ? String(decoding: fields[c], as: UTF8.self).trimmingCharacters(in: .whitespaces) : ""
             }
-            let sampleName = text(sampleColumn), featureName = text(featureColumn), label = text(labelColumn)
+            let sampleName = text(sampleColumn)
+            let featureName = text(featureColumn)
+            let label = text(labelColumn)
             guard !label.isEmpty else { throw TableError(file: csv.path, line: line, message: "empty label") }
             let chosen: Int
             switch Self.peak(
@@ -73,7 +77,8 @@ public struct PeakLabels: Sendable, Equatable {
             case .failure(let problem): throw TableError(file: csv.path, line: line, message: problem.message)
             }
             if let previous = seen[chosen] {
-                throw TableError(file: csv.path, line: line, message: "this peak is already labelled on line \(previous)")
+                throw TableError(
+                    file: csv.path, line: line, message: "this peak is already labelled on line \(previous)")
             }
             seen[chosen] = line
             entries.append(Entry(peak: chosen, label: label, line: line))
@@ -109,7 +114,9 @@ public struct PeakLabels: Sendable, Equatable {
             guard mz != nil || rt != nil else {
                 return .failure(
                     LookupProblem(
-                        message: "feature '\(featureName)' has \(candidates.count) peaks in '\(sampleName)': give mz and rt to choose"))
+                        message:
+                            "feature '\(featureName)' has \(candidates.count) peaks in '\(sampleName)': give mz and rt to choose"
+                    ))
             }
             func distance(_ index: Int) -> Double {
                 let peak = table.peaks[index]
@@ -237,13 +244,16 @@ extension Experiment {
         }
         // Positions of the labelled peaks in their samples.
         var positionOfPeak: [Int: Int] = [:]
-        for list in table.peaksBySample { for (position, peak) in list.enumerated() { positionOfPeak[peak] = position } }
+        for list in table.peaksBySample {
+            for (position, peak) in list.enumerated() { positionOfPeak[peak] = position }
+        }
         var subsets: [Int: [Int]] = [:]
         for entry in labels.entries {
             subsets[table.peaks[entry.peak].sample, default: []].append(positionOfPeak[entry.peak] ?? -1)
         }
         let collected = Locked<[SampleMatrices]>([])
-        try extractMatrices(options: options, peakSubsets: subsets, concurrency: concurrency, loader: loader) { matrices in
+        try extractMatrices(options: options, peakSubsets: subsets, concurrency: concurrency, loader: loader) {
+            matrices in
             collected.withLock { $0.append(matrices) }
         }
         var matrixOfPeak: [Int: ArraySlice<Float>] = [:]

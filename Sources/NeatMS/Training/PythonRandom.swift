@@ -31,7 +31,8 @@ public struct PythonRandom: Sendable {
 
     private mutating func initByArray(_ key: [UInt32]) {
         initGenrand(19_650_218)
-        var i = 1, j = 0
+        var i = 1
+        var j = 0
         for _ in 0..<max(624, key.count) {
             state[i] = (state[i] ^ ((state[i - 1] ^ (state[i - 1] >> 30)) &* 1_664_525)) &+ key[j] &+ UInt32(j)
             i += 1
@@ -97,7 +98,8 @@ public struct PythonRandom: Sendable {
 
     /// `random.random()`: 53 random bits as a double in [0, 1).
     public mutating func nextDouble() -> Double {
-        let a = Double(nextUInt32() >> 5), b = Double(nextUInt32() >> 6)
+        let a = Double(nextUInt32() >> 5)
+        let b = Double(nextUInt32() >> 6)
         return (a * 67_108_864.0 + b) * (1.0 / 9_007_199_254_740_992.0)
     }
 }

@@ -45,7 +45,8 @@ public struct ThresholdAnalysis: Sendable, Equatable {
         lowQualityLabel: String = "Low_quality"
     ) throws {
         guard let target = classes.firstIndex(of: label) else {
-            throw InputError(message: "class '\(label)' is not one of the model's classes \(classes.joined(separator: ", "))")
+            throw InputError(
+                message: "class '\(label)' is not one of the model's classes \(classes.joined(separator: ", "))")
         }
         guard trueClasses.count == probabilities.count else {
             throw InputError(message: "\(trueClasses.count) labels but \(probabilities.count) predictions")
@@ -54,7 +55,9 @@ public struct ThresholdAnalysis: Sendable, Equatable {
         let low = classes.firstIndex(of: lowQualityLabel)
         let steps = 100
         var truePositive = [Double](repeating: 0, count: steps)
-        var falsePositive = truePositive, falseLow = truePositive, falseNoise = truePositive
+        var falsePositive = truePositive
+        var falseLow = truePositive
+        var falseNoise = truePositive
         let thresholds = (0..<steps).map { Double($0) * 0.01 }
         for (trueClass, probs) in zip(trueClasses, probabilities) {
             guard target < probs.count else {
@@ -77,10 +80,14 @@ public struct ThresholdAnalysis: Sendable, Equatable {
             let maximum = column.max() ?? 0
             return column.map { $0 / maximum }  // 0/0 = NaN when the class is absent, as in NeatMS
         }
-        let t = normalised(truePositive), f = normalised(falsePositive)
-        let fl = normalised(falseLow), fn = normalised(falseNoise)
+        let t = normalised(truePositive)
+        let f = normalised(falsePositive)
+        let fl = normalised(falseLow)
+        let fn = normalised(falseNoise)
         rows = (0..<steps).map {
-            Row(probability: thresholds[$0], truePositive: t[$0], falsePositive: f[$0], falseLow: fl[$0], falseNoise: fn[$0])
+            Row(
+                probability: thresholds[$0], truePositive: t[$0], falsePositive: f[$0], falseLow: fl[$0],
+                falseNoise: fn[$0])
         }
         self.label = label
         // idxmax: first maximum, NaN skipped.
@@ -93,7 +100,8 @@ public struct ThresholdAnalysis: Sendable, Equatable {
         }
         threshold = thresholds[best ?? 0]
         // Trapezoids in descending p: x = False, y = True (numpy.trapz, pairwise-summed).
-        let x = f.reversed().map { $0 }, y = t.reversed().map { $0 }
+        let x = f.reversed().map { $0 }
+        let y = t.reversed().map { $0 }
         var areas: [Double] = []
         for i in 0..<(steps - 1) { areas.append((x[i + 1] - x[i]) * (y[i + 1] + y[i]) / 2.0) }
         var area = PeakMatrixBuilder.pairwiseSum(areas, 0, areas.count)
@@ -109,7 +117,8 @@ public struct ThresholdAnalysis: Sendable, Equatable {
     public var csv: String {
         var text = "Probablity_threshold,True,False,False_low,False_noise\n"
         for row in rows {
-            text += "\(Self.format(row.probability)),\(Self.format(row.truePositive)),\(Self.format(row.falsePositive)),"
+            text +=
+                "\(Self.format(row.probability)),\(Self.format(row.truePositive)),\(Self.format(row.falsePositive)),"
                 + "\(Self.format(row.falseLow)),\(Self.format(row.falseNoise))\n"
         }
         return text
@@ -121,7 +130,9 @@ public struct ThresholdAnalysis: Sendable, Equatable {
 
     /// The ROC curve (False on x, True on y, p descending) as a standalone SVG document.
     public func rocSVG(title: String = "NeatMS ROC curve") -> String {
-        let size = 480.0, margin = 60.0, plot = size - 2 * margin
+        let size = 480.0
+        let margin = 60.0
+        let plot = size - 2 * margin
         func px(_ v: Double) -> String { String(format: "%.2f", margin + (v.isNaN ? 0 : v) * plot) }
         func py(_ v: Double) -> String { String(format: "%.2f", size - margin - (v.isNaN ? 0 : v) * plot) }
         let points = rows.reversed().map { "\(px($0.falsePositive)),\(py($0.truePositive))" }.joined(separator: " ")
@@ -136,18 +147,26 @@ public struct ThresholdAnalysis: Sendable, Equatable {
             let v = Double(k) / 10
             svg += "<line x1=\"\(px(v))\" y1=\"\(py(0))\" x2=\"\(px(v))\" y2=\"\(py(1))\" stroke=\"#e5e5e5\"/>"
             svg += "<line x1=\"\(px(0))\" y1=\"\(py(v))\" x2=\"\(px(1))\" y2=\"\(py(v))\" stroke=\"#e5e5e5\"/>\n"
-            svg += "<text x=\"\(px(v))\" y=\"\(String(format: "%.2f", size - margin + 16))\" text-anchor=\"middle\">\(String(format: "%.1f", v))</text>"
-            svg += "<text x=\"\(String(format: "%.2f", margin - 6))\" y=\"\(py(v))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(String(format: "%.1f", v))</text>\n"
+            svg +=
+                "<text x=\"\(px(v))\" y=\"\(String(format: "%.2f", size - margin + 16))\" text-anchor=\"middle\">\(String(format: "%.1f", v))</text>"
+            svg +=
+                "<text x=\"\(String(format: "%.2f", margin - 6))\" y=\"\(py(v))\" text-anchor=\"end\" dominant-baseline=\"middle\">\(String(format: "%.1f", v))</text>\n"
         }
-        svg += "<rect x=\"\(px(0))\" y=\"\(py(1))\" width=\"\(plot)\" height=\"\(plot)\" fill=\"none\" stroke=\"black\"/>\n"
-        svg += "<line x1=\"\(px(0))\" y1=\"\(py(0))\" x2=\"\(px(1))\" y2=\"\(py(1))\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>\n"
+        svg +=
+            "<rect x=\"\(px(0))\" y=\"\(py(1))\" width=\"\(plot)\" height=\"\(plot)\" fill=\"none\" stroke=\"black\"/>\n"
+        svg +=
+            "<line x1=\"\(px(0))\" y1=\"\(py(0))\" x2=\"\(px(1))\" y2=\"\(py(1))\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>\n"
         svg += "<polyline points=\"\(points)\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\"/>\n"
         if let chosen = rows.first(where: { $0.probability == threshold }) {
-            svg += "<circle cx=\"\(px(chosen.falsePositive))\" cy=\"\(py(chosen.truePositive))\" r=\"5\" fill=\"#d62728\"/>\n"
+            svg +=
+                "<circle cx=\"\(px(chosen.falsePositive))\" cy=\"\(py(chosen.truePositive))\" r=\"5\" fill=\"#d62728\"/>\n"
         }
-        svg += "<text x=\"\(size / 2)\" y=\"\(margin / 2)\" text-anchor=\"middle\" font-size=\"15\">\(Self.escape(title))</text>\n"
-        svg += "<text x=\"\(size / 2)\" y=\"\(size - 18)\" text-anchor=\"middle\">False positive fraction (other classes, P(\(Self.escape(label))) ≥ p)</text>\n"
-        svg += "<text transform=\"translate(18 \(size / 2)) rotate(-90)\" text-anchor=\"middle\">True positive fraction (\(Self.escape(label)))</text>\n"
+        svg +=
+            "<text x=\"\(size / 2)\" y=\"\(margin / 2)\" text-anchor=\"middle\" font-size=\"15\">\(Self.escape(title))</text>\n"
+        svg +=
+            "<text x=\"\(size / 2)\" y=\"\(size - 18)\" text-anchor=\"middle\">False positive fraction (other classes, P(\(Self.escape(label))) ≥ p)</text>\n"
+        svg +=
+            "<text transform=\"translate(18 \(size / 2)) rotate(-90)\" text-anchor=\"middle\">True positive fraction (\(Self.escape(label)))</text>\n"
         svg += "<text x=\"\(px(0.55))\" y=\"\(py(0.12))\">AUC = \(String(format: "%.4f", auc))</text>\n"
         svg += "<text x=\"\(px(0.55))\" y=\"\(py(0.05))\">threshold = \(String(format: "%.2f", threshold))</text>\n"
         svg += "</svg>\n"
