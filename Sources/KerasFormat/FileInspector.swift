@@ -115,10 +115,13 @@ public enum FileInspector {
     }
 
     /// Long text is cut, with its full length noted: `{"class_name": …… (4695 characters)`.
-    static func shortened(_ s: String) -> JSONValue {
+    public static func shortened(_ s: String) -> JSONValue {
         guard s.count > maxStringLength else { return .string(s) }
         return .string(String(s.prefix(maxStringLength)) + "… (\(s.count) characters)")
     }
+
+    /// A shape as Keras prints it: `(5, 5, 1, 32)`, `(3,)`, `()` for a scalar.
+    public static func shapeDescription(_ shape: [Int]) -> String { shapeText(shape) }
 
     private static func inspectArchive(_ url: URL) throws -> InspectedNode {
         let archive = try KerasArchive.open(url)
