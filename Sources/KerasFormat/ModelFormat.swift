@@ -39,6 +39,40 @@ public enum ModelFormat: String, Sendable, CaseIterable, CustomStringConvertible
     }
 }
 
+extension ModelFormat {
+    /// What a file's first bytes say, where they say it unambiguously: the HDF5 signature (a Keras `.h5`
+    /// of either kind, which the Keras reader tells apart), a ZIP local header (a `.keras` archive), or a
+    /// safetensors header (an 8-byte little-endian length that fits the file, then `{`). nil for anything
+    /// else, ONNX included: a protobuf has no signature. Reads at most 9 bytes; nil when unreadable.
+    public static func recognised(byContent url: URL) -> ModelFormat? {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { return nil }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 9)) ?? Data())
+        if head.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) { return .kerasH5 }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .keras }
+        if head.count == 9, head[8] == UInt8(ascii: "{"),
+            let size = try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int
+        {
+            let length = head[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            if length >= 2, length <= UInt64(size - 8) { return .safetensors }
+        }
+        return nil
+    }
+
+    /// The same file family: both Keras HDF5 kinds are one family (the content decides which it is).
+    public func sharesContainer(with other: ModelFormat) -> Bool {
+        func family(_ format: ModelFormat) -> Int {
+            switch format {
+            case .kerasH5, .kerasWeightsH5, .kerasWeights: return 0
+            case .keras: return 1
+            case .onnx: return 2
+            case .safetensors: return 3
+            }
+        }
+        return family(self) == family(other)
+    }
+}
+
 /// A model file's format together with the Keras dialect of its config (for formats that hold one):
 /// what a reader found in a file, and what a writer writes.
 public struct ModelLayout: Sendable, Equatable, Hashable, CustomStringConvertible {

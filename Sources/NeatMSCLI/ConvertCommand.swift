@@ -33,7 +33,9 @@ struct ConvertCommand: ParsableCommand {
         abstract:
             "Convert a model between Keras formats (.h5 full model, .keras, weights-only .h5), ONNX and safetensors.",
         discussion: """
-            IN is any model file `neatms summary` reads. Without --to the format follows OUT's name: \
+            IN is any model file `neatms summary` reads; its format comes from its content (HDF5, ZIP, \
+            safetensors) and else its name (.onnx); --from names it where neither tells (an ONNX file \
+            with another name), and is checked against the content. Without --to the format follows OUT's name: \
             .h5 → full-model .h5, .keras → Keras 3 archive, .weights.h5 → Keras 3 weights, .onnx → ONNX, \
             .safetensors → safetensors; any other name needs --to. --to keras-weights-h5 writes Keras 2's \
             save_weights layout (the Keras 3 layout when OUT ends in .weights.h5). --style keras2 (default) \
@@ -65,6 +67,12 @@ struct ConvertCommand: ParsableCommand {
             "Output format: keras-h5 (or h5), keras, keras-weights-h5, keras-weights, onnx or safetensors (default: from OUT's name)."
     )
     var to: ModelFormat?
+
+    @Option(
+        help:
+            "Input format, where IN's content and name do not tell it (an ONNX file not named .onnx): keras-h5, keras, keras-weights-h5, keras-weights, onnx or safetensors."
+    )
+    var from: ModelFormat?
 
     @Option(
         help:
@@ -113,7 +121,7 @@ struct ConvertCommand: ParsableCommand {
                     "--style keras2|keras22 applies to full-model .h5 output, keras2|keras3 to safetensors output")
             }
         }
-        if architecture != nil, ModelFormat.implied(byName: URL(fileURLWithPath: input)) == .onnx {
+        if architecture != nil, (from ?? ModelFormat.implied(byName: URL(fileURLWithPath: input))) == .onnx {
             throw ValidationError("--architecture does not apply to an ONNX input (it holds its architecture)")
         }
         if opset != nil || batch != nil, format != .onnx {
@@ -141,7 +149,7 @@ struct ConvertCommand: ParsableCommand {
             }
             var model: Model
             let source: String
-            let inFormat = ModelFormat.implied(byName: inURL)
+            let inFormat = try ModelFile.format(of: inURL, given: from)
             if let architecture, inFormat != .safetensors {
                 let base = try CommandSupport.loadModel(architecture)
                 let loaded = try KerasWeightsFile.load(
@@ -152,7 +160,7 @@ struct ConvertCommand: ParsableCommand {
                 source = "weights into the architecture of \(architecture)"
             } else {
                 let base = try architecture.map { try CommandSupport.loadModel($0) }
-                let loaded = try ModelFile.load(inURL, architecture: base)
+                let loaded = try ModelFile.load(inURL, format: from, architecture: base)
                 for warning in loaded.warnings { Diagnostics.warning("\(input): \(warning)") }
                 model = loaded.model
                 source = loaded.source + (architecture.map { ", architecture of \($0)" } ?? "")

@@ -3,8 +3,8 @@ import TestSupport
 import Testing
 
 @Suite(.serialized) struct SummaryCLI {
-    @Test func summaryOfTheTfKerasNeatMSModelPrintsTheDocumentedBlock() throws {
-        let result = try runNeatms(["summary", fixturePath("neatms_tfkeras2_full.h5")])
+    @Test func summaryOfTheTfKerasNeatMSModelInTheKeras2StylePrintsTheDocumentedBlock() throws {
+        let result = try runNeatms(["summary", fixturePath("neatms_tfkeras2_full.h5"), "--style", "keras2"])
         #expect(result.status == 0)
         #expect(result.stderr.isEmpty)
         let lines = trimmedLines(result.stdout)

@@ -64,3 +64,57 @@ import Testing
         #expect(forced.status == 0, "\(forced.stderr)")
     }
 }
+
+/// `convert --from`: the input's format from its content first, then its name; `--from` where neither tells
+/// (an ONNX file under another name), checked against the content.
+@Suite struct ConvertFromCLI {
+    @Test func anOnnxFileUnderAnotherNameNeedsFrom() throws {
+        let dir = try TestPaths.temporaryDirectory("convert-from")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(
+            at: TestPaths.fixture("onnx/dense_only_opset13.onnx"), to: dir.appendingPathComponent("model.bin"))
+        let without = try runNeatms(["convert", "model.bin", "a.h5"], in: dir)
+        #expect(without.status == 1)
+        #expect(
+            without.stderr
+                == "neatms: error: model.bin: not a model file NeatMSKit recognises: neither an HDF5, ZIP or safetensors file nor named .onnx (an ONNX file with another name needs --from onnx)\n"
+        )
+        let with = try runNeatms(["convert", "model.bin", "b.h5", "--from", "onnx"], in: dir)
+        #expect(with.status == 0, "\(with.stderr)")
+        try FileManager.default.copyItem(
+            at: TestPaths.fixture("onnx/dense_only_opset13.onnx"), to: dir.appendingPathComponent("named.onnx"))
+        #expect(try runNeatms(["convert", "named.onnx", "c.h5"], in: dir).status == 0)
+        let fromOther = try KerasModelFile.read(dir.appendingPathComponent("b.h5"))
+        let fromNamed = try KerasModelFile.read(dir.appendingPathComponent("c.h5"))
+        #expect(fromOther.weights == fromNamed.weights)
+        #expect(fromOther.architecture == fromNamed.architecture)
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("a.h5").path))
+    }
+
+    @Test func fromIsCheckedAgainstTheContent() throws {
+        let dir = try TestPaths.temporaryDirectory("convert-from")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try runNeatms(
+            ["convert", fixturePath("reduced_tfkeras2_full.h5"), "a.keras", "--from", "onnx"], in: dir)
+        #expect(r.status == 1)
+        #expect(
+            r.stderr
+                == "neatms: error: \(fixturePath("reduced_tfkeras2_full.h5")): given as onnx, but the file is an HDF5 file\n"
+        )
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    /// Content wins over a misleading name: an HDF5 file named .onnx (as old versions of `convert` wrote) or
+    /// .safetensors reads as the Keras file it is.
+    @Test func contentWinsOverTheName() throws {
+        let dir = try TestPaths.temporaryDirectory("convert-from")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["model.onnx", "model.safetensors"] {
+            try FileManager.default.copyItem(
+                at: TestPaths.fixture("keras/reduced_tfkeras2_full.h5"), to: dir.appendingPathComponent(name))
+            let r = try runNeatms(["convert", name, name + ".keras"], in: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("from \(name) (tf-keras 2 full-model .h5)"), "\(r.stdout)")
+        }
+    }
+}
