@@ -4,9 +4,9 @@ import PackageDescription
 
 // NeatMSKit's libFuzzer harnesses: one executable per reader, each calling the library function a user's
 // file reaches through `neatms`. A package of its own (depending on the checkout by path) so that the main
-// package's `swift build` and `swift test` never see them: they only link with
-// `swift build --sanitize fuzzer --sanitize address` (libFuzzer supplies `main`). Scripts/fuzz builds and runs
-// them (scratch path .build/fuzz of the checkout).
+// package's `swift build` and `swift test` never see them: they only link with libFuzzer (which supplies `main`).
+// Scripts/fuzz builds them (release, libFuzzer + AddressSanitizer, scratch path .build/fuzz of the checkout) and
+// runs them.
 
 // A path dependency's identity is its folder's name, whatever the checkout is called.
 let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
