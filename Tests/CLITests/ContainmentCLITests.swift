@@ -70,8 +70,8 @@ import Testing
                 ["threshold", "--model", model, "--data", "peaks.h5", "--csv", "out.csv", "--svg", "roc.svg"],
                 "peaks.h5"
             ),
-            (["predict", "--model", "model.h5", "--matrices", "peaks.h5", "-o", "out.csv"], "model.h5"),
-            (["convert", "model.h5", "out.h5"], "model.h5"),
+            (["predict", "--model", model, "--matrices", "peaks.h5", "-o", "out.csv"], "peaks.h5"),
+            (["convert", "model.h5", "out.h5", "--force"], "model.h5"),
             (["inspect", "model.h5"], "model.h5"),
             (["summary", "model.h5"], "model.h5"),
         ]
