@@ -136,7 +136,7 @@ let package = Package(
             ],
             path: "Tests/LoopbackServer"),
         .testTarget(name: "FileSupportTests", dependencies: ["FileSupport", "TestSupport"]),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "Support", "TestSupport"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Tensor", "KerasFormat", "HDF5", "TestSupport"]),
         .testTarget(
@@ -165,7 +165,7 @@ let package = Package(
             name: "CLITests",
             dependencies: [
                 "NeatMSCLI", "TestSupport", "HDF5", "KerasFormat", "NeatMS", "NeuralNet", "Tensor", "ModelStore",
-                "LoopbackServer", "FileSupport",
+                "LoopbackServer", "FileSupport", "Support",
             ]),
     ]
 )

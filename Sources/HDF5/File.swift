@@ -29,7 +29,7 @@ public final class HDF5File: @unchecked Sendable {
         root = HDF5Group(handle: HDF5Handle(rootID) { H5Gclose($0) }, filePath: path, name: "/")
     }
 
-    /// Opens an existing file, read-only unless `writable`.
+    /// Opens an existing file, read-only unless `writable`, after `HDF5Library.openCheck` (if set) passed it.
     ///
     /// Throws `.fileNotFound` for a missing file, `.notHDF5` for a file without the HDF5 signature
     /// (empty file, another format) and `.corrupt` for a damaged or truncated HDF5 file.
@@ -42,6 +42,7 @@ public final class HDF5File: @unchecked Sendable {
         guard !isDirectory.boolValue else {
             throw HDF5Error(.fileNotFound, file: path, message: "is a directory, not an HDF5 file")
         }
+        try HDF5Library.openCheck?(url)
         return try HDF5Library.synchronized {
             let flags = writable ? neatms_h5f_acc_rdwr() : neatms_h5f_acc_rdonly()
             let id = H5Fopen(url.path, flags, hid_t(neatms_h5p_default()))

@@ -31,6 +31,8 @@ public struct HDF5Error: LocatedError, Sendable, Equatable {
         case closed
         /// Any other failure reported by the HDF5 library.
         case library
+        /// libhdf5 crashed reading the file (in the child process that reads files first: `HDF5Library.openCheck`).
+        case libraryCrashed
     }
 
     /// The kind of failure.

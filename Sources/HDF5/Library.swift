@@ -10,6 +10,7 @@
 
 import CHDF5
 import Foundation
+import Support
 
 /// Process-wide state of the HDF5 C library: one reentrant lock around every C call and a one-time init.
 ///
@@ -45,6 +46,18 @@ public enum HDF5Library {
         depth += 1
         defer { depth -= 1 }
         return try body()
+    }
+
+    /// Runs before every `HDF5File.open`, outside the lock; what it throws, `open` throws. `neatms` sets it to
+    /// read the file through in a child process first (containing libhdf5 crashes on files from others);
+    /// nil (the default) opens directly.
+    public typealias OpenCheck = @Sendable (URL) throws -> Void
+    private static let openCheckStorage = Locked<OpenCheck?>(nil)
+
+    /// The check run before every open (nil: none).
+    public static var openCheck: OpenCheck? {
+        get { openCheckStorage.current }
+        set { openCheckStorage.withLock { $0 = newValue } }
     }
 
     /// The HDF5 library version, e.g. "1.10.8".

@@ -6,6 +6,8 @@ struct CommandResult {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// The signal that ended the process, if one did (`status` is then the signal number).
+    var signal: Int32? = nil
 }
 
 /// The `neatms` executable in the build products folder (next to the test bundle).
@@ -54,7 +56,8 @@ func runNeatms(_ arguments: [String], in directory: URL? = nil, environment: [St
     process.waitUntilExit()
     return CommandResult(
         status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
+        stderr: String(decoding: errData, as: UTF8.self),
+        signal: process.terminationReason == .uncaughtSignal ? process.terminationStatus : nil)
 }
 
 func fixturePath(_ name: String) -> String { TestPaths.fixture("keras/\(name)").path }

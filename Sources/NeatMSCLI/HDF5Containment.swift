@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import HDF5
+import Support
+
+/// Contains libhdf5 crashes: before this process opens an HDF5 file, a child `neatms _read-hdf5 FILE` opens it
+/// and makes every libhdf5 call the readers can make (`HDF5ReadThrough`). A file that crashes libhdf5 kills
+/// only the child; the command then stops with one error line (`FILE: libhdf5 crashed reading this file
+/// (signal 11, SIGSEGV) …`), exit status 1, before it has written anything. docs/SECURITY.md gives the
+/// reasons and the cost.
+enum HDF5Containment {
+    /// Installs the check for every `HDF5File.open` of this process (not in the child itself).
+    static func install() {
+        HDF5Library.openCheck = { url in try check(url) }
+    }
+
+    /// Files already read through by a child, by identity and version: a file opened again (annotate's
+    /// views, a checkpoint, a model loaded twice) costs one child process until it changes.
+    private static let passed = Locked<Set<FileVersion>>([])
+
+    private struct FileVersion: Hashable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var modified: Int64  // nanoseconds
+        var changed: Int64
+
+        init?(_ path: String) {
+            var info = stat()
+            guard stat(path, &info) == 0 else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+            size = Int64(info.st_size)
+            #if os(Linux)
+                modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+                changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+            #else
+                modified = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
+                changed = Int64(info.st_ctimespec.tv_sec) * 1_000_000_000 + Int64(info.st_ctimespec.tv_nsec)
+            #endif
+        }
+    }
+
+    /// Reads `url` through in a child process; throws `.libraryCrashed` when the child dies of a signal.
+    static func check(_ url: URL) throws {
+        let version = FileVersion(url.path)
+        if let version, passed.withLock({ $0.contains(version) }) { return }
+        guard let executable = executableURL() else {
+            throw HDF5Error(
+                .library, file: url.relativePath,
+                message: "cannot find the neatms executable to read this file in a child process")
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = [ReadHDF5Command.name, "--", url.path]
+        var environment = ProcessInfo.processInfo.environment
+        // A crash is expected here: no backtrace (the Swift runtime's takes seconds), no BLAS thread pool.
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        environment["OPENBLAS_NUM_THREADS"] = "1"
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw HDF5Error(
+                .library, file: url.relativePath,
+                message: "cannot start the child process that reads this file first (\(error.localizedDescription))")
+        }
+        process.waitUntilExit()
+        if process.terminationReason == .uncaughtSignal {
+            let signal = process.terminationStatus
+            throw HDF5Error(
+                .libraryCrashed, file: url.relativePath,
+                message:
+                    "libhdf5 crashed reading this file (signal \(signal)\(signalName(signal).map { ", " + $0 } ?? ""),"
+                    + " in the child process that reads HDF5 files first): the file is damaged or crafted")
+        }
+        // Exit 0 (read through) or 1 (refused or unreadable: this process's own open reports why).
+        if process.terminationStatus == 0, let version { passed.withLock { _ = $0.insert(version) } }
+    }
+
+    /// This executable: the child is `neatms` itself.
+    private static func executableURL() -> URL? {
+        #if os(Linux)
+            if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+                return URL(fileURLWithPath: path)
+            }
+        #endif
+        return Bundle.main.executableURL
+    }
+
+    static func signalName(_ signal: Int32) -> String? {
+        switch signal {
+        case SIGSEGV: return "SIGSEGV"
+        case SIGBUS: return "SIGBUS"
+        case SIGFPE: return "SIGFPE"
+        case SIGILL: return "SIGILL"
+        case SIGABRT: return "SIGABRT"
+        case SIGTRAP: return "SIGTRAP"
+        case SIGKILL: return "SIGKILL"
+        default: return nil
+        }
+    }
+}
+
+/// `neatms _read-hdf5 FILE…` (hidden): the child of `HDF5Containment`. Reads each file through; exit 0 when it
+/// could, 1 with the error line when a file cannot be opened at all; a crash in libhdf5 ends it by a signal.
+struct ReadHDF5Command: ParsableCommand {
+    static let name = "_read-hdf5"
+    static let configuration = CommandConfiguration(
+        commandName: name, abstract: "Read HDF5 files through (the child process that contains libhdf5 crashes).",
+        shouldDisplay: false)
+
+    @Argument(help: "HDF5 files.")
+    var files: [String]
+
+    func run() throws {
+        try Diagnostics.reportingErrors {
+            for file in files {
+                let summary = try HDF5ReadThrough.run(URL(fileURLWithPath: file))
+                printResult(
+                    "\(file): \(summary.groups) groups, \(summary.datasets) datasets, \(summary.attributes) attributes, "
+                        + "\(summary.elements) elements read, \(summary.refused) refused\n")
+            }
+        }
+    }
+}
+
+/// Signal handling of the `neatms` process as a whole.
+enum Terminal {
+    /// Unblocks SIGINT, SIGTERM and SIGHUP in the calling (main) thread, so that their default action
+    /// (ending the process) applies whatever mask was inherited. Ignored signals stay ignored (`nohup`).
+    static func unblockTerminationSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+}
