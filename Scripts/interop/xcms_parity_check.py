@@ -193,7 +193,14 @@ def sha256(paths):
 def neatms_reference(work, name, raw, table, fmt):
     """NeatMS 0.9's matrices for the table (cached in WORK/neatms-NAME.h5 by the inputs' SHA-256)."""
     raws = sorted(raw.iterdir())
-    key = sha256([table, *raws]) + " " + fmt
+    import pandas
+    import pymzml
+
+    import NeatMS
+
+    versions = f"NeatMS {getattr(NeatMS, '__version__', '0.9')}, numpy {np.__version__}, pandas {pandas.__version__}, " \
+        f"pymzml {pymzml.__version__}"
+    key = sha256([table, *raws]) + " " + fmt + " " + versions
     out = work / f"neatms-{name}.h5"
     if out.is_file():
         with h5py.File(out, "r") as f:
