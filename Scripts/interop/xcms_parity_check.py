@@ -212,7 +212,7 @@ def neatms_reference(work, name, raw, table, fmt):
     tmp = out.with_suffix(".tmp")
     with h5py.File(tmp, "w") as f:
         for sample in exp.samples:
-            with contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 batch, valid, positions = neatms_matrices(sample)
             g = f.create_group(sample.file_name)
             g.create_dataset("X", data=batch)
