@@ -57,7 +57,8 @@ MS2_EVERY = 10              # two MS2 scans after every 10th MS1 scan
 DETECTION_THRESHOLD = 100.0 # centroids below this intensity are not written (like a centroider's noise level)
 N_CHEMICAL_NOISE = 35       # random chemical-noise centroids per MS1 scan
 N_BACKGROUND_IONS = 20      # persistent background ions (present through the whole run)
-N_BACKGROUND_FEATURES = 6   # noise features whose window sits on a background ion
+N_BACKGROUND_FEATURES = 6
+SCAN_TIME_UNIT = "second"   # unit of the mzML scan start times (--scan-time-unit)   # noise features whose window sits on a background ion
 MZ_LOW, MZ_HIGH = 80.0, 950.0
 
 # numpy 2 renamed trapz to trapezoid (same rule); the pinned numpy 1.26 has only trapz.
@@ -453,7 +454,11 @@ def spectrum_xml(index, native_id, ms_level, time_s, mz, intensity, precursor=No
     out.write('        <scanList count="1">\n')
     out.write('          <cvParam cvRef="MS" accession="MS:1000795" name="no combination" value=""/>\n')
     out.write('          <scan>\n')
-    out.write(f'            <cvParam cvRef="MS" accession="MS:1000016" name="scan start time" value="{time_s:.4f}" unitCvRef="UO" unitAccession="UO:0000010" unitName="second"/>\n')
+    if SCAN_TIME_UNIT == "minute":
+        # As msconvert writes Thermo runs: minutes, up to 7 decimals (e.g. 8.8434315).
+        out.write(f'            <cvParam cvRef="MS" accession="MS:1000016" name="scan start time" value="{time_s / 60.0:.7f}" unitCvRef="UO" unitAccession="UO:0000031" unitName="minute"/>\n')
+    else:
+        out.write(f'            <cvParam cvRef="MS" accession="MS:1000016" name="scan start time" value="{time_s:.4f}" unitCvRef="UO" unitAccession="UO:0000010" unitName="second"/>\n')
     out.write('          </scan>\n')
     out.write('        </scanList>\n')
     if ms_level == 2:
@@ -647,7 +652,7 @@ def make_background(rng, ms1_times, background_mz):
 
 
 def main():
-    global SEED, N_SAMPLES, N_FEATURES, RUN_END_S, CYCLE_S, N_CHEMICAL_NOISE  # the module constants are the defaults; options replace them for this run
+    global SEED, N_SAMPLES, N_FEATURES, RUN_END_S, CYCLE_S, N_CHEMICAL_NOISE, SCAN_TIME_UNIT  # the module constants are the defaults; options replace them for this run
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(FIXTURES / "demo"))
     parser.add_argument("--seed", type=int, default=SEED, help=f"generator seed (default {SEED}, the committed demo)")
@@ -657,6 +662,9 @@ def main():
     parser.add_argument("--cycle", type=float, default=CYCLE_S, help=f"MS1 cycle time in seconds (default {CYCLE_S})")
     parser.add_argument("--noise", type=float, default=N_CHEMICAL_NOISE,
                         help=f"mean chemical-noise centroids per MS1 scan (default {N_CHEMICAL_NOISE})")
+    parser.add_argument("--scan-time-unit", choices=("second", "minute"), default=SCAN_TIME_UNIT,
+                        help="unit of the mzML scan start times (default second; Thermo runs converted by msconvert "
+                             "give minutes, e.g. 8.8434315)")
     args = parser.parse_args()
     if args.samples < 1:
         parser.error("--samples must be at least 1")
@@ -668,7 +676,7 @@ def main():
         parser.error("--cycle must be between 0.15 and 5 seconds")
     if not 0 <= args.noise <= 1e5:
         parser.error("--noise must be between 0 and 100000")
-    SEED, N_SAMPLES = args.seed, args.samples
+    SEED, N_SAMPLES, SCAN_TIME_UNIT = args.seed, args.samples, args.scan_time_unit
     N_FEATURES, RUN_END_S, CYCLE_S, N_CHEMICAL_NOISE = args.features, args.run_end, args.cycle, args.noise
     out = os.path.normpath(args.out)
     rng = np.random.default_rng(SEED)

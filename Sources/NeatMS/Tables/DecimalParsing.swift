@@ -134,10 +134,9 @@ enum DecimalParsing {
     /// then divided by 60 in binary floating point.
     ///
     /// XCMS writes times as scan times in minutes multiplied by 60 (`530.6058899999999` for the scan at
-    /// 8.8434315 min), so binary division gives the mzML's scan time back, exactly as NeatMS and the same
-    /// table in minutes (MZmine layout) give it; peak windows then start and end on the same scans in
-    /// both layouts and in both programs. Dividing the decimal text exactly (8.843431499999998) instead
-    /// moves window edges off their scans by one unit in the last place and drops boundary scans.
+    /// 8.8434315 min), so binary division mostly gives the mzML's scan time back; where it lands one unit
+    /// in the last place off, NeatMS drops that boundary scan, and so does NeatMSKit. Dividing the decimal
+    /// text exactly (8.843431499999998) instead moves other window edges off their scans.
     static func minutesFromSecondsText<C: Collection<UInt8>>(_ text: C) -> Double? where C.Index == Int {
         neatMSDouble(text).map { $0 / 60 }
     }
