@@ -73,6 +73,12 @@ void nmk_winograd_output(int tile_width, const float *const *m, ptrdiff_t sample
 void nmk_max_pool(const float *x, float *y, ptrdiff_t count, int h, int w, int c, int ho, int wo, int kh, int kw,
                   int sh, int sw, int ph, int pw);
 
+/// `nmk_max_pool` for training: also writes, for each output, the index within its sample's input
+/// (h·w·c floats) of the window's first maximum (`argmax`, ho·wo·c ints per sample); windows with no
+/// tap inside the image output 0 and leave their indices unwritten.
+void nmk_max_pool_argmax(const float *x, float *y, int *argmax, ptrdiff_t count, int h, int w, int c, int ho, int wo,
+                         int kh, int kw, int sh, int sw, int ph, int pw);
+
 /// Floats of a k × n matrix packed by `nmk_pack_panels`: panels of 16 columns, the last one zero-padded.
 ptrdiff_t nmk_packed_panels_size(ptrdiff_t k, ptrdiff_t n);
 
