@@ -171,3 +171,42 @@ void nmk_max_pool(const float *x, float *y, ptrdiff_t count, int h, int w, int c
         }
     }
 }
+
+NMK_CONV_MULTIVERSION
+void nmk_max_pool_argmax(const float *x, float *y, int *argmax, ptrdiff_t count, int h, int w, int c, int ho, int wo,
+                         int kh, int kw, int sh, int sw, int ph, int pw) {
+    for (ptrdiff_t n = 0; n < count; n++) {
+        const float *xs = x + n * (ptrdiff_t)h * w * c;
+        float *out = y + n * (ptrdiff_t)ho * wo * c;
+        int *am = argmax + n * (ptrdiff_t)ho * wo * c;
+        for (int oh = 0; oh < ho; oh++) {
+            const int top = oh * sh - ph;
+            const int r0 = top < 0 ? 0 : top, r1 = top + kh > h ? h : top + kh;
+            for (int ow = 0; ow < wo; ow++, out += c, am += c) {
+                const int left = ow * sw - pw;
+                const int c0 = left < 0 ? 0 : left, c1 = left + kw > w ? w : left + kw;
+                if (r0 >= r1 || c0 >= c1) {
+                    memset(out, 0, (size_t)c * sizeof(float));
+                    continue;
+                }
+                const int base = (r0 * w + c0) * c;
+                for (int q = 0; q < c; q++) {
+                    out[q] = xs[base + q];
+                    am[q] = base + q;
+                }
+                for (int r = r0; r < r1; r++) {
+                    for (int j = c0; j < c1; j++) {
+                        const int idx = (r * w + j) * c;
+                        if (idx == base) continue;
+                        const float *src = xs + idx;
+                        for (int q = 0; q < c; q++) {
+                            const int greater = src[q] > out[q];
+                            out[q] = greater ? src[q] : out[q];
+                            am[q] = greater ? idx + q : am[q];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -46,9 +46,9 @@ typedef float f8 __attribute__((ext_vector_type(8)));
     } while (0)
 
 NMK_WINOGRAD_MULTIVERSION
-void nmk_winograd_input(int tile_width, const float *x, ptrdiff_t samples, ptrdiff_t input_size, int first_row,
-                        int row_count, int wi, int c, int tiles, int pad_before, const float *zeros,
-                        float *const *v) {
+void nmk_winograd_input_rows(int tile_width, const float *x, ptrdiff_t samples, ptrdiff_t input_size,
+                             const int *rows, int row_count, int wi, int c, int tiles, int pad_before,
+                             const float *zeros, float *const *v) {
     const int alpha = tile_width + 2;
     const ptrdiff_t k = (ptrdiff_t)row_count * c;
     const int c8end = c - c % 8;
@@ -58,7 +58,7 @@ void nmk_winograd_input(int tile_width, const float *x, ptrdiff_t samples, ptrdi
         for (int t = 0; t < tiles; t++) {
             const int start = tile_width * t - pad_before;
             for (int r = 0; r < row_count; r++) {
-                const float *line = xs + (ptrdiff_t)(first_row + r) * wi * c;
+                const float *line = xs + (ptrdiff_t)rows[r] * wi * c;
                 for (int i = 0; i < alpha; i++) {
                     const int column = start + i;
                     d[i] = column >= 0 && column < wi ? line + (ptrdiff_t)column * c : zeros;
@@ -69,6 +69,63 @@ void nmk_winograd_input(int tile_width, const float *x, ptrdiff_t samples, ptrdi
                     LANES(q, c8end, c, INPUT4);
                 } else {
                     LANES(q, c8end, c, INPUT2);
+                }
+            }
+        }
+    }
+}
+
+void nmk_winograd_input(int tile_width, const float *x, ptrdiff_t samples, ptrdiff_t input_size, int first_row,
+                        int row_count, int wi, int c, int tiles, int pad_before, const float *zeros,
+                        float *const *v) {
+    int rows[row_count > 0 ? row_count : 1];
+    for (int r = 0; r < row_count; r++) rows[r] = first_row + r;
+    nmk_winograd_input_rows(tile_width, x, samples, input_size, rows, row_count, wi, c, tiles, pad_before, zeros,
+                            v);
+}
+
+// One lane group of the output transforms' transposes: from a tile's output gradients dy_i at
+// out + i·f + j (0 beyond the `count` real outputs) to the points' rows dm[ξ] + o + j.
+#define DY(T, LD, i) (count > (i) ? LD(out + (i) * f + j) : (T)0)
+#define GRADIENT2(T, LD, ST)                                                                              \
+    do {                                                                                                  \
+        const T y0 = DY(T, LD, 0), y1 = DY(T, LD, 1);                                                     \
+        ST(dm[0] + o + j, y0);                                                                            \
+        ST(dm[1] + o + j, y0 + y1);                                                                       \
+        ST(dm[2] + o + j, y0 - y1);                                                                       \
+        ST(dm[3] + o + j, -y1);                                                                           \
+    } while (0)
+#define GRADIENT4(T, LD, ST)                                                                              \
+    do {                                                                                                  \
+        const T y0 = DY(T, LD, 0), y1 = DY(T, LD, 1), y2 = DY(T, LD, 2), y3 = DY(T, LD, 3);              \
+        const T s02 = y0 + y2, s13 = y1 + y3, a02 = y0 + 4 * y2, a13 = 2 * y1 + 8 * y3;                  \
+        ST(dm[0] + o + j, y0);                                                                            \
+        ST(dm[1] + o + j, s02 + s13);                                                                     \
+        ST(dm[2] + o + j, s02 - s13);                                                                     \
+        ST(dm[3] + o + j, a02 + a13);                                                                     \
+        ST(dm[4] + o + j, a02 - a13);                                                                     \
+        ST(dm[5] + o + j, y3);                                                                            \
+    } while (0)
+
+NMK_WINOGRAD_MULTIVERSION
+void nmk_winograd_output_gradient(int tile_width, const float *dy, ptrdiff_t samples, ptrdiff_t output_size,
+                                  int members, const int *output_rows, int tiles, int wo, int f,
+                                  float *const *dm) {
+    const ptrdiff_t w = (ptrdiff_t)members * f;
+    const int f8end = f - f % 8;
+    for (ptrdiff_t n = 0; n < samples; n++) {
+        for (int mi = 0; mi < members; mi++) {
+            const float *row = dy + n * output_size + (ptrdiff_t)output_rows[mi] * wo * f;
+            for (int t = 0; t < tiles; t++) {
+                const ptrdiff_t o = (n * tiles + t) * w + (ptrdiff_t)mi * f;
+                const int left = wo - tile_width * t;
+                const int count = left < tile_width ? left : tile_width;
+                const float *out = row + (ptrdiff_t)tile_width * t * f;
+                int j = 0;
+                if (tile_width == 4) {
+                    LANES(j, f8end, f, GRADIENT4);
+                } else {
+                    LANES(j, f8end, f, GRADIENT2);
                 }
             }
         }

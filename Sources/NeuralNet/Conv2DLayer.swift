@@ -36,6 +36,11 @@ final class Conv2DLayer: EngineLayer {
     let groups: [RowGroup]
     /// The Winograd form of inference, where the kernel and strides allow it.
     private(set) var winograd: WinogradWidth3?
+    /// The Winograd form of the kernel gradient in training: F(2, 3) (see `WinogradWidth3`).
+    private(set) var gradientWinograd: WinogradWidth3?
+    /// Training passes use the Winograd forms too where the layer has them (forward and input gradient
+    /// `winograd`, kernel gradient `gradientWinograd`); tests switch it off to compare with the im2col form.
+    var winogradTraining = true
     /// Inference on one-channel input runs a direct convolution (CKernels) instead of im2col and a GEMM
     /// only kh·kw deep; tests switch it off to check both forms.
     var directOneChannel: Bool
@@ -97,6 +102,8 @@ final class Conv2DLayer: EngineLayer {
         self.groups = groups
         emptyRows = empty
         winograd = WinogradWidth3(groups: groups, cols: cols, channels: inputShape[2], filters: options.filters)
+        gradientWinograd = WinogradWidth3(
+            groups: groups, cols: cols, channels: inputShape[2], filters: options.filters, tileWidth: 2)
         directOneChannel = inputShape[2] == 1
         let kw = cols.window
         let c = inChannels
@@ -107,12 +114,17 @@ final class Conv2DLayer: EngineLayer {
         packedGradient = packed.map { $0.map { FloatBuffer(count: $0.count) } }
     }
 
-    /// Replaces the Winograd form by one with tiles `tileWidth` outputs wide (2 or 4); tests check both.
-    func useWinograd(tileWidth: Int) {
+    /// Replaces the Winograd forms by ones with tiles `tileWidth` outputs wide (2 or 4) for inference,
+    /// the training forward pass and the input gradient, and `gradientTileWidth` for the kernel gradient
+    /// (F(2, 3) when not given); tests check each.
+    func useWinograd(tileWidth: Int, gradientTileWidth: Int = 2) {
         winograd = WinogradWidth3(
             groups: groups, cols: cols, channels: inChannels, filters: filters, tileWidth: tileWidth)
+        gradientWinograd = WinogradWidth3(
+            groups: groups, cols: cols, channels: inChannels, filters: filters, tileWidth: gradientTileWidth)
         transformedVersion = nil
         capacity.workers = 0
+        capacity.batch = 0
     }
 
     /// im2col width of a group: (valid kernel rows) × kw × C.
@@ -134,6 +146,10 @@ final class Conv2DLayer: EngineLayer {
             }
             capacity.workers = workers
         }
+        if training, winogradTraining, let winograd, let gradientWinograd {
+            winograd.reserveTraining(batch: batch)
+            gradientWinograd.reserveTraining(batch: batch)
+        }
         if training && batch > capacity.batch {
             trainingColumns = groups.map { FloatBuffer(count: batch * wo * depth($0)) }
             batchProducts = FloatBuffer(count: batch * wo * maxProductWidth)
@@ -147,7 +163,7 @@ final class Conv2DLayer: EngineLayer {
     /// GEMMs of the forward and backward passes).
     func prepareForward(training: Bool, weightsVersion: Int) {
         if !training && directOneChannel { return }
-        if !training, let winograd {
+        if let winograd, !training || winogradTraining {
             if transformedVersion != weightsVersion { winograd.transformKernel(kernel.pointer) }
             transformedVersion = weightsVersion
             return
@@ -225,7 +241,7 @@ final class Conv2DLayer: EngineLayer {
         while n0 < samples.upperBound {
             let n1 = min(n0 + tile, samples.upperBound)
             let m = (n1 - n0) * wo
-            if !training, let winograd {
+            if let winograd, !training || winogradTraining {
                 winograd.forward(
                     x, y, n0: n0, n1: n1, worker: worker, inputSize: inputSize, outputSize: outputSize, bias: bp,
                     relu: relu)
@@ -309,6 +325,19 @@ final class Conv2DLayer: EngineLayer {
             }
         }
         if let dx { dx.update(repeating: 0, count: batch * inputSize) }
+        if winogradTraining, let winograd, let gradientWinograd {
+            if weightGradients {
+                gradientWinograd.addKernelGradient(
+                    x: x, dy: dy, batch: batch, inputSize: inputSize, outputSize: outputSize,
+                    into: kernelGradient.pointer, parts: parts)
+            }
+            if let dx {
+                winograd.addInputGradient(
+                    dy: dy, dx: dx, batch: batch, inputSize: inputSize, outputSize: outputSize, kernel: kernel.pointer,
+                    parts: parts)
+            }
+            return
+        }
         let rowFloats = kw * c * f
         for (g, group) in groups.enumerated() {
             let k = depth(group)

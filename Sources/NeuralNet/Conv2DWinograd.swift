@@ -17,8 +17,17 @@ import Tensor
 ///   −2d1 − d2 + 2d3 + d4, 2d1 − d2 − 2d3 + d4, 4d1 − 5d3 + d5), U = (g0/4, −(g0 + g1 + g2)/6,
 ///   −(g0 − g1 + g2)/6, g0/24 + g1/12 + g2/6, g0/24 − g1/12 + g2/6, g2), y0 = M0 + M1 + M2 + M3 + M4,
 ///   y1 = M1 − M2 + 2(M3 − M4), y2 = M1 + M2 + 4(M3 + M4), y3 = M1 − M2 + 8(M3 − M4) + M5.
-/// The results equal the direct convolution up to float rounding (the sums are grouped differently);
-/// training keeps the direct im2col form, so gradients are unchanged.
+/// The results equal the direct convolution up to float rounding (the sums are grouped differently).
+///
+/// Training uses the transforms in all three products of the layer: the forward pass is `forward`
+/// itself; the kernel gradient (`addKernelGradient`) is the transpose of the forward product,
+/// dU_ξ = V_ξᵀ·dM_ξ with dM = A·dy (the output transform's transpose), summed over the batch's tiles and
+/// taken back through Gᵀ; the input gradient (`addInputGradient`) is itself a convolution 3 wide with
+/// stride 1 along the width (the kernel's taps reversed, its channels and filters swapped), run as
+/// another Winograd product. Each needs m + 2 products per m outputs instead of 3m. The kernel gradient
+/// sums over every tile of the batch, where F(4, 3)'s larger rounding error shows (one Adam step on
+/// the Keras fixtures moved conv2d_2 by 1.13e-5 of the update's norm, over the tests' 1e-5), so the
+/// layer computes it with F(2, 3).
 final class WinogradWidth3 {
     let groups: [Conv2DLayer.RowGroup]
     let cols: WindowAxis
@@ -44,6 +53,21 @@ final class WinogradWidth3 {
     /// A row of zero channels standing in for padded columns.
     private let zeros: FloatBuffer
 
+    // Training: per group, per ξ, the V_ξ of the whole batch (kept for the kernel gradient), dM_ξ and
+    // dU_ξ; the input gradient's packed kernels U'_ξ, points and output.
+    /// Tiles per row of the input gradient (its outputs are the layer's input columns).
+    let dataTiles: Int
+    private var keptInputs: [[FloatBuffer]] = []
+    private var outputGradients: [FloatBuffer] = []
+    private var kernelGradientPoints: [FloatBuffer] = []
+    private var dataKernels: [[FloatBuffer]]
+    private var dataKernelScratch: [FloatBuffer] = []
+    private var dataInputs: [FloatBuffer] = []
+    private var dataProducts: [FloatBuffer] = []
+    private var dataOutput = FloatBuffer(count: 0)
+    private var trainingBatch = 0
+    private let inputRows: [[Int32]]
+
     /// nil when the layer does not have the shape (kernel 3 wide, stride 1 along the width).
     /// `tileWidth` forces F(2, 3) or F(4, 3) (tests); by default F(4, 3) where the output is ≥ 4 wide.
     init?(
@@ -67,8 +91,17 @@ final class WinogradWidth3 {
                 FloatBuffer(count: nmk_packed_panels_size(group.rowCount * channels, group.members.count * filters))
             }
         }
-        zeros = FloatBuffer(count: channels)
+        let maxDepth = groups.map { $0.rowCount * channels }.max() ?? 0
+        let maxWidth = groups.map { $0.members.count * filters }.max() ?? 0
+        zeros = FloatBuffer(count: max(channels, maxDepth, maxWidth))
         outputRows = groups.map { $0.members.map { Int32($0.outputRow) } }
+        inputRows = groups.map { group in (0..<group.rowCount).map { Int32(group.firstInputRow + $0) } }
+        dataTiles = (cols.input + m - 1) / m
+        dataKernels = groups.map { group in
+            (0..<(m + 2)).map { _ in
+                FloatBuffer(count: nmk_packed_panels_size(group.members.count * filters, group.rowCount * channels))
+            }
+        }
     }
 
     private func depth(_ g: Conv2DLayer.RowGroup) -> Int { g.rowCount * channels }
@@ -83,6 +116,26 @@ final class WinogradWidth3 {
         }
         inputTables = inputs.map { $0.map { UnsafeMutablePointer<Float>?($0.pointer) } }
         productTables = products.map { $0.map { UnsafePointer<Float>?($0.pointer) } }
+    }
+
+    /// G·(a, b, e): one kernel row's three taps as the points' values, written to u[ξ][i].
+    @inline(__always)
+    private static func points(
+        _ a: Float, _ b: Float, _ e: Float, four: Bool, into u: [UnsafeMutablePointer<Float>], at i: Int
+    ) {
+        if four {
+            u[0][i] = a / 4
+            u[1][i] = -(a + b + e) / 6
+            u[2][i] = -(a - b + e) / 6
+            u[3][i] = a / 24 + b / 12 + e / 6
+            u[4][i] = a / 24 - b / 12 + e / 6
+            u[5][i] = e
+        } else {
+            u[0][i] = a
+            u[1][i] = (a + b + e) * 0.5
+            u[2][i] = (a - b + e) * 0.5
+            u[3][i] = e
+        }
     }
 
     /// U_ξ from the kernel (HWIO, [kh][3][C][F]); call whenever the weights may have changed.
@@ -101,24 +154,7 @@ final class WinogradWidth3 {
                         let g1 = tap + (c + q) * f
                         let g2 = tap + (2 * c + q) * f
                         let row = (r * c + q) * w + m * f
-                        for j in 0..<f {
-                            let a = g0[j]
-                            let b = g1[j]
-                            let e = g2[j]
-                            if four {
-                                u[0][row + j] = a / 4
-                                u[1][row + j] = -(a + b + e) / 6
-                                u[2][row + j] = -(a - b + e) / 6
-                                u[3][row + j] = a / 24 + b / 12 + e / 6
-                                u[4][row + j] = a / 24 - b / 12 + e / 6
-                                u[5][row + j] = e
-                            } else {
-                                u[0][row + j] = a
-                                u[1][row + j] = (a + b + e) * 0.5
-                                u[2][row + j] = (a - b + e) * 0.5
-                                u[3][row + j] = e
-                            }
-                        }
+                        for j in 0..<f { Self.points(g0[j], g1[j], g2[j], four: four, into: u, at: row + j) }
                     }
                 }
             }
@@ -153,6 +189,193 @@ final class WinogradWidth3 {
                 Int32(tileWidth), productTables[worker], samples, Int32(group.members.count), outputRows[g],
                 Int32(tiles),
                 Int32(cols.output), Int32(filters), y + n0 * outputSize, outputSize, bias, relu ? 1 : 0)
+        }
+    }
+}
+
+// MARK: - Training
+
+extension WinogradWidth3 {
+    /// Pointers to each buffer `offset` floats in (the C kernels' tables of the points' rows).
+    private static func table(_ buffers: [FloatBuffer], offset: Int) -> [UnsafeMutablePointer<Float>?] {
+        buffers.map { $0.pointer + offset }
+    }
+
+    /// Sizes the whole-batch workspaces of training for batches of up to `batch` samples.
+    func reserveTraining(batch: Int) {
+        guard batch > trainingBatch else { return }
+        let maxDepth = groups.map(depth).max() ?? 0
+        let maxWidth = groups.map(width).max() ?? 0
+        keptInputs = groups.map { group in (0..<points).map { _ in FloatBuffer(count: batch * tiles * depth(group)) } }
+        outputGradients = (0..<points).map { _ in FloatBuffer(count: batch * tiles * maxWidth) }
+        kernelGradientPoints = (0..<points).map { _ in FloatBuffer(count: maxDepth * maxWidth) }
+        dataKernelScratch = (0..<points).map { _ in FloatBuffer(count: maxDepth * maxWidth) }
+        dataInputs = (0..<points).map { _ in FloatBuffer(count: batch * dataTiles * maxWidth) }
+        dataProducts = (0..<points).map { _ in FloatBuffer(count: batch * dataTiles * maxDepth) }
+        dataOutput = FloatBuffer(count: batch * cols.input * maxDepth)
+        trainingBatch = batch
+    }
+
+    /// Adds the kernel gradient (HWIO) of a batch to `gradient`: V_ξ from the layer's input `x`, dM_ξ
+    /// from `dy` (the gradient of the pre-activation output), dU_ξ = V_ξᵀ·dM_ξ over the batch's tiles,
+    /// then Gᵀ. The transforms are split into `parts` blocks of samples, the products into blocks of
+    /// output rows, so each element is computed alike for any split.
+    func addKernelGradient(
+        x: UnsafePointer<Float>, dy: UnsafePointer<Float>, batch: Int, inputSize: Int, outputSize: Int,
+        into gradient: UnsafeMutablePointer<Float>, parts: Int
+    ) {
+        let p = max(1, min(parts, batch))
+        for (g, group) in groups.enumerated() {
+            let k = depth(group)
+            let w = width(group)
+            let v = Self.table(keptInputs[g], offset: 0)
+            let dm = Self.table(outputGradients, offset: 0)
+            inputRows[g].withUnsafeBufferPointer { inRows in
+                outputRows[g].withUnsafeBufferPointer { outRows in
+                    parallelParts(p) { part in
+                        let range = partRange(part, of: p, count: batch)
+                        guard !range.isEmpty else { return }
+                        let n0 = range.lowerBound
+                        let vOffset = n0 * tiles * k
+                        let mOffset = n0 * tiles * w
+                        nmk_winograd_input_rows(
+                            Int32(tileWidth), x + n0 * inputSize, range.count, inputSize, inRows.baseAddress,
+                            Int32(group.rowCount), Int32(cols.input), Int32(channels), Int32(tiles),
+                            Int32(cols.padBefore), zeros.pointer, v.map { $0.map { $0 + vOffset } })
+                        nmk_winograd_output_gradient(
+                            Int32(tileWidth), dy + n0 * outputSize, range.count, outputSize,
+                            Int32(group.members.count), outRows.baseAddress, Int32(tiles), Int32(cols.output),
+                            Int32(filters), dm.map { $0.map { $0 + mOffset } })
+                    }
+                }
+            }
+            for xi in 0..<points {
+                parallelGemm(
+                    parts: parts, transA: true, m: k, n: w, k: batch * tiles, a: keptInputs[g][xi].pointer, lda: k,
+                    b: outputGradients[xi].pointer, ldb: w, beta: 0, c: kernelGradientPoints[xi].pointer, ldc: w)
+            }
+            addKernelGradient(group: group, into: gradient)
+        }
+    }
+
+    /// Adds the input gradient of a batch to `dx`, from `dy` (the gradient of the pre-activation output)
+    /// and the layer's kernel (HWIO), in `parts` blocks of samples.
+    func addInputGradient(
+        dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, batch: Int, inputSize: Int, outputSize: Int,
+        kernel: UnsafePointer<Float>, parts: Int
+    ) {
+        let p = max(1, min(parts, batch))
+        for g in groups.indices {
+            addInputGradient(
+                group: g, dy: dy, dx: dx, batch: batch, inputSize: inputSize, outputSize: outputSize, kernel: kernel,
+                parts: p)
+        }
+    }
+
+    /// dg = Gᵀ·dU of every member's kernel rows, added to the HWIO kernel gradient.
+    private func addKernelGradient(group: Conv2DLayer.RowGroup, into gradient: UnsafeMutablePointer<Float>) {
+        let c = channels
+        let f = filters
+        let w = width(group)
+        let du = kernelGradientPoints.map { UnsafePointer($0.pointer) }
+        let four = tileWidth == 4
+        for (m, member) in group.members.enumerated() {
+            for r in 0..<group.rowCount {
+                let tap = gradient + (member.kernelRow + r) * 3 * c * f
+                for q in 0..<c {
+                    let g0 = tap + q * f
+                    let g1 = tap + (c + q) * f
+                    let g2 = tap + (2 * c + q) * f
+                    let row = (r * c + q) * w + m * f
+                    for j in 0..<f {
+                        let i = row + j
+                        if four {
+                            let s12 = du[1][i] + du[2][i]
+                            let d12 = du[1][i] - du[2][i]
+                            let s34 = du[3][i] + du[4][i]
+                            let d34 = du[3][i] - du[4][i]
+                            g0[j] += du[0][i] / 4 - s12 / 6 + s34 / 24
+                            g1[j] += -d12 / 6 + d34 / 12
+                            g2[j] += -s12 / 6 + s34 / 6 + du[5][i]
+                        } else {
+                            let s12 = du[1][i] + du[2][i]
+                            g0[j] += du[0][i] + s12 * 0.5
+                            g1[j] += (du[1][i] - du[2][i]) * 0.5
+                            g2[j] += s12 * 0.5 + du[3][i]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The input gradient of group `g`: a Winograd convolution of dy's member rows (channels (member,
+    /// filter)) with the kernel's taps reversed (outputs (input row, channel) at every input column),
+    /// added to dx.
+    private func addInputGradient(
+        group g: Int, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, batch: Int, inputSize: Int,
+        outputSize: Int, kernel: UnsafePointer<Float>, parts: Int
+    ) {
+        let group = groups[g]
+        let c = channels
+        let f = filters
+        let k = depth(group)
+        let w = width(group)
+        let wi = cols.input
+        let wo = cols.output
+        let four = tileWidth == 4
+        // U'_ξ as [(member, filter), (row, channel)], packed.
+        let u = dataKernelScratch.map(\.pointer)
+        for (m, member) in group.members.enumerated() {
+            for r in 0..<group.rowCount {
+                let tap = kernel + (member.kernelRow + r) * 3 * c * f
+                for q in 0..<c {
+                    let g0 = tap + q * f
+                    let g1 = tap + (c + q) * f
+                    let g2 = tap + (2 * c + q) * f
+                    for j in 0..<f {
+                        Self.points(g2[j], g1[j], g0[j], four: four, into: u, at: (m * f + j) * k + r * c + q)
+                    }
+                }
+            }
+        }
+        for xi in 0..<points { nmk_pack_panels(u[xi], k, w, k, dataKernels[g][xi].pointer) }
+        let inputs = Self.table(dataInputs, offset: 0)
+        let products = dataProducts.map { UnsafePointer<Float>?($0.pointer) }
+        outputRows[g].withUnsafeBufferPointer { rows in
+            parallelParts(parts) { part in
+                let range = partRange(part, of: parts, count: batch)
+                guard !range.isEmpty else { return }
+                let n0 = range.lowerBound
+                let samples = range.count
+                let vOffset = n0 * dataTiles * w
+                let mOffset = n0 * dataTiles * k
+                nmk_winograd_input_rows(
+                    Int32(tileWidth), dy + n0 * outputSize, samples, outputSize, rows.baseAddress,
+                    Int32(group.members.count), Int32(wo), Int32(f), Int32(dataTiles), Int32(2 - cols.padBefore),
+                    zeros.pointer, inputs.map { $0.map { $0 + vOffset } })
+                for xi in 0..<points {
+                    nmk_gemm_panels(
+                        samples * dataTiles, k, w, inputs[xi]! + vOffset, w, dataKernels[g][xi].pointer, nil, 0,
+                        dataProducts[xi].pointer + mOffset, k)
+                }
+                let out = dataOutput.pointer + n0 * wi * k
+                var zeroRow: Int32 = 0
+                nmk_winograd_output(
+                    Int32(tileWidth), products.map { $0.map { $0 + mOffset } }, samples, 1, &zeroRow,
+                    Int32(dataTiles), Int32(wi), Int32(k), out, wi * k, zeros.pointer, 0)
+                for n in 0..<samples {
+                    let xs = dx + (n0 + n) * inputSize
+                    let src = out + n * wi * k
+                    for iw in 0..<wi {
+                        for r in 0..<group.rowCount {
+                            let d = xs + ((group.firstInputRow + r) * wi + iw) * c
+                            let s = src + iw * k + r * c
+                            for q in 0..<c { d[q] += s[q] }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -76,7 +76,7 @@ final class MaxPoolingLayer: EngineLayer {
         let c = channels
         let w = cols.input
         let wo = cols.output
-        // Inference in C; training here, recording each window's first maximum for the backward pass.
+        // Both in C (CKernels).
         if !training {
             nmk_max_pool(
                 x + samples.lowerBound * inputSize, y + samples.lowerBound * outputSize, samples.count,
@@ -85,40 +85,12 @@ final class MaxPoolingLayer: EngineLayer {
             )
             return
         }
-        for n in samples {
-            let xs = x + n * inputSize
-            let ys = y + n * outputSize
-            for oh in 0..<rows.output {
-                let tr = rows.validTaps(oh)
-                for ow in 0..<wo {
-                    let out = ys + (oh * wo + ow) * c
-                    guard let tr, let tc = cols.validTaps(ow) else {
-                        for k in 0..<c { out[k] = 0 }
-                        continue
-                    }
-                    let h0 = rows.inputIndex(oh, tap: tr.lowerBound)
-                    let w0 = cols.inputIndex(ow, tap: tc.lowerBound)
-                    let first = xs + (h0 * w + w0) * c
-                    // Record the first maximum of each window for the backward pass.
-                    let am = argmax + n * outputSize + (oh * wo + ow) * c
-                    let base = Int32(h0 * w + w0) * Int32(c)
-                    for k in 0..<c {
-                        out[k] = first[k]
-                        am[k] = base + Int32(k)
-                    }
-                    for r in 0..<tr.count {
-                        for j in 0..<tc.count where r > 0 || j > 0 {
-                            let idx = ((h0 + r) * w + w0 + j) * c
-                            let src = xs + idx
-                            for k in 0..<c where src[k] > out[k] {
-                                out[k] = src[k]
-                                am[k] = Int32(idx + k)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        // Training: the same maxima, and each window's first maximum recorded for the backward pass.
+        nmk_max_pool_argmax(
+            x + samples.lowerBound * inputSize, y + samples.lowerBound * outputSize,
+            argmax + samples.lowerBound * outputSize, samples.count, Int32(rows.input), Int32(w), Int32(c),
+            Int32(rows.output), Int32(wo), Int32(rows.window), Int32(cols.window), Int32(rows.stride),
+            Int32(cols.stride), Int32(rows.padBefore), Int32(cols.padBefore))
     }
 
     func backward(

@@ -45,6 +45,20 @@ void nmk_winograd_input(int tile_width, const float *x, ptrdiff_t samples, ptrdi
                         int row_count, int wi, int c, int tiles, int pad_before, const float *zeros,
                         float *const *v);
 
+/// `nmk_winograd_input` with the input rows given by a table: row r of the transform reads input row
+/// rows[r] (for r < row_count).
+void nmk_winograd_input_rows(int tile_width, const float *x, ptrdiff_t samples, ptrdiff_t input_size,
+                             const int *rows, int row_count, int wi, int c, int tiles, int pad_before,
+                             const float *zeros, float *const *v);
+
+/// The transpose of `nmk_winograd_output` (training's backward pass): from the output gradients of
+/// each member's output row output_rows[member] of sample n at dy (output_size floats apart, rows
+/// wo × f), the points' gradients dm[ξ][(n·tiles + t)·members·f + member·f + j] = Σ_i A[ξ][i]·dy_i
+/// over the tile's outputs i (outputs past wo count as 0); no bias, no activation.
+void nmk_winograd_output_gradient(int tile_width, const float *dy, ptrdiff_t samples, ptrdiff_t output_size,
+                                  int members, const int *output_rows, int tiles, int wo, int f,
+                                  float *const *dm);
+
 /// The output transform matching `nmk_winograd_input`: from the points' products
 /// m[ξ][(n·tiles + t)·members·f + member·f + j], the outputs tile_width·t … (up to wo) of each member's
 /// output row output_rows[member] of sample n at y (output_size floats apart, rows wo × f), bias added
@@ -58,6 +72,12 @@ void nmk_winograd_output(int tile_width, const float *const *m, ptrdiff_t sample
 /// holds none. Windows kh × kw, strides sh, sw, padding ph, pw before.
 void nmk_max_pool(const float *x, float *y, ptrdiff_t count, int h, int w, int c, int ho, int wo, int kh, int kw,
                   int sh, int sw, int ph, int pw);
+
+/// `nmk_max_pool` for training: also writes, for each output, the index within its sample's input
+/// (h·w·c floats) of the window's first maximum (`argmax`, ho·wo·c ints per sample); windows with no
+/// tap inside the image output 0 and leave their indices unwritten.
+void nmk_max_pool_argmax(const float *x, float *y, int *argmax, ptrdiff_t count, int h, int w, int c, int ho, int wo,
+                         int kh, int kw, int sh, int sw, int ph, int pw);
 
 /// Floats of a k × n matrix packed by `nmk_pack_panels`: panels of 16 columns, the last one zero-padded.
 ptrdiff_t nmk_packed_panels_size(ptrdiff_t k, ptrdiff_t n);
