@@ -40,7 +40,10 @@ public struct LoopbackServer: Sendable {
         guard #available(macOS 14, *) else {
             throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "Hummingbird needs macOS 14"])
         }
-        return try await serve(replies, body)
+        // The server, its handlers and `body` run on threads of their own rather than Swift's cooperative
+        // pool, which has one thread per core: on a 2-core machine two tests that block in a child process
+        // would otherwise starve the server and the download under test would time out.
+        return try await withTaskExecutorPreference(OwnThreadsExecutor.shared) { try await serve(replies, body) }
     }
 
     @available(macOS 14, *)
@@ -133,5 +136,16 @@ struct LoggingMiddleware<Context: RequestContext>: RouterMiddleware {
 public func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
+
+/// A task executor on a concurrent Dispatch queue of its own (Dispatch adds threads when its jobs block).
+final class OwnThreadsExecutor: TaskExecutor, Sendable {
+    static let shared = OwnThreadsExecutor()
+    private let queue = DispatchQueue(label: "LoopbackServer", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
