@@ -19,12 +19,7 @@ import Testing
             layers: [
                 LayerSpec(name: "in", kind: .input(shape: [c.height, c.width, 2])),
                 LayerSpec(name: "pre", kind: .conv2D(Conv2DOptions(filters: c.channels, kernelSize: [1, 1]))),
-                LayerSpec(
-                    name: "conv",
-                    kind: .conv2D(
-                        Conv2DOptions(
-                            filters: c.filters, kernelSize: [c.kernelHeight, 3], padding: c.padding,
-                            activation: c.activation))),
+                WinogradTests.convolution(caseIndex),
                 LayerSpec(name: "f", kind: .flatten),
                 LayerSpec(name: "d", kind: .dense(DenseOptions(units: 3, activation: .softmax))),
             ])
