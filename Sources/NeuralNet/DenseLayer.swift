@@ -136,10 +136,7 @@ final class DenseLayer: EngineLayer {
         // xᵀ and dz packed once; block b of dW is then rows r0..<r1 of xᵀ times dz, each element one
         // multiply-add chain over the batch in order.
         let xt = transposedInput.pointer
-        for n in 0..<batch {
-            let row = x + n * inputs
-            for i in 0..<inputs { xt[i * batch + n] = row[i] }
-        }
+        nmk_transpose(x, batch, inputs, xt)
         nmk_pack_panels(dy, n, batch, n, packedOutputGradient.pointer)
         let xs = SharedPointer(xt)
         let dz = SharedPointer(packedOutputGradient.pointer)

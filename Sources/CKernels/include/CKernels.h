@@ -86,6 +86,9 @@ ptrdiff_t nmk_packed_panels_size(ptrdiff_t k, ptrdiff_t n);
 /// 0 beyond column n − 1.
 void nmk_pack_panels(const float *b, ptrdiff_t ldb, ptrdiff_t k, ptrdiff_t n, float *bp);
 
+/// t = aᵀ: a is rows × cols (row-major), t cols × rows.
+void nmk_transpose(const float *a, ptrdiff_t rows, ptrdiff_t cols, float *t);
+
 /// C = A·B (+ bias, then ReLU when `relu` is non-zero) for row-major A (m × k, rows lda floats apart),
 /// B packed by `nmk_pack_panels`, C (m × n, rows ldc floats apart); `bias` (n floats) may be NULL. Each
 /// element is one multiply-add chain over r = 0 … k − 1 in order, from 0 (fused on the x86-64-v3
