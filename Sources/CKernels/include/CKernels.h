@@ -1,7 +1,7 @@
 #ifndef NEATMSKIT_CKERNELS_H
 #define NEATMSKIT_CKERNELS_H
-// Element-wise optimiser kernels for the NeuralNet engine; for inference, the direct convolution of
-// one-channel images, max pooling and the Winograd transforms; and the process's CPU affinity count.
+// Element-wise optimiser kernels for the NeuralNet engine; the direct convolution of one-channel images,
+// max pooling and the Winograd transforms (inference and training); and the process's CPU affinity count.
 // C so that the loops are vectorised (Swift on Linux cannot lower a vector square root without libm's
 // errno path, and builds for baseline x86-64, SSE2); on x86-64 Linux an AVX2 clone (inference
 // kernels: x86-64-v3, AVX2 + FMA) is picked at load time, with an SSE2 default.
