@@ -133,3 +133,17 @@ void nmk_gemm_panels(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrd
         }
     }
 }
+
+NMK_GEMM_MULTIVERSION
+void nmk_transpose(const float *a, ptrdiff_t rows, ptrdiff_t cols, float *t) {
+    // Blocks of 8 × 8 so that both sides are read and written a cache line at a time.
+    for (ptrdiff_t r0 = 0; r0 < rows; r0 += 8) {
+        const ptrdiff_t r1 = r0 + 8 < rows ? r0 + 8 : rows;
+        for (ptrdiff_t c0 = 0; c0 < cols; c0 += 8) {
+            const ptrdiff_t c1 = c0 + 8 < cols ? c0 + 8 : cols;
+            for (ptrdiff_t c = c0; c < c1; c++) {
+                for (ptrdiff_t r = r0; r < r1; r++) t[c * rows + r] = a[r * cols + c];
+            }
+        }
+    }
+}

@@ -41,8 +41,9 @@ final class Conv2DLayer: EngineLayer {
     /// Training passes use the Winograd forms too where the layer has them (forward and input gradient
     /// `winograd`, kernel gradient `gradientWinograd`); tests switch it off to compare with the im2col form.
     var winogradTraining = true
-    /// Inference on one-channel input runs a direct convolution (CKernels) instead of im2col and a GEMM
-    /// only kh·kw deep; tests switch it off to check both forms.
+    /// The forward pass on one-channel input (inference and training) runs a direct convolution
+    /// (CKernels) instead of im2col and a GEMM only kh·kw deep (training's backward pass then writes the
+    /// im2col rows its kernel gradient needs); tests switch it off to check both forms.
     var directOneChannel: Bool
     /// Output rows with no valid tap (output = activation(bias)).
     let emptyRows: [Int]
@@ -233,7 +234,7 @@ final class Conv2DLayer: EngineLayer {
         let bp = (bias ?? zeroBias).pointer
         let relu = activation == .relu
         let outputSize = self.outputSize
-        if !training && directOneChannel {
+        if directOneChannel {
             forwardDirect(x, y, samples: samples, worker: worker, relu: relu)
             return
         }
@@ -353,6 +354,8 @@ final class Conv2DLayer: EngineLayer {
                 }
             }
             let a = trainingColumns[g].pointer
+            // The direct forward pass wrote no im2col rows; the kernel gradient needs them.
+            if directOneChannel && weightGradients { im2col(x, group: group, n0: 0, n1: batch, into: a) }
             if weightGradients {
                 if let pg = packedGradient[g] {
                     parallelGemm(

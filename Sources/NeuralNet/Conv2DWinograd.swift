@@ -138,6 +138,25 @@ final class WinogradWidth3 {
         }
     }
 
+    /// Calls `body(member, row, channel, g0, g1, g2)` for every member's kernel rows of a group and every
+    /// channel, with g0, g1, g2 the three taps' rows of filters (F floats each) in an HWIO array `base`
+    /// (the kernel or its gradient).
+    @inline(__always)
+    private func forEachKernelRow(
+        _ group: Conv2DLayer.RowGroup, _ base: UnsafeMutablePointer<Float>,
+        _ body: (Int, Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+            -> Void
+    ) {
+        let c = channels
+        let f = filters
+        for (m, member) in group.members.enumerated() {
+            for r in 0..<group.rowCount {
+                let tap = base + (member.kernelRow + r) * 3 * c * f
+                for q in 0..<c { body(m, r, q, tap + q * f, tap + (c + q) * f, tap + (2 * c + q) * f) }
+            }
+        }
+    }
+
     /// U_ξ from the kernel (HWIO, [kh][3][C][F]); call whenever the weights may have changed.
     func transformKernel(_ kernel: UnsafePointer<Float>) {
         let c = channels
@@ -146,17 +165,9 @@ final class WinogradWidth3 {
         for (g, group) in groups.enumerated() {
             let w = width(group)
             let u = transformed[g].map(\.pointer)
-            for (m, member) in group.members.enumerated() {
-                for r in 0..<group.rowCount {
-                    let tap = kernel + (member.kernelRow + r) * 3 * c * f  // [3][C][F] of this kernel row
-                    for q in 0..<c {
-                        let g0 = tap + q * f
-                        let g1 = tap + (c + q) * f
-                        let g2 = tap + (2 * c + q) * f
-                        let row = (r * c + q) * w + m * f
-                        for j in 0..<f { Self.points(g0[j], g1[j], g2[j], four: four, into: u, at: row + j) }
-                    }
-                }
+            forEachKernelRow(group, UnsafeMutablePointer(mutating: kernel)) { m, r, q, g0, g1, g2 in
+                let row = (r * c + q) * w + m * f
+                for j in 0..<f { Self.points(g0[j], g1[j], g2[j], four: four, into: u, at: row + j) }
             }
             for xi in 0..<points {
                 nmk_pack_panels(u[xi], w, depth(group), w, packedTransformed[g][xi].pointer)
@@ -279,31 +290,23 @@ extension WinogradWidth3 {
         let w = width(group)
         let du = kernelGradientPoints.map { UnsafePointer($0.pointer) }
         let four = tileWidth == 4
-        for (m, member) in group.members.enumerated() {
-            for r in 0..<group.rowCount {
-                let tap = gradient + (member.kernelRow + r) * 3 * c * f
-                for q in 0..<c {
-                    let g0 = tap + q * f
-                    let g1 = tap + (c + q) * f
-                    let g2 = tap + (2 * c + q) * f
-                    let row = (r * c + q) * w + m * f
-                    for j in 0..<f {
-                        let i = row + j
-                        if four {
-                            let s12 = du[1][i] + du[2][i]
-                            let d12 = du[1][i] - du[2][i]
-                            let s34 = du[3][i] + du[4][i]
-                            let d34 = du[3][i] - du[4][i]
-                            g0[j] += du[0][i] / 4 - s12 / 6 + s34 / 24
-                            g1[j] += -d12 / 6 + d34 / 12
-                            g2[j] += -s12 / 6 + s34 / 6 + du[5][i]
-                        } else {
-                            let s12 = du[1][i] + du[2][i]
-                            g0[j] += du[0][i] + s12 * 0.5
-                            g1[j] += (du[1][i] - du[2][i]) * 0.5
-                            g2[j] += s12 * 0.5 + du[3][i]
-                        }
-                    }
+        forEachKernelRow(group, gradient) { m, r, q, g0, g1, g2 in
+            let row = (r * c + q) * w + m * f
+            for j in 0..<f {
+                let i = row + j
+                if four {
+                    let s12 = du[1][i] + du[2][i]
+                    let d12 = du[1][i] - du[2][i]
+                    let s34 = du[3][i] + du[4][i]
+                    let d34 = du[3][i] - du[4][i]
+                    g0[j] += du[0][i] / 4 - s12 / 6 + s34 / 24
+                    g1[j] += -d12 / 6 + d34 / 12
+                    g2[j] += -s12 / 6 + s34 / 6 + du[5][i]
+                } else {
+                    let s12 = du[1][i] + du[2][i]
+                    g0[j] += du[0][i] + s12 * 0.5
+                    g1[j] += (du[1][i] - du[2][i]) * 0.5
+                    g2[j] += s12 * 0.5 + du[3][i]
                 }
             }
         }
@@ -326,18 +329,8 @@ extension WinogradWidth3 {
         let four = tileWidth == 4
         // U'_ξ as [(member, filter), (row, channel)], packed.
         let u = dataKernelScratch.map(\.pointer)
-        for (m, member) in group.members.enumerated() {
-            for r in 0..<group.rowCount {
-                let tap = kernel + (member.kernelRow + r) * 3 * c * f
-                for q in 0..<c {
-                    let g0 = tap + q * f
-                    let g1 = tap + (c + q) * f
-                    let g2 = tap + (2 * c + q) * f
-                    for j in 0..<f {
-                        Self.points(g2[j], g1[j], g0[j], four: four, into: u, at: (m * f + j) * k + r * c + q)
-                    }
-                }
-            }
+        forEachKernelRow(group, UnsafeMutablePointer(mutating: kernel)) { m, r, q, g0, g1, g2 in
+            for j in 0..<f { Self.points(g2[j], g1[j], g0[j], four: four, into: u, at: (m * f + j) * k + r * c + q) }
         }
         for xi in 0..<points { nmk_pack_panels(u[xi], k, w, k, dataKernels[g][xi].pointer) }
         let inputs = Self.table(dataInputs, offset: 0)

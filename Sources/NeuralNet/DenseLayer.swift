@@ -1,7 +1,8 @@
 import CKernels
 import Tensor
 
-/// `Dense`: `y = act(x·W + b)` with the Keras kernel layout W `(in, out)`. Training runs BLAS; inference
+/// `Dense`: `y = act(x·W + b)` with the Keras kernel layout W `(in, out)`. Training runs BLAS, except the
+/// kernel gradient of the fused update (panel products); inference
 /// runs CKernels' panel product on a copy of W packed once per weights version (BLAS would repack W on
 /// every call), with the bias and ReLU applied as the products are stored.
 final class DenseLayer: EngineLayer {
@@ -23,6 +24,11 @@ final class DenseLayer: EngineLayer {
     /// Per-part gradient blocks for fused updates (`blockRows` kernel rows each).
     private var gradientBlocks: [FloatBuffer] = []
     private var blockRows: Int { max(1, 16_384 / max(units, 1)) }
+    /// The fused update's operands of one step: xᵀ (inputSize × batch) and dz packed for
+    /// `nmk_gemm_panels`, so that each gradient block is one panel product (OpenBLAS would pack both
+    /// again for every block).
+    private var transposedInput = FloatBuffer(count: 0)
+    private var packedOutputGradient = FloatBuffer(count: 0)
     var logits: UnsafePointer<Float>? { activation == .softmax ? UnsafePointer(logitsBuffer.pointer) : nil }
 
     func reserve(batch: Int, workers: Int, training: Bool) {
@@ -31,6 +37,10 @@ final class DenseLayer: EngineLayer {
         }
         if training && gradientBlocks.count < workers {
             gradientBlocks = (0..<workers).map { _ in FloatBuffer(count: blockRows * units) }
+        }
+        if training && transposedInput.count < batch * inputSize {
+            transposedInput = FloatBuffer(count: batch * inputSize)
+            packedOutputGradient = FloatBuffer(count: nmk_packed_panels_size(batch, units))
         }
     }
     var variables: [FloatBuffer] { bias.map { [kernel, $0] } ?? [kernel] }
@@ -123,8 +133,13 @@ final class DenseLayer: EngineLayer {
         let kernel = self.kernel
         let inputs = inputSize
         let n = units
-        let xs = SharedPointer(UnsafeMutablePointer(mutating: x))
-        let dz = SharedPointer(dy)
+        // xᵀ and dz packed once; block b of dW is then rows r0..<r1 of xᵀ times dz, each element one
+        // multiply-add chain over the batch in order.
+        let xt = transposedInput.pointer
+        nmk_transpose(x, batch, inputs, xt)
+        nmk_pack_panels(dy, n, batch, n, packedOutputGradient.pointer)
+        let xs = SharedPointer(xt)
+        let dz = SharedPointer(packedOutputGradient.pointer)
         var blockSums = [Double](repeating: 0, count: blockCount)
         blockSums.withUnsafeMutableBufferPointer { sums in
             let out = SharedPointer64(sums.baseAddress!)
@@ -133,9 +148,7 @@ final class DenseLayer: EngineLayer {
                 for b in partRange(part, of: p, count: blockCount) {
                     let r0 = b * rowsPerBlock
                     let r1 = min(r0 + rowsPerBlock, inputs)
-                    BLAS.sgemm(
-                        transA: true, m: r1 - r0, n: n, k: batch, a: xs.base + r0, lda: inputs, b: dz.base, ldb: n,
-                        beta: 0, c: block, ldc: n)
+                    nmk_gemm_panels(r1 - r0, n, batch, xs.base + r0 * batch, batch, dz.base, nil, 0, block, n)
                     out.base[b] = update.plan.apply(
                         layer: update.layer, variable: 0, weights: kernel, offset: r0 * n, gradient: block,
                         count: (r1 - r0) * n)

@@ -26,6 +26,16 @@ import Testing
             (2, 7, 8, 24, 3, .same, .relu),
         ]
 
+    /// The layer `conv` of case `caseIndex`.
+    static func convolution(_ caseIndex: Int) -> LayerSpec {
+        let c = cases[caseIndex]
+        return LayerSpec(
+            name: "conv",
+            kind: .conv2D(
+                Conv2DOptions(
+                    filters: c.filters, kernelSize: [c.kernelHeight, 3], padding: c.padding, activation: c.activation)))
+    }
+
     @Test(arguments: 0..<cases.count, [nil, 2, 4])
     func winogradInferenceEqualsTheReference(caseIndex: Int, tileWidth: Int?) throws {
         let c = Self.cases[caseIndex]
@@ -33,12 +43,7 @@ import Testing
             name: "w",
             layers: [
                 LayerSpec(name: "in", kind: .input(shape: [c.height, c.width, c.channels])),
-                LayerSpec(
-                    name: "conv",
-                    kind: .conv2D(
-                        Conv2DOptions(
-                            filters: c.filters, kernelSize: [c.kernelHeight, 3], padding: c.padding,
-                            activation: c.activation))),
+                Self.convolution(caseIndex),
                 LayerSpec(name: "f", kind: .flatten),
             ])
         var rng = SeededGenerator(seed: UInt64(40 + caseIndex))

@@ -19,12 +19,7 @@ import Testing
             layers: [
                 LayerSpec(name: "in", kind: .input(shape: [c.height, c.width, 2])),
                 LayerSpec(name: "pre", kind: .conv2D(Conv2DOptions(filters: c.channels, kernelSize: [1, 1]))),
-                LayerSpec(
-                    name: "conv",
-                    kind: .conv2D(
-                        Conv2DOptions(
-                            filters: c.filters, kernelSize: [c.kernelHeight, 3], padding: c.padding,
-                            activation: c.activation))),
+                WinogradTests.convolution(caseIndex),
                 LayerSpec(name: "f", kind: .flatten),
                 LayerSpec(name: "d", kind: .dense(DenseOptions(units: 3, activation: .softmax))),
             ])
@@ -69,6 +64,36 @@ import Testing
                 #expect(
                     difference <= tolerance * scale,
                     "case \(caseIndex), tiles \(tiles): \(layer.name)/\(vi) differs by \(difference) (scale \(scale))")
+            }
+        }
+    }
+
+    /// The direct one-channel forward pass in training (NeatMS's conv2d_1) gives the loss and gradients
+    /// of the im2col form.
+    @Test func directOneChannelTrainingEqualsTheIm2colForm() throws {
+        // The NeatMS network without its dropout layer (`lossAndGradients` draws no dropout mask).
+        let neatms = Architecture.neatms(matrixSize: 40)
+        let layers = neatms.layers.filter {
+            if case .dropout = $0.kind { return false }
+            return true
+        }
+        let (model, _, _) = try GradientChecks.randomModel(Architecture(name: "n", layers: layers), seed: 5)
+        let (x, y) = try TrainingPaths.data(samples: 9, width: 40, seed: 3)
+        var results: [(Double, [[Tensor]])] = []
+        for direct in [true, false] {
+            let net = try Network(model: model)
+            let conv = try #require(net.layers[1] as? Conv2DLayer)
+            #expect(conv.directOneChannel)
+            conv.directOneChannel = direct
+            results.append(try net.lossAndGradients(x: x, y: y))
+        }
+        #expect(abs(results[0].0 - results[1].0) <= 1e-6 * abs(results[1].0))
+        for (li, (gs, es)) in zip(results[0].1, results[1].1).enumerated() {
+            for (g, e) in zip(gs, es) {
+                let scale = e.scalars.map { abs(Double($0)) }.max() ?? 0
+                let difference = zip(g.scalars, e.scalars).map { abs(Double($0) - Double($1)) }.max() ?? .infinity
+                #expect(
+                    scale > 0 && difference <= 5e-6 * scale, "layer \(li): differs by \(difference) (scale \(scale))")
             }
         }
     }

@@ -1,7 +1,7 @@
 #ifndef NEATMSKIT_CKERNELS_H
 #define NEATMSKIT_CKERNELS_H
-// Element-wise optimiser kernels for the NeuralNet engine; for inference, the direct convolution of
-// one-channel images, max pooling and the Winograd transforms; and the process's CPU affinity count.
+// Element-wise optimiser kernels for the NeuralNet engine; the direct convolution of one-channel images,
+// max pooling and the Winograd transforms (inference and training); and the process's CPU affinity count.
 // C so that the loops are vectorised (Swift on Linux cannot lower a vector square root without libm's
 // errno path, and builds for baseline x86-64, SSE2); on x86-64 Linux an AVX2 clone (inference
 // kernels: x86-64-v3, AVX2 + FMA) is picked at load time, with an SSE2 default.
@@ -85,6 +85,9 @@ ptrdiff_t nmk_packed_panels_size(ptrdiff_t k, ptrdiff_t n);
 /// Packs row-major B (k × n, rows ldb floats apart) for `nmk_gemm_panels`: bp[p][r][j] = B[r][16p + j],
 /// 0 beyond column n − 1.
 void nmk_pack_panels(const float *b, ptrdiff_t ldb, ptrdiff_t k, ptrdiff_t n, float *bp);
+
+/// t = aᵀ: a is rows × cols (row-major), t cols × rows.
+void nmk_transpose(const float *a, ptrdiff_t rows, ptrdiff_t cols, float *t);
 
 /// C = A·B (+ bias, then ReLU when `relu` is non-zero) for row-major A (m × k, rows lda floats apart),
 /// B packed by `nmk_pack_panels`, C (m × n, rows ldc floats apart); `bias` (n floats) may be NULL. Each
