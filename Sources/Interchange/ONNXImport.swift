@@ -434,6 +434,14 @@ struct GraphImporter {
 
     /// Keras's padding for ONNX `pads` / `auto_pad`, or an error when Keras cannot express them.
     func kerasPadding(_ node: Onnx_NodeProto, window: [Int], strides: [Int]) throws -> Padding {
+        // From the file: checked before any arithmetic (a zero stride divided by zero; found by Scripts/fuzz).
+        let limit = 1 << 20
+        guard window.count == 2, window.allSatisfy({ (1...limit).contains($0) }) else {
+            throw nodeError(node, "has kernel_shape \(window): expected two sizes from 1 to \(limit)")
+        }
+        guard strides.count == 2, strides.allSatisfy({ (1...limit).contains($0) }) else {
+            throw nodeError(node, "has strides \(strides): expected two strides from 1 to \(limit)")
+        }
         let size = [shape[0], shape[1]]
         let same = ONNXFile.padding(.same, size: size, window: window, strides: strides).map(Int.init)
         let autoPad = attribute(node, "auto_pad").map { String(decoding: $0.s, as: UTF8.self) } ?? "NOTSET"
