@@ -6,8 +6,8 @@ import Support
 /// Contains libhdf5 crashes: before this process opens an HDF5 file, a child `neatms _read-hdf5 FILE` opens it
 /// and makes every libhdf5 call the readers can make (`HDF5ReadThrough`). A file that crashes libhdf5 kills
 /// only the child; the command then stops with one error line (`FILE: libhdf5 crashed reading this file
-/// (signal 11, SIGSEGV) …`), exit status 1, before it has written anything. docs/SECURITY.md gives the
-/// reasons and the cost.
+/// (signal 11, SIGSEGV) …`), exit status 1, before it has written anything; a child that hangs in libhdf5 is
+/// killed after a minute (plus a second per 10 MB of file). docs/SECURITY.md gives the reasons and the cost.
 enum HDF5Containment {
     /// Installs the check for every `HDF5File.open` of this process (not in the child itself).
     static func install() {
@@ -45,6 +45,11 @@ enum HDF5Containment {
     static func check(_ url: URL) throws {
         let version = FileVersion(url.path)
         if let version, passed.withLock({ $0.contains(version) }) { return }
+        let marker = version.flatMap(readThroughMarker)
+        if let marker, FileManager.default.fileExists(atPath: marker.path) {
+            passed.withLock { _ = $0.insert(version!) }
+            return
+        }
         guard let executable = executableURL() else {
             throw HDF5Error(
                 .library, file: url.relativePath,
@@ -61,12 +66,29 @@ enum HDF5Containment {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
         do {
             try process.run()
         } catch {
             throw HDF5Error(
                 .library, file: url.relativePath,
                 message: "cannot start the child process that reads this file first (\(error.localizedDescription))")
+        }
+        // libhdf5 can also loop forever on a crafted file (fuzzing found one in H5HG_read): a child that has
+        // not finished in a minute plus a second per 10 MB (or NEATMSKIT_HDF5_READ_TIMEOUT seconds) is killed.
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        let limit =
+            ProcessInfo.processInfo.environment["NEATMSKIT_HDF5_READ_TIMEOUT"].flatMap { Int($0) }
+            ?? 60 + size / 10_000_000
+        if finished.wait(timeout: .now() + .seconds(limit)) == .timedOut {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw HDF5Error(
+                .libraryCrashed, file: url.relativePath,
+                message:
+                    "libhdf5 did not finish reading this file in \(limit) s (in the child process that reads HDF5 files "
+                    + "first): the file is damaged or crafted")
         }
         process.waitUntilExit()
         if process.terminationReason == .uncaughtSignal {
@@ -78,7 +100,43 @@ enum HDF5Containment {
                     + " in the child process that reads HDF5 files first): the file is damaged or crafted")
         }
         // Exit 0 (read through) or 1 (refused or unreadable: this process's own open reports why).
-        if process.terminationStatus == 0, let version { passed.withLock { _ = $0.insert(version) } }
+        if process.terminationStatus == 0, let version {
+            passed.withLock { _ = $0.insert(version) }
+            if let marker {
+                try? FileManager.default.createDirectory(
+                    at: marker.deletingLastPathComponent(), withIntermediateDirectories: true)
+                FileManager.default.createFile(atPath: marker.path, contents: nil)
+            }
+        }
+    }
+
+    /// The per-user record that this version of `neatms` read a file version through without harm (an empty
+    /// file named by neatms's version, the file's device, inode, size, modification and change times, in
+    /// `$XDG_CACHE_HOME/neatmskit/hdf5-read-through`, else `~/.cache/…`): the same unchanged file opened by a
+    /// later command costs no child process. Any change to the file (a rewrite, a copy, a rename over it) gives
+    /// another inode or change time, so a record never vouches for other bytes. nil (no record kept) with
+    /// `NEATMSKIT_HDF5_READ_CACHE=off` or without a cache folder.
+    private static func readThroughMarker(_ version: FileVersion) -> URL? {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["NEATMSKIT_HDF5_READ_CACHE"] == "off" { return nil }
+        let base: URL
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            base = URL(fileURLWithPath: xdg, isDirectory: true)
+        } else if let home = environment["HOME"], home.hasPrefix("/") {
+            #if os(macOS)
+                base = URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent("Library/Caches")
+            #else
+                base = URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent(".cache")
+            #endif
+        } else {
+            return nil
+        }
+        let name = [
+            neatmsVersion, String(version.device), String(version.inode), String(version.size),
+            String(version.modified), String(version.changed),
+        ].joined(separator: "-")
+        return base.appendingPathComponent("neatmskit/hdf5-read-through", isDirectory: true)
+            .appendingPathComponent(name)
     }
 
     /// This executable: the child is `neatms` itself.

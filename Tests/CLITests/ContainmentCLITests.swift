@@ -88,4 +88,50 @@ import Testing
             #expect(Set(try fileManager.contentsOfDirectory(atPath: dir.path)) == before, "\(arguments)")
         }
     }
+
+    /// A file on which libhdf5 loops forever (found by fuzzing: `H5Aread` of a variable-length string spins in
+    /// `H5HG_read`): the child is killed after its time limit and the command stops with one line, exit 1.
+    @Test func aChildThatHangsInLibhdf5IsKilled() throws {
+        let dir = try TestPaths.temporaryDirectory("containment-hang")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let compressed = try FileManager.default.contentsOfDirectory(
+            at: TestPaths.fixture("fuzz/open/keras-h5"), includingPropertiesForKeys: nil
+        ).first { $0.pathExtension == "gz" }
+        let input = try #require(compressed)
+        let hanging = dir.appendingPathComponent("hang.h5")
+        let unpack = try Self.run("/bin/sh", ["-c", "gzip -dc '\(input.path)' > '\(hanging.path)'"])
+        #expect(unpack.status == 0)
+        let r = try runNeatms(
+            ["summary", "hang.h5"], in: dir, environment: ["NEATMSKIT_HDF5_READ_TIMEOUT": "5"])
+        #expect(r.status == 1)
+        #expect(
+            r.stderr
+                == "neatms: error: hang.h5: libhdf5 did not finish reading this file in 5 s (in the child process that reads HDF5 files first): the file is damaged or crafted\n"
+        )
+    }
+
+    /// A file read through once is recorded per user and not read again by later commands while unchanged; the
+    /// record never vouches for other bytes at the same path.
+    @Test func aRecordedFileThatChangesIsReadThroughAgain() throws {
+        let dir = try TestPaths.temporaryDirectory("containment-record")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let environment = ["XDG_CACHE_HOME": dir.appendingPathComponent("cache").path]
+        let records = dir.appendingPathComponent("cache/neatmskit/hdf5-read-through")
+        try FileManager.default.copyItem(
+            at: TestPaths.fixture("keras/reduced_tfkeras2_full.h5"), to: dir.appendingPathComponent("m.h5"))
+        #expect(try runNeatms(["summary", "m.h5"], in: dir, environment: environment).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: records.path).count == 1)
+        #expect(try runNeatms(["summary", "m.h5"], in: dir, environment: environment).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: records.path).count == 1)
+        // The same path, now the crafted file (same inode, other size and times).
+        let crafted = try Data(contentsOf: Self.crasher)
+        let handle = try FileHandle(forWritingTo: dir.appendingPathComponent("m.h5"))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: crafted)
+        try handle.close()
+        let r = try runNeatms(["summary", "m.h5"], in: dir, environment: environment)
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("neatms: error: m.h5: libhdf5 crashed reading this file (signal"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: records.path).count == 1)
+    }
 }
