@@ -115,6 +115,7 @@ let package = Package(
                 "HDF5", "Tensor", "NeuralNet", "KerasFormat", "Interchange", "MassSpec", "NeatMS", "Classification",
                 "FileSupport", "ModelStore", "Support", "Annotation", "AnnotationServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
 
         // Scripts/bench's NeatMSKit side: network throughput (not part of the product).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import Foundation
 import HDF5
 import Support
@@ -45,9 +46,9 @@ enum HDF5Containment {
     static func check(_ url: URL) throws {
         let version = FileVersion(url.path)
         if let version, passed.withLock({ $0.contains(version) }) { return }
-        let marker = version.flatMap(readThroughMarker)
+        let marker = readThroughMarker(url)
         if let marker, FileManager.default.fileExists(atPath: marker.path) {
-            passed.withLock { _ = $0.insert(version!) }
+            if let version { passed.withLock { _ = $0.insert(version) } }
             return
         }
         guard let executable = executableURL() else {
@@ -110,13 +111,13 @@ enum HDF5Containment {
         }
     }
 
-    /// The per-user record that this version of `neatms` read a file version through without harm (an empty
-    /// file named by neatms's version, the file's device, inode, size, modification and change times, in
-    /// `$XDG_CACHE_HOME/neatmskit/hdf5-read-through`, else `~/.cache/…`): the same unchanged file opened by a
-    /// later command costs no child process. Any change to the file (a rewrite, a copy, a rename over it) gives
-    /// another inode or change time, so a record never vouches for other bytes. nil (no record kept) with
-    /// `NEATMSKIT_HDF5_READ_CACHE=off` or without a cache folder.
-    private static func readThroughMarker(_ version: FileVersion) -> URL? {
+    /// The per-user record that this version of `neatms` read these bytes through without harm: an empty file
+    /// named by neatms's version and the SHA-256 of the file's content, in
+    /// `$XDG_CACHE_HOME/neatmskit/hdf5-read-through` (else `~/.cache/…`). The same bytes opened by a later
+    /// command, also under another name (a `.keras` archive's weights, extracted to a new temporary file each
+    /// time), cost no child process; other bytes never match a record. nil (no record kept) with
+    /// `NEATMSKIT_HDF5_READ_CACHE=off`, without a cache folder, or when the file cannot be read.
+    private static func readThroughMarker(_ url: URL) -> URL? {
         let environment = ProcessInfo.processInfo.environment
         if environment["NEATMSKIT_HDF5_READ_CACHE"] == "off" { return nil }
         let base: URL
@@ -131,12 +132,13 @@ enum HDF5Containment {
         } else {
             return nil
         }
-        let name = [
-            neatmsVersion, String(version.device), String(version.inode), String(version.size),
-            String(version.modified), String(version.changed),
-        ].joined(separator: "-")
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { return nil }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let block = try? handle.read(upToCount: 1 << 20), !block.isEmpty { hasher.update(data: block) }
+        let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         return base.appendingPathComponent("neatmskit/hdf5-read-through", isDirectory: true)
-            .appendingPathComponent(name)
+            .appendingPathComponent("\(neatmsVersion)-\(digest)")
     }
 
     /// This executable: the child is `neatms` itself.
