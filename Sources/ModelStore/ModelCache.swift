@@ -16,23 +16,30 @@ public struct ModelCache: Sendable, Equatable {
     public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> ModelCache
     {
-        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
-            return ModelCache(
-                folder: URL(fileURLWithPath: xdg, isDirectory: true).appendingPathComponent("neatmskit/models"))
-        }
-        guard let home = environment["HOME"], home.hasPrefix("/") else {
+        guard let base = userCacheFolder(environment: environment) else {
             throw ModelStoreError(
                 "model cache", "neither XDG_CACHE_HOME nor HOME is set to an absolute path, so there is no cache folder"
             )
         }
-        #if os(macOS)
-            let base = "Library/Caches"
-        #else
-            let base = ".cache"
-        #endif
-        return ModelCache(
-            folder: URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent(base)
-                .appendingPathComponent("neatmskit/models"))
+        return ModelCache(folder: base.appendingPathComponent("models", isDirectory: true))
+    }
+
+    /// NeatMSKit's per-user cache folder (`$XDG_CACHE_HOME/neatmskit`, else `~/Library/Caches/neatmskit` on
+    /// macOS and `~/.cache/neatmskit` elsewhere), or nil when neither variable holds an absolute path.
+    public static func userCacheFolder(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL? {
+        let base: URL
+        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
+            base = URL(fileURLWithPath: xdg, isDirectory: true)
+        } else if let home = environment["HOME"], home.hasPrefix("/") {
+            #if os(macOS)
+                base = URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent("Library/Caches")
+            #else
+                base = URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent(".cache")
+            #endif
+        } else {
+            return nil
+        }
+        return base.appendingPathComponent("neatmskit", isDirectory: true)
     }
 
     /// Where `model` is stored once it has been fetched.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Crypto
 import Foundation
 import HDF5
+import ModelStore
 import Support
 
 /// Contains libhdf5 crashes: before this process opens an HDF5 file, a child `neatms _read-hdf5 FILE` opens it
@@ -120,24 +121,13 @@ enum HDF5Containment {
     private static func readThroughMarker(_ url: URL) -> URL? {
         let environment = ProcessInfo.processInfo.environment
         if environment["NEATMSKIT_HDF5_READ_CACHE"] == "off" { return nil }
-        let base: URL
-        if let xdg = environment["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
-            base = URL(fileURLWithPath: xdg, isDirectory: true)
-        } else if let home = environment["HOME"], home.hasPrefix("/") {
-            #if os(macOS)
-                base = URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent("Library/Caches")
-            #else
-                base = URL(fileURLWithPath: home, isDirectory: true).appendingPathComponent(".cache")
-            #endif
-        } else {
-            return nil
-        }
+        guard let base = ModelCache.userCacheFolder(environment: environment) else { return nil }
         guard let handle = FileHandle(forReadingAtPath: url.path) else { return nil }
         defer { try? handle.close() }
         var hasher = SHA256()
         while let block = try? handle.read(upToCount: 1 << 20), !block.isEmpty { hasher.update(data: block) }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        return base.appendingPathComponent("neatmskit/hdf5-read-through", isDirectory: true)
+        return base.appendingPathComponent("hdf5-read-through", isDirectory: true)
             .appendingPathComponent("\(neatmsVersion)-\(digest)")
     }
 
