@@ -160,7 +160,7 @@ struct ConvertCommand: ParsableCommand {
                 source = "weights into the architecture of \(architecture)"
             } else {
                 let base = try architecture.map { try CommandSupport.loadModel($0) }
-                let loaded = try ModelFile.load(inURL, format: from, architecture: base)
+                let loaded = try ModelFile.load(inURL, format: inFormat, architecture: base)
                 for warning in loaded.warnings { Diagnostics.warning("\(input): \(warning)") }
                 model = loaded.model
                 source = loaded.source + (architecture.map { ", architecture of \($0)" } ?? "")
