@@ -1,5 +1,6 @@
 import CHDF5
 import Foundation
+import Support
 
 /// An open HDF5 file.
 ///
@@ -45,7 +46,11 @@ public final class HDF5File: @unchecked Sendable {
         try HDF5Library.openCheck?(url)
         return try HDF5Library.synchronized {
             let flags = writable ? neatms_h5f_acc_rdwr() : neatms_h5f_acc_rdonly()
-            let id = H5Fopen(url.path, flags, hid_t(neatms_h5p_default()))
+            let id = ChildProcessGate.openingDescriptors {
+                let id = H5Fopen(url.path, flags, hid_t(neatms_h5p_default()))
+                if id >= 0 { markCloseOnExec(id) }
+                return id
+            }
             guard id >= 0 else { throw openFailure(url) }
             return try HDF5File(id: id, path: path, writable: writable)
         }
@@ -60,7 +65,11 @@ public final class HDF5File: @unchecked Sendable {
         }
         return try HDF5Library.synchronized {
             let flags = overwrite ? neatms_h5f_acc_trunc() : neatms_h5f_acc_excl()
-            let id = H5Fcreate(url.path, flags, hid_t(neatms_h5p_default()), hid_t(neatms_h5p_default()))
+            let id = ChildProcessGate.openingDescriptors {
+                let id = H5Fcreate(url.path, flags, hid_t(neatms_h5p_default()), hid_t(neatms_h5p_default()))
+                if id >= 0 { markCloseOnExec(id) }
+                return id
+            }
             guard id >= 0 else {
                 throw currentError(.library, file: path, object: nil, message: "cannot create HDF5 file")
             }
@@ -103,6 +112,15 @@ public final class HDF5File: @unchecked Sendable {
             }
             return Int(count)
         }
+    }
+
+    /// Marks the descriptor libhdf5 opened for file `id` close-on-exec (libhdf5 1.10 opens without it), so
+    /// that a child process started later does not keep the file and its lock (see `ChildProcessGate`).
+    /// Caller holds the library lock and the gate.
+    private static func markCloseOnExec(_ id: hid_t) {
+        var handle: UnsafeMutableRawPointer?
+        guard H5Fget_vfd_handle(id, hid_t(neatms_h5p_default()), &handle) >= 0, let handle else { return }
+        ChildProcessGate.markCloseOnExec(handle.load(as: Int32.self))
     }
 
     /// Classifies a failed `H5Fopen` from HDF5's error stack (caller holds the lock).

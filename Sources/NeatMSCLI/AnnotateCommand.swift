@@ -118,6 +118,6 @@ struct AnnotateCommand: ParsableCommand {
         process.arguments = [url]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try? process.run()
+        try? ChildProcessGate.run(process)
     }
 }

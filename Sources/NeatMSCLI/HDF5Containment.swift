@@ -71,7 +71,7 @@ enum HDF5Containment {
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
         do {
-            try process.run()
+            try ChildProcessGate.run(process)
         } catch {
             throw HDF5Error(
                 .library, file: url.relativePath,

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import TestSupport
 
 /// The result of running the built `neatms` binary.
@@ -42,7 +43,7 @@ func runNeatms(_ arguments: [String], in directory: URL? = nil, environment: [St
     let err = Pipe()
     process.standardOutput = out
     process.standardError = err
-    try process.run()
+    try ChildProcessGate.run(process)
     // Read both pipes to the end before waiting (large outputs would otherwise block the child).
     let group = DispatchGroup()
     nonisolated(unsafe) var errData = Data()

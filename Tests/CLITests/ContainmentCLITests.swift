@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import TestSupport
 import Testing
 
@@ -17,7 +18,7 @@ import Testing
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.environment = ProcessInfo.processInfo.environment.merging(["SWIFT_BACKTRACE": "enable=no"]) { $1 }
-        try process.run()
+        try ChildProcessGate.run(process)
         process.waitUntilExit()
         let signalled = process.terminationReason == .uncaughtSignal
         return (process.terminationStatus, signalled ? process.terminationStatus : nil)

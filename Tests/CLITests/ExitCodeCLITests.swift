@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Support
 import TestSupport
 import Testing
 
@@ -53,7 +54,7 @@ import Testing
         let err = Pipe()
         process.standardOutput = FileHandle.nullDevice
         process.standardError = err
-        try process.run()
+        try ChildProcessGate.run(process)
         // Wait for the first epoch line (training has started), then keep draining stderr.
         var text = ""
         while !text.contains("Epoch 1/") {

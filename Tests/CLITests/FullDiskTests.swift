@@ -3,6 +3,7 @@ import Foundation
 import KerasFormat
 import NeatMS
 import NeuralNet
+import Support
 import TestSupport
 import Testing
 
@@ -58,7 +59,7 @@ final class SmallDisk {
         p.arguments = arguments
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
-        try p.run()
+        try ChildProcessGate.run(p)
         p.waitUntilExit()
         guard p.terminationStatus == 0 else { throw CocoaError(.fileWriteNoPermission) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Support
 import TestSupport
 import Testing
 
@@ -159,7 +160,7 @@ struct CoreCountCLI {
             process.arguments = ["predict", "--help"]
         }
         process.standardOutput = out
-        try process.run()
+        try ChildProcessGate.run(process)
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         // "--jobs <jobs>  Samples processed at once (...). (default: N)", possibly wrapped.

@@ -3,6 +3,7 @@ import HDF5
 import KerasFormat
 import NeatMS
 import NeuralNet
+import Support
 import Tensor
 import TestSupport
 import Testing
@@ -40,7 +41,7 @@ import Testing
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try ChildProcessGate.run(process)
         return process
     }
 

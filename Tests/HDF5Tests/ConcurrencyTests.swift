@@ -49,6 +49,37 @@ import Testing
         return problems.isEmpty ? "" : "\(url.lastPathComponent): \(problems.joined(separator: ", ")) differ"
     }
 
+    /// A child process must not inherit the descriptor of an open HDF5 file: libhdf5 holds a lock on it, and
+    /// a child keeping a copy keeps the file locked after this process closed it (the next open then fails
+    /// with "Resource temporarily unavailable"). The child here is started by a bare `posix_spawn`, which
+    /// closes nothing itself, so only close-on-exec keeps the file out of it.
+    @Test func childProcessesDoNotInheritOpenFiles() throws {
+        let dir = try TestPaths.temporaryDirectory("hdf5-cloexec")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let written = dir.appendingPathComponent("written.h5")
+        let read = dir.appendingPathComponent("read.h5")
+        try Self.write(read, thread: 1, round: 1)
+        let listing = dir.appendingPathComponent("child-descriptors.txt")
+        let writing = try HDF5File.create(written)
+        let reading = try HDF5File.open(read)
+        defer {
+            try? writing.close()
+            try? reading.close()
+        }
+        let script = "ls -l /proc/$$/fd > '\(listing.path)'"
+        let words: [String] = ["/bin/sh", "-c", script]
+        let arguments: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        #expect(posix_spawn(&pid, "/bin/sh", nil, nil, arguments, environ) == 0)
+        var status: Int32 = 0
+        #expect(waitpid(pid, &status, 0) == pid)
+        let descriptors = try String(contentsOf: listing, encoding: .utf8)
+        #expect(descriptors.contains(" -> "), "the child listed its descriptors: \(descriptors)")
+        #expect(!descriptors.contains("written.h5"), "\(descriptors)")
+        #expect(!descriptors.contains("read.h5"), "\(descriptors)")
+    }
+
     @Test func threadsReadAndWriteFilesAtOnce() throws {
         let dir = try TestPaths.temporaryDirectory("hdf5-concurrency")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -60,6 +91,24 @@ import Testing
 
         let finished = Locked<[(url: URL, thread: Int, round: Int)]>([])
         let failures = Locked<[String]>([])
+        // Child processes start all the while (as in a test run, where other suites run the CLI): none may
+        // take a file, and its lock, with it.
+        let spawning = Locked(true)
+        let spawner = Thread {
+            while spawning.current {
+                let child = Process()
+                child.executableURL = URL(fileURLWithPath: "/bin/sleep")
+                child.arguments = ["0.05"]
+                do {
+                    try ChildProcessGate.run(child)
+                } catch {
+                    failures.withLock { $0.append("cannot start /bin/sleep: \(error)") }
+                    return
+                }
+            }
+        }
+        spawner.start()
+        defer { spawning.withLock { $0 = false } }
         DispatchQueue.concurrentPerform(iterations: Self.threads) { thread in
             func fail(_ text: String) { failures.withLock { $0.append("thread \(thread): \(text)") } }
             var generator = SystemRandomNumberGenerator()
@@ -91,6 +140,7 @@ import Testing
                 }
             }
         }
+        spawning.withLock { $0 = false }
         #expect(failures.current.isEmpty, "\(failures.current.prefix(5))")
         #expect(finished.current.count == Self.threads * Self.rounds)
         // Every thread's datasets in the common file, each with its own values.
