@@ -9,8 +9,5 @@ func temporaryH5(_ name: String = "test.h5") throws -> URL {
 
 /// True when HDF5 no longer has `url` open (every id of that file was closed).
 func isFullyClosed(_ url: URL) -> Bool {
-    let target = url.standardizedFileURL.resolvingSymlinksInPath().path
-    return !HDF5Library.openFilePaths().contains {
-        URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path == target
-    }
+    HDF5Library.openIDCount(in: url) == 0
 }
