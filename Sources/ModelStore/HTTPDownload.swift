@@ -1,5 +1,4 @@
 import Foundation
-import Support
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -19,13 +18,6 @@ final class HTTPDownload: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private let progress: @Sendable (FetchProgress) -> Void
     private let queue = OperationQueue()
     private let finished = DispatchSemaphore(value: 0)
-    private let invalidated = DispatchSemaphore(value: 0)
-
-    /// Held for a download's whole life, its session's invalidation included: one URLSession at a time in
-    /// this process. Foundation's URLSession on Linux (libcurl underneath) is known to crash intermittently
-    /// with several sessions alive at once in one process (swift-corelibs-foundation issues #5469 and #5016);
-    /// `neatms model fetch` downloads one file anyway, and a library caller fetching several loses nothing.
-    private static let oneSessionAtATime = Locked(())
 
     private var received = 0
     private var expected: Int?
@@ -49,10 +41,6 @@ final class HTTPDownload: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     /// Runs the download to its end and returns the number of bytes written.
     /// - Throws: `ModelStoreError` naming the URL.
     func run() throws -> Int {
-        try Self.oneSessionAtATime.withLock { _ in try runAlone() }
-    }
-
-    private func runAlone() throws -> Int {
         // No URL cache, cookies or stored credentials. (`.default`, not `.ephemeral`: Foundation on Linux gives
         // an ephemeral configuration a URL cache of its own whose folder it creates in the user's cache folder;
         // `.default` takes `URLCache.shared`, which a program can set to one without a folder.)
@@ -65,11 +53,7 @@ final class HTTPDownload: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         configuration.httpShouldSetCookies = false
         configuration.urlCredentialStorage = nil
         let session = URLSession(configuration: configuration, delegate: self, delegateQueue: queue)
-        defer {
-            session.finishTasksAndInvalidate()
-            // Gone before the next session starts (bounded, in case a Foundation never reports it).
-            _ = invalidated.wait(timeout: .now() + 10)
-        }
+        defer { session.finishTasksAndInvalidate() }
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: idleTimeout)
         // The bytes as stored: a compressed transfer would make Content-Length count other bytes.
         request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
@@ -154,10 +138,6 @@ final class HTTPDownload: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             }
         }
         finished.signal()
-    }
-
-    func urlSession(_ session: URLSession, didBecomeInvalidWithError error: (any Error)?) {
-        invalidated.signal()
     }
 
     private static func seconds(_ value: TimeInterval) -> String {
