@@ -67,8 +67,9 @@ final class Conv2DLayer: EngineLayer {
     private var workerPaddedRows: [FloatBuffer] = []  // [worker], the direct one-channel form's scratch
     private var batchProducts = FloatBuffer(count: 0)  // whole batch, backward
     private var capacity = (batch: 0, workers: 0, training: false)
-    /// The weights version the Winograd form was computed for.
+    /// The weights version the Winograd form was computed for, and its shared rows' kernels.
     private var transformedVersion: Int?
+    private var sharedVersion: Int?
 
     init(spec: LayerSpec, options: Conv2DOptions, inputShape: [Int], outputShape: [Int]) {
         self.spec = spec
@@ -128,6 +129,7 @@ final class Conv2DLayer: EngineLayer {
         gradientWinograd = WinogradWidth3(
             groups: groups, cols: cols, channels: inChannels, filters: filters, tileWidth: gradientTileWidth)
         transformedVersion = nil
+        sharedVersion = nil
         capacity.workers = 0
         capacity.batch = 0
     }
@@ -171,6 +173,11 @@ final class Conv2DLayer: EngineLayer {
         if let winograd, !training || winogradTraining {
             if transformedVersion != weightsVersion { winograd.transformKernel(kernel.pointer) }
             transformedVersion = weightsVersion
+            // The shared rows' kernels only for inference (training steps change the weights every time).
+            if !training && sharedVersion != weightsVersion {
+                winograd.packSharedKernels()
+                sharedVersion = weightsVersion
+            }
             return
         }
         let rowFloats = cols.window * inChannels * filters  // one kernel row, as [kw·C, F]

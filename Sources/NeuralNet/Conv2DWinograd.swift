@@ -205,7 +205,13 @@ final class WinogradWidth3 {
             for xi in 0..<points {
                 nmk_pack_panels(u[xi], w, depth(group), w, packedTransformed[g][xi].pointer)
             }
-            if let shared = sharedRows[g] { packSharedKernels(group: g, shared: shared, u: u) }
+        }
+    }
+
+    /// The shared form's kernels (inference) from the U_ξ of the last `transformKernel`.
+    func packSharedKernels() {
+        for (g, shared) in sharedRows.enumerated() {
+            if let shared { packSharedKernels(group: g, shared: shared, u: transformed[g].map(\.pointer)) }
         }
     }
 
