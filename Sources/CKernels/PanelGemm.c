@@ -39,6 +39,31 @@ void nmk_pack_panels(const float *b, ptrdiff_t ldb, ptrdiff_t k, ptrdiff_t n, fl
     }
 }
 
+// `rows` (≤ MR) rows of A times one panel over depth 0 ..< k, added to acc, one
+// multiply-add after the other in depth order.
+static inline __attribute__((always_inline)) void chain(
+    const int rows, f16 *acc, const float *a, ptrdiff_t lda, const float *panel, ptrdiff_t k) {
+    const float *ar[MR];
+    for (int r = 0; r < rows; r++) ar[r] = a + r * lda;
+    // Four depth steps at a time, so that each row's address serves four broadcasts.
+    ptrdiff_t kk = 0;
+    for (; kk + 4 <= k; kk += 4) {
+        const f16 w0 = LOAD(panel + kk * NR), w1 = LOAD(panel + (kk + 1) * NR);
+        const f16 w2 = LOAD(panel + (kk + 2) * NR), w3 = LOAD(panel + (kk + 3) * NR);
+        for (int r = 0; r < rows; r++) {
+            const float *x = ar[r] + kk;
+            acc[r] += x[0] * w0;
+            acc[r] += x[1] * w1;
+            acc[r] += x[2] * w2;
+            acc[r] += x[3] * w3;
+        }
+    }
+    for (; kk < k; kk++) {
+        const f16 w = LOAD(panel + kk * NR);
+        for (int r = 0; r < rows; r++) acc[r] += ar[r][kk] * w;
+    }
+}
+
 // `rows` (≤ MR) rows × one panel (`cols` ≤ NR of its columns real) over depth k0 ..< k1. The sums
 // start from 0 on the first block, else from C; on the last block the bias and ReLU are applied.
 // Inlined with a constant `rows`, so the arrays become registers.
@@ -54,25 +79,7 @@ static inline __attribute__((always_inline)) void tile(
             acc[r] = LOAD(t);
         }
     }
-    // Four depth steps at a time, so that each row's address serves four broadcasts.
-    const float *ar[MR];
-    for (int r = 0; r < rows; r++) ar[r] = a + r * lda;
-    ptrdiff_t kk = k0;
-    for (; kk + 4 <= k1; kk += 4) {
-        const f16 w0 = LOAD(panel + kk * NR), w1 = LOAD(panel + (kk + 1) * NR);
-        const f16 w2 = LOAD(panel + (kk + 2) * NR), w3 = LOAD(panel + (kk + 3) * NR);
-        for (int r = 0; r < rows; r++) {
-            const float *x = ar[r] + kk;
-            acc[r] += x[0] * w0;
-            acc[r] += x[1] * w1;
-            acc[r] += x[2] * w2;
-            acc[r] += x[3] * w3;
-        }
-    }
-    for (; kk < k1; kk++) {
-        const f16 w = LOAD(panel + kk * NR);
-        for (int r = 0; r < rows; r++) acc[r] += ar[r][kk] * w;
-    }
+    chain(rows, acc, a + k0, lda, panel + k0 * NR, k1 - k0);
     f16 b = 0;
     if (last && bias) {
         float t[NR] = {0};
@@ -131,30 +138,6 @@ void nmk_gemm_panels(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrd
                 }
             }
         }
-    }
-}
-
-// `rows` (≤ MR) rows of A times one panel over depth 0 ..< k, added to acc (the same step order as
-// `tile`).
-static inline __attribute__((always_inline)) void chain(
-    const int rows, f16 *acc, const float *a, ptrdiff_t lda, const float *panel, ptrdiff_t k) {
-    const float *ar[MR];
-    for (int r = 0; r < rows; r++) ar[r] = a + r * lda;
-    ptrdiff_t kk = 0;
-    for (; kk + 4 <= k; kk += 4) {
-        const f16 w0 = LOAD(panel + kk * NR), w1 = LOAD(panel + (kk + 1) * NR);
-        const f16 w2 = LOAD(panel + (kk + 2) * NR), w3 = LOAD(panel + (kk + 3) * NR);
-        for (int r = 0; r < rows; r++) {
-            const float *x = ar[r] + kk;
-            acc[r] += x[0] * w0;
-            acc[r] += x[1] * w1;
-            acc[r] += x[2] * w2;
-            acc[r] += x[3] * w3;
-        }
-    }
-    for (; kk < k; kk++) {
-        const f16 w = LOAD(panel + kk * NR);
-        for (int r = 0; r < rows; r++) acc[r] += ar[r][kk] * w;
     }
 }
 
