@@ -10,6 +10,11 @@
   bench_keras.py predict --threads N --model M.h5 --matrices F.h5 [--dataset X]
       what `neatms predict --model M --matrices F` does, in Python: load the model, read the matrices,
       predict, print `index,High_quality,Low_quality,Noise` CSV rows. Used for the cold-start timing.
+  bench_keras.py predict-timed --threads N --model M.h5 --matrices F.h5 [--dataset X] [--runs 3]
+      Keras's in-process `model.predict` on the file's matrices at batch 32 (Keras's default, NeatMS's)
+      and 1024: after loading the model, reading the file and one untimed predict, the median seconds
+      (wall and CPU) of `runs` predicts of all the matrices. Prints one JSON object. The other side of
+      the whole `neatms predict --matrices` process (start, reading, network, CSV) in Scripts/bench.
 
 Environment: tensorflow-cpu + tf_keras (Keras 2 API, as NeatMS uses) + h5py: Scripts/bench runs it in
 .build/venv-bench (Scripts/requirements/bench.txt) or BENCH_VENV. Threads are fixed with
@@ -80,7 +85,8 @@ def network(args):
     print(json.dumps(result))
 
 
-def predict(args):
+def model_and_matrices(args):
+    """The model (not compiled) and the file's matrices as (N, H, W, C) float32, threads fixed first."""
     set_threads(args.threads)
     import h5py
     import numpy as np
@@ -88,14 +94,33 @@ def predict(args):
     model = keras.models.load_model(args.model, compile=False)
     with h5py.File(args.matrices, "r") as f:
         x = np.asarray(f[args.dataset][()], dtype=np.float32)
-    if x.ndim == 3:
-        x = x[..., None]
+    return model, x[..., None] if x.ndim == 3 else x
+
+
+def predict(args):
+    model, x = model_and_matrices(args)
     p = model.predict(x, batch_size=32, verbose=0)
     out = sys.stdout
     out.write("index,High_quality,Low_quality,Noise\n")
     for i, row in enumerate(p):
         out.write(f"{i}," + ",".join(f"{v:.9g}" for v in row) + "\n")
     out.flush()
+
+
+def predict_timed(args):
+    model, x = model_and_matrices(args)
+    result = {"count": int(x.shape[0]), "threads": args.threads}
+    for batch in (32, 1024):
+        model.predict(x, batch_size=batch, verbose=0)  # untimed: tracing, allocation
+        times, cpu = [], []
+        for _ in range(args.runs):
+            t0, c0 = time.perf_counter(), time.process_time()
+            model.predict(x, batch_size=batch, verbose=0)
+            times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+        result[f"predict_b{batch}_s"] = sorted(times)[len(times) // 2]
+        result[f"predict_b{batch}_cpu_s"] = sorted(cpu)[len(cpu) // 2]
+    print(json.dumps(result))
 
 
 def main():
@@ -110,8 +135,14 @@ def main():
     p.add_argument("--model", required=True)
     p.add_argument("--matrices", required=True)
     p.add_argument("--dataset", default="X")
+    t = sub.add_parser("predict-timed")
+    t.add_argument("--threads", type=int, default=1)
+    t.add_argument("--model", required=True)
+    t.add_argument("--matrices", required=True)
+    t.add_argument("--dataset", default="X")
+    t.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    network(args) if args.command == "network" else predict(args)
+    {"network": network, "predict": predict, "predict-timed": predict_timed}[args.command](args)
 
 
 if __name__ == "__main__":

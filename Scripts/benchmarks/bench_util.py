@@ -150,6 +150,21 @@ def report(folder):
     n = meta.get("coldstart_matrices")
     rows.append(("Network vs Keras", f"cold start: predict {n} matrices, to first result (s)", fmt(s), fmt(k),
                  ratio(s, k, False), "≥ 10×"))
+    # The whole `neatms predict --matrices` process against Keras's in-process predict alone.
+    sw = load(folder, "swift_predict_whole.json")
+    kw = load(folder, "keras_predict_whole.json")
+    if sw or kw:
+        count = (kw or {}).get("count", "?")
+        s = sw.get("total_s") if sw else None
+        for batch, target in ((32, ""), (1024, "≥ 1.2×")):
+            k = kw.get(f"predict_b{batch}_s") if kw else None
+            rows.append(("Network vs Keras",
+                         f"whole `neatms predict --matrices` of {count} vs Keras's in-process predict, batch {batch} (s)",
+                         fmt(s), fmt(k), ratio(s, k, False), target))
+        s = sw.get("cpu_s") if sw else None
+        k = kw.get("predict_b1024_cpu_s") if kw else None
+        rows.append(("Network vs Keras", "the same, CPU time (CPU-s; Keras batch 1024)", fmt(s), fmt(k),
+                     ratio(s, k, False), ""))
 
     for ds in meta.get("datasets", []):
         name = ds["name"]

@@ -27,14 +27,18 @@ ptrdiff_t nmk_conv2d_one_channel_scratch(int h, int wo, int kw, int sw) {
 NMK_CONV_MULTIVERSION
 void nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, int w, int ho, int wo, int kh,
                             int kw, int sh, int sw, int ph, int pw, const float *kernel, const float *bias,
-                            int filters, int relu, float *padded) {
+                            int filters, int relu, int pool, float *padded) {
     // Each sample's rows, zero-padded so that every tap of every output column is inside the row.
     const ptrdiff_t pwidth = (ptrdiff_t)(wo - 1) * sw + kw;
     const int f = filters;
     const int f8end = f - f % 8;
+    // With `pool`, output column ow is stored at column ow / 2, as the maximum of the pair (max before
+    // the bias-free ReLU is the same number as after it: both are monotonic and exact).
+    const int shift = pool ? 1 : 0;
+    const ptrdiff_t wy = wo >> shift;
     for (ptrdiff_t n = 0; n < count; n++) {
         const float *xs = x + n * (ptrdiff_t)h * w;
-        float *ys = y + n * (ptrdiff_t)ho * wo * f;
+        float *ys = y + n * (ptrdiff_t)ho * wy * f;
         for (int r = 0; r < h; r++) {
             // Columns −pw … of the input land at 0 …; columns beyond the input stay zero.
             float *row = padded + r * pwidth;
@@ -48,7 +52,7 @@ void nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, in
             const int top = oh * sh - ph;
             const int i0 = top < 0 ? -top : 0;
             const int i1 = top + kh > h ? h - top : kh;
-            float *out = ys + (ptrdiff_t)oh * wo * f;
+            float *out = ys + (ptrdiff_t)oh * wy * f;
             int ow = 0;
             // Four output columns at a time share each kernel vector; with 16 filters at a time the eight
             // accumulators are independent chains enough to keep both FMA units busy.
@@ -73,6 +77,14 @@ void nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, in
                             c3 += x3 * k1;
                         }
                     }
+                    if (pool) {
+                        float *o = out + (ptrdiff_t)(ow >> 1) * f + q;
+                        STORE(o, RELU8(__builtin_elementwise_max(a0, a1)));
+                        STORE(o + 8, RELU8(__builtin_elementwise_max(c0, c1)));
+                        STORE(o + f, RELU8(__builtin_elementwise_max(a2, a3)));
+                        STORE(o + f + 8, RELU8(__builtin_elementwise_max(c2, c3)));
+                        continue;
+                    }
                     STORE(out + (ptrdiff_t)ow * f + q, RELU8(a0));
                     STORE(out + (ptrdiff_t)ow * f + q + 8, RELU8(c0));
                     STORE(out + (ptrdiff_t)(ow + 1) * f + q, RELU8(a1));
@@ -96,6 +108,12 @@ void nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, in
                             a3 += xr[3 * sw + j] * k;
                         }
                     }
+                    if (pool) {
+                        float *o = out + (ptrdiff_t)(ow >> 1) * f + q;
+                        STORE(o, RELU8(__builtin_elementwise_max(a0, a1)));
+                        STORE(o + f, RELU8(__builtin_elementwise_max(a2, a3)));
+                        continue;
+                    }
                     STORE(out + (ptrdiff_t)ow * f + q, RELU8(a0));
                     STORE(out + (ptrdiff_t)(ow + 1) * f + q, RELU8(a1));
                     STORE(out + (ptrdiff_t)(ow + 2) * f + q, RELU8(a2));
@@ -110,7 +128,10 @@ void nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, in
                         const float *kr = kernel + (ptrdiff_t)i * kw * f + q;
                         for (int j = 0; j < kw; j++) { a += xr[j] * LOAD(kr + (ptrdiff_t)j * f); }
                     }
-                    STORE(out + (ptrdiff_t)ow * f + q, RELU8(a));
+                    // Pooled: the pair's first column stores, its second takes the maximum.
+                    float *o = out + (ptrdiff_t)(ow >> shift) * f + q;
+                    if (pool && (ow & 1)) a = __builtin_elementwise_max(a, RELU8(LOAD(o)));
+                    STORE(o, RELU8(a));
                 }
             }
             // Filters past the last multiple of 8, one at a time.
@@ -122,7 +143,9 @@ void nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, in
                         const float *kr = kernel + (ptrdiff_t)i * kw * f + q;
                         for (int j = 0; j < kw; j++) { a += xr[j] * kr[(ptrdiff_t)j * f]; }
                     }
-                    out[(ptrdiff_t)ow * f + q] = relu && a < 0 ? 0 : a;
+                    a = relu && a < 0 ? 0 : a;
+                    float *o = out + (ptrdiff_t)(ow >> shift) * f + q;
+                    *o = pool && (ow & 1) && *o > a ? *o : a;
                 }
             }
         }

@@ -39,6 +39,31 @@ void nmk_pack_panels(const float *b, ptrdiff_t ldb, ptrdiff_t k, ptrdiff_t n, fl
     }
 }
 
+// `rows` (≤ MR) rows of A times one panel over depth 0 ..< k, added to acc, one
+// multiply-add after the other in depth order.
+static inline __attribute__((always_inline)) void chain(
+    const int rows, f16 *acc, const float *a, ptrdiff_t lda, const float *panel, ptrdiff_t k) {
+    const float *ar[MR];
+    for (int r = 0; r < rows; r++) ar[r] = a + r * lda;
+    // Four depth steps at a time, so that each row's address serves four broadcasts.
+    ptrdiff_t kk = 0;
+    for (; kk + 4 <= k; kk += 4) {
+        const f16 w0 = LOAD(panel + kk * NR), w1 = LOAD(panel + (kk + 1) * NR);
+        const f16 w2 = LOAD(panel + (kk + 2) * NR), w3 = LOAD(panel + (kk + 3) * NR);
+        for (int r = 0; r < rows; r++) {
+            const float *x = ar[r] + kk;
+            acc[r] += x[0] * w0;
+            acc[r] += x[1] * w1;
+            acc[r] += x[2] * w2;
+            acc[r] += x[3] * w3;
+        }
+    }
+    for (; kk < k; kk++) {
+        const f16 w = LOAD(panel + kk * NR);
+        for (int r = 0; r < rows; r++) acc[r] += ar[r][kk] * w;
+    }
+}
+
 // `rows` (≤ MR) rows × one panel (`cols` ≤ NR of its columns real) over depth k0 ..< k1. The sums
 // start from 0 on the first block, else from C; on the last block the bias and ReLU are applied.
 // Inlined with a constant `rows`, so the arrays become registers.
@@ -54,25 +79,7 @@ static inline __attribute__((always_inline)) void tile(
             acc[r] = LOAD(t);
         }
     }
-    // Four depth steps at a time, so that each row's address serves four broadcasts.
-    const float *ar[MR];
-    for (int r = 0; r < rows; r++) ar[r] = a + r * lda;
-    ptrdiff_t kk = k0;
-    for (; kk + 4 <= k1; kk += 4) {
-        const f16 w0 = LOAD(panel + kk * NR), w1 = LOAD(panel + (kk + 1) * NR);
-        const f16 w2 = LOAD(panel + (kk + 2) * NR), w3 = LOAD(panel + (kk + 3) * NR);
-        for (int r = 0; r < rows; r++) {
-            const float *x = ar[r] + kk;
-            acc[r] += x[0] * w0;
-            acc[r] += x[1] * w1;
-            acc[r] += x[2] * w2;
-            acc[r] += x[3] * w3;
-        }
-    }
-    for (; kk < k1; kk++) {
-        const f16 w = LOAD(panel + kk * NR);
-        for (int r = 0; r < rows; r++) acc[r] += ar[r][kk] * w;
-    }
+    chain(rows, acc, a + k0, lda, panel + k0 * NR, k1 - k0);
     f16 b = 0;
     if (last && bias) {
         float t[NR] = {0};
@@ -131,6 +138,75 @@ void nmk_gemm_panels(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrd
                 }
             }
         }
+    }
+}
+
+// One tile of `nmk_gemm_shared`: P for `rows` rows × one panel, kept in registers, then each output.
+static inline __attribute__((always_inline)) void shared_tile(
+    const int rows, ptrdiff_t k, const float *s, ptrdiff_t lds, const float *a0, const float *a1, ptrdiff_t lda,
+    const float *ps, const float *p0, const float *p1, int cols, float *c0, float *c1, ptrdiff_t ldc) {
+    // P goes through memory (L1) between the chains, so that it holds no registers during them (the
+    // x86-64-v3 clone has 16).
+    float common[MR][NR];
+    {
+        f16 acc[MR];
+        for (int r = 0; r < MR; r++) acc[r] = 0;
+        chain(rows, acc, s, lds, ps, k);
+        for (int r = 0; r < rows; r++) STORE(common[r], acc[r]);
+    }
+    __asm__ volatile("" : : "r"(common) : "memory");
+    for (int out = 0; out < 2; out++) {
+        f16 acc[MR];
+        for (int r = 0; r < MR; r++) acc[r] = r < rows ? LOAD(common[r]) : (f16)0;
+        chain(rows, acc, out ? a1 : a0, lda, out ? p1 : p0, k);
+        float *c = out ? c1 : c0;
+        for (int r = 0; r < rows; r++) {
+            if (cols == NR) {
+                STORE(c + r * ldc, acc[r]);
+            } else {
+                float t[NR];
+                STORE(t, acc[r]);
+                memcpy(c + r * ldc, t, (size_t)cols * sizeof(float));
+            }
+        }
+    }
+}
+
+NMK_GEMM_MULTIVERSION
+void nmk_gemm_shared(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *s, ptrdiff_t lds, const float *a0,
+                     const float *a1, ptrdiff_t lda, const float *bs, const float *b0, const float *b1, float *c0,
+                     float *c1, ptrdiff_t ldc) {
+    const ptrdiff_t panels = (n + NR - 1) / NR;
+    for (ptrdiff_t i0 = 0; i0 < m; i0 += MC) {
+        const ptrdiff_t i1 = i0 + MC < m ? i0 + MC : m;
+        for (ptrdiff_t p = 0; p < panels; p++) {
+            const ptrdiff_t o = p * k * NR;
+            const int cols = (int)(n - p * NR < NR ? n - p * NR : NR);
+            for (ptrdiff_t i = i0; i < i1; i += MR) {
+#define SHARED_TILE(R)                                                                                    \
+    shared_tile(R, k, s + i * lds, lds, a0 + i * lda, a1 + i * lda, lda, bs + o, b0 + o, b1 + o, cols,      \
+                c0 + i * ldc + p * NR, c1 + i * ldc + p * NR, ldc)
+                switch (i1 - i < MR ? (int)(i1 - i) : MR) {
+                case 6: SHARED_TILE(6); break;
+                case 5: SHARED_TILE(5); break;
+                case 4: SHARED_TILE(4); break;
+                case 3: SHARED_TILE(3); break;
+                case 2: SHARED_TILE(2); break;
+                default: SHARED_TILE(1); break;
+                }
+#undef SHARED_TILE
+            }
+        }
+    }
+}
+
+NMK_GEMM_MULTIVERSION
+void nmk_add_blocks(const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols,
+                    float *s, ptrdiff_t lds) {
+    for (ptrdiff_t i = 0; i < rows; i++) {
+        const float *ai = a + i * lda, *bi = b + i * ldb;
+        float *si = s + i * lds;
+        for (ptrdiff_t j = 0; j < cols; j++) si[j] = ai[j] + bi[j];
     }
 }
 

@@ -45,6 +45,10 @@ final class Conv2DLayer: EngineLayer {
     /// (CKernels) instead of im2col and a GEMM only kh·kw deep (training's backward pass then writes the
     /// im2col rows its kernel gradient needs); tests switch it off to check both forms.
     var directOneChannel: Bool
+    /// Set by `Network` when a `MaxPooling2D((1, 2))` follows this layer in the convolutional part of
+    /// inference (`canPool`): the direct one-channel form of inference then writes the pooled output
+    /// (the pooling layer is skipped), the same numbers without the unpooled activations' round trip.
+    var poolsInInference = false
     /// Output rows with no valid tap (output = activation(bias)).
     let emptyRows: [Int]
     var outputActivation: Activation { activation }
@@ -63,8 +67,9 @@ final class Conv2DLayer: EngineLayer {
     private var workerPaddedRows: [FloatBuffer] = []  // [worker], the direct one-channel form's scratch
     private var batchProducts = FloatBuffer(count: 0)  // whole batch, backward
     private var capacity = (batch: 0, workers: 0, training: false)
-    /// The weights version the Winograd form was computed for.
+    /// The weights version the Winograd form was computed for, and its shared rows' kernels.
     private var transformedVersion: Int?
+    private var sharedVersion: Int?
 
     init(spec: LayerSpec, options: Conv2DOptions, inputShape: [Int], outputShape: [Int]) {
         self.spec = spec
@@ -124,6 +129,7 @@ final class Conv2DLayer: EngineLayer {
         gradientWinograd = WinogradWidth3(
             groups: groups, cols: cols, channels: inChannels, filters: filters, tileWidth: gradientTileWidth)
         transformedVersion = nil
+        sharedVersion = nil
         capacity.workers = 0
         capacity.batch = 0
     }
@@ -167,6 +173,11 @@ final class Conv2DLayer: EngineLayer {
         if let winograd, !training || winogradTraining {
             if transformedVersion != weightsVersion { winograd.transformKernel(kernel.pointer) }
             transformedVersion = weightsVersion
+            // The shared rows' kernels only for inference (training steps change the weights every time).
+            if !training && sharedVersion != weightsVersion {
+                winograd.packSharedKernels()
+                sharedVersion = weightsVersion
+            }
             return
         }
         let rowFloats = cols.window * inChannels * filters  // one kernel row, as [kw·C, F]
@@ -235,7 +246,7 @@ final class Conv2DLayer: EngineLayer {
         let relu = activation == .relu
         let outputSize = self.outputSize
         if directOneChannel {
-            forwardDirect(x, y, samples: samples, worker: worker, relu: relu)
+            forwardDirect(x, y, samples: samples, worker: worker, relu: relu, pooled: !training && poolsInInference)
             return
         }
         var n0 = samples.lowerBound
@@ -245,7 +256,7 @@ final class Conv2DLayer: EngineLayer {
             if let winograd, !training || winogradTraining {
                 winograd.forward(
                     x, y, n0: n0, n1: n1, worker: worker, inputSize: inputSize, outputSize: outputSize, bias: bp,
-                    relu: relu)
+                    relu: relu, shared: !training)
             } else {
                 for g in groups.indices {
                     let group = groups[g]
@@ -289,15 +300,28 @@ final class Conv2DLayer: EngineLayer {
         }
     }
 
-    /// The direct one-channel form of `forward` (inference).
+    /// Whether `pool` (the next layer) can be folded into this layer's inference (`poolsInInference`):
+    /// the direct one-channel form, an activation that commutes with the maximum (ReLU, linear), and a
+    /// pooling window of 1 × 2 with strides 1 × 2 covering the output's columns in pairs.
+    func canPool(_ pool: MaxPoolingLayer) -> Bool {
+        directOneChannel && (activation == .relu || activation == .linear) && pool.rows.window == 1
+            && pool.rows.stride == 1 && pool.rows.output == rows.output && pool.cols.window == 2
+            && pool.cols.stride == 2 && pool.cols.padBefore == 0 && cols.output % 2 == 0
+            && pool.cols.output == cols.output / 2 && pool.channels == filters
+    }
+
+    /// The direct one-channel form of `forward`; with `pooled`, writing the pooled output (see `canPool`).
     private func forwardDirect(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, samples: Range<Int>, worker: Int, relu: Bool
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, samples: Range<Int>, worker: Int, relu: Bool,
+        pooled: Bool
     ) {
         nmk_conv2d_one_channel(
-            x + samples.lowerBound * inputSize, y + samples.lowerBound * outputSize, samples.count,
+            x + samples.lowerBound * inputSize, y + samples.lowerBound * (pooled ? outputSize / 2 : outputSize),
+            samples.count,
             Int32(rows.input), Int32(cols.input), Int32(rows.output), Int32(cols.output), Int32(rows.window),
             Int32(cols.window), Int32(rows.stride), Int32(cols.stride), Int32(rows.padBefore), Int32(cols.padBefore),
-            kernel.pointer, bias?.pointer, Int32(filters), relu ? 1 : 0, workerPaddedRows[worker].pointer)
+            kernel.pointer, bias?.pointer, Int32(filters), relu ? 1 : 0, pooled ? 1 : 0,
+            workerPaddedRows[worker].pointer)
         if activation != .relu && activation != .linear {
             activation.apply(
                 y + samples.lowerBound * outputSize, rows: samples.count * outputSize / filters, cols: filters)

@@ -19,6 +19,14 @@ import Tensor
 ///   y1 = M1 − M2 + 2(M3 − M4), y2 = M1 + M2 + 4(M3 + M4), y3 = M1 − M2 + 8(M3 − M4) + M5.
 /// The results equal the direct convolution up to float rounding (the sums are grouped differently).
 ///
+/// Inference also uses the kernel's structure along the height where a row group reads two input rows
+/// x0, x1 for two output rows whose kernel rows overlap by one (the NeatMS network's 2-row input with a
+/// kernel 3 high and `same` padding: y0 = x0·K1 + x1·K2, y1 = x0·K0 + x1·K1). Per point, the shared
+/// kernel row's product is taken once on the rows' sum: P = (x0 + x1)·K1, y0 = P + x1·(K2 − K1),
+/// y1 = P + x0·(K0 − K1) (Winograd's F(2, 2) along the height), three products of depth C instead of
+/// four: a quarter fewer multiply-adds for conv2d_2 again. Training keeps the four products (its kernel
+/// gradient reads the forward pass's V_ξ).
+///
 /// Training uses the transforms in all three products of the layer: the forward pass is `forward`
 /// itself; the kernel gradient (`addKernelGradient`) is the transpose of the forward product,
 /// dU_ξ = V_ξᵀ·dM_ξ with dM = A·dy (the output transform's transpose), summed over the batch's tiles and
@@ -52,6 +60,16 @@ final class WinogradWidth3 {
     private let outputRows: [[Int32]]
     /// A row of zero channels standing in for padded columns.
     private let zeros: FloatBuffer
+    /// Per group, for the shared form of inference (see above): for each of the two members, the input
+    /// row whose kernel row is the one both members use, and the other input row; nil for other groups.
+    let sharedRows: [(shared: [Int], other: [Int])?]
+    /// Inference uses the shared form where a group has it; tests switch it off to compare.
+    var usesSharedRows = true
+    /// Per shared group, per ξ: the shared kernel row's U_ξ, then each member's other row's U_ξ minus it,
+    /// packed (C × F each); empty for other groups.
+    private var sharedKernels: [[[FloatBuffer]]]
+    /// Per worker: the rows' sum (x0 + x1)'s V_ξ for one tile of samples.
+    private var rowSums: [FloatBuffer] = []
 
     // Training: per group, per ξ, the V_ξ of the whole batch (kept for the kernel gradient), dM_ξ and
     // dU_ξ; the input gradient's packed kernels U'_ξ, points and output.
@@ -97,6 +115,20 @@ final class WinogradWidth3 {
         outputRows = groups.map { $0.members.map { Int32($0.outputRow) } }
         inputRows = groups.map { group in (0..<group.rowCount).map { Int32(group.firstInputRow + $0) } }
         dataTiles = (cols.input + m - 1) / m
+        sharedRows = groups.map { group in
+            guard group.rowCount == 2, group.members.count == 2 else { return nil }
+            let (k0, k1) = (group.members[0].kernelRow, group.members[1].kernelRow)
+            // Member 0's input row r0 and member 1's r1 read the same kernel row: k0 + r0 == k1 + r1.
+            if k0 == k1 + 1 { return (shared: [0, 1], other: [1, 0]) }
+            if k1 == k0 + 1 { return (shared: [1, 0], other: [0, 1]) }
+            return nil
+        }
+        sharedKernels = zip(groups, sharedRows).map { group, shared in
+            guard shared != nil else { return [] }
+            return (0..<(m + 2)).map { _ in
+                (0..<3).map { _ in FloatBuffer(count: nmk_packed_panels_size(channels, filters)) }
+            }
+        }
         dataKernels = groups.map { group in
             (0..<(m + 2)).map { _ in
                 FloatBuffer(count: nmk_packed_panels_size(group.members.count * filters, group.rowCount * channels))
@@ -116,6 +148,7 @@ final class WinogradWidth3 {
         }
         inputTables = inputs.map { $0.map { UnsafeMutablePointer<Float>?($0.pointer) } }
         productTables = products.map { $0.map { UnsafePointer<Float>?($0.pointer) } }
+        rowSums = (0..<workers).map { _ in FloatBuffer(count: tileSamples * tiles * channels) }
     }
 
     /// G·(a, b, e): one kernel row's three taps as the points' values, written to u[ξ][i].
@@ -175,12 +208,43 @@ final class WinogradWidth3 {
         }
     }
 
+    /// The shared form's kernels (inference) from the U_ξ of the last `transformKernel`.
+    func packSharedKernels() {
+        for (g, shared) in sharedRows.enumerated() {
+            if let shared { packSharedKernels(group: g, shared: shared, u: transformed[g].map(\.pointer)) }
+        }
+    }
+
+    /// The shared form's kernels of group `g` from its U_ξ (`u`, [(row, channel), (member, filter)]).
+    private func packSharedKernels(
+        group g: Int, shared: (shared: [Int], other: [Int]), u: [UnsafeMutablePointer<Float>]
+    ) {
+        let c = channels
+        let f = filters
+        let w = 2 * f
+        var block = [Float](repeating: 0, count: c * f)
+        for xi in 0..<points {
+            // U_ξ of input row `row`, member `member`: C × F, rows w floats apart.
+            let at = { (row: Int, member: Int) in u[xi] + row * c * w + member * f }
+            let common = at(shared.shared[0], 0)
+            for (i, source) in [common, at(shared.other[0], 0), at(shared.other[1], 1)].enumerated() {
+                for q in 0..<c {
+                    for j in 0..<f {
+                        block[q * f + j] = i == 0 ? source[q * w + j] : source[q * w + j] - common[q * w + j]
+                    }
+                }
+                nmk_pack_panels(block, f, c, f, sharedKernels[g][xi][i].pointer)
+            }
+        }
+    }
+
     /// Writes the output rows of every row group for samples `n0..<n1` into `y` (NHWC), bias added and,
     /// with `relu`, ReLU applied; other activations are left to the caller. The transforms are CKernels'
     /// (vectorised C), the products CKernels' panel products on the packed U_ξ.
+    /// With `shared`, groups that have the shared form (see above) use it (inference).
     func forward(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, n0: Int, n1: Int, worker: Int,
-        inputSize: Int, outputSize: Int, bias: UnsafePointer<Float>, relu: Bool
+        inputSize: Int, outputSize: Int, bias: UnsafePointer<Float>, relu: Bool, shared: Bool = false
     ) {
         let alpha = points
         let samples = n1 - n0
@@ -191,10 +255,26 @@ final class WinogradWidth3 {
                 Int32(tileWidth), x + n0 * inputSize, samples, inputSize, Int32(group.firstInputRow),
                 Int32(group.rowCount), Int32(cols.input), Int32(channels), Int32(tiles), Int32(cols.padBefore),
                 zeros.pointer, inputTables[worker])
-            for xi in 0..<alpha {
-                nmk_gemm_panels(
-                    samples * tiles, w, k, inputs[worker][xi].pointer, k, packedTransformed[g][xi].pointer, nil, 0,
-                    products[worker][xi].pointer, w)
+            let rows = samples * tiles
+            if shared && usesSharedRows, let form = sharedRows[g] {
+                let c = channels
+                let f = filters
+                let sum = rowSums[worker].pointer
+                for xi in 0..<alpha {
+                    let v = inputs[worker][xi].pointer
+                    let m = products[worker][xi].pointer
+                    let kernels = sharedKernels[g][xi]
+                    nmk_add_blocks(v, k, v + c, k, rows, c, sum, c)
+                    nmk_gemm_shared(
+                        rows, f, c, sum, c, v + form.other[0] * c, v + form.other[1] * c, k, kernels[0].pointer,
+                        kernels[1].pointer, kernels[2].pointer, m, m + f, w)
+                }
+            } else {
+                for xi in 0..<alpha {
+                    nmk_gemm_panels(
+                        rows, w, k, inputs[worker][xi].pointer, k, packedTransformed[g][xi].pointer, nil, 0,
+                        products[worker][xi].pointer, w)
+                }
             }
             nmk_winograd_output(
                 Int32(tileWidth), productTables[worker], samples, Int32(group.members.count), outputRows[g],

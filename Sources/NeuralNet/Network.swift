@@ -65,6 +65,17 @@ public final class Network {
     var frozenOutputsComputed = 0
     /// The regulariser term for the current weights, when known (kept by the optimiser's update pass).
     var cachedRegularization: Double?
+    /// Per layer: a pooling layer whose inference the convolution before it does (`Conv2DLayer.canPool`;
+    /// both in the tiled part of `forward`, before the first Dense layer).
+    let pooledIntoPrevious: [Bool]
+    /// Inference folds those pooling layers into their convolutions; tests switch it off to compare.
+    var fusesPooling = true {
+        didSet {
+            for (i, fused) in pooledIntoPrevious.enumerated() where fused {
+                (layers[i - 1] as? Conv2DLayer)?.poolsInInference = fusesPooling
+            }
+        }
+    }
 
     /// Builds the network for `model`, taking its weights, compile config and optimiser state.
     /// Without a compile config it is compiled with Adam (lr 1e-5, NeatMS's default).
@@ -112,6 +123,17 @@ public final class Network {
             }
         }
         layers = built
+        var pooled = Array(repeating: false, count: built.count)
+        if let firstDense = built.firstIndex(where: { $0 is DenseLayer }) {
+            for i in built.indices where i >= 1 && i + 1 < firstDense {
+                guard let conv = built[i] as? Conv2DLayer, let pool = built[i + 1] as? MaxPoolingLayer,
+                    conv.canPool(pool)
+                else { continue }
+                conv.poolsInInference = true
+                pooled[i + 1] = true
+            }
+        }
+        pooledIntoPrevious = pooled
         rng = SeededGenerator(seed: seed)
         compileConfig = model.compile ?? CompileConfig(optimizer: .adam(learningRate: 1e-5))
         optimizer = Optimizer(config: compileConfig.optimizer)
@@ -328,6 +350,8 @@ public final class Network {
         let lastTiled = (1..<max(tiled, 1)).last { !layers[$0].aliasesInput }
         let tile = Self.inferenceTile
         let scratch = workspace.scratchPointers
+        // A convolution that also pools (`pooledIntoPrevious`) writes the pooling layer's output.
+        let pooled = fusesPooling ? pooledIntoPrevious : Array(repeating: false, count: layers.count)
         parallelParts(parts) { part in
             let range = partRange(part, of: parts, count: count)
             var start = range.lowerBound
@@ -335,11 +359,12 @@ public final class Network {
                 let end = min(start + tile, range.upperBound)
                 var source: UnsafePointer<Float>?
                 var slot = 0
-                for i in 1..<tiled where !layers[i].aliasesInput {
+                for i in 1..<tiled where !layers[i].aliasesInput && !pooled[i] {
                     let x = source ?? UnsafePointer(pointers[i - 1].base + start * layers[i].inputSize)
+                    let target = i + 1 < tiled && pooled[i + 1] ? i + 1 : i
                     let y: UnsafeMutablePointer<Float>
-                    if i == lastTiled {
-                        y = pointers[i].base + start * layers[i].outputSize
+                    if target == lastTiled {
+                        y = pointers[target].base + start * layers[target].outputSize
                     } else {
                         y = scratch[2 * part + slot].base
                         slot = 1 - slot

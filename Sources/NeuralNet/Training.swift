@@ -474,12 +474,15 @@ extension Network {
 
     /// Loss and gradients for one batch `x`, `y` in training mode, without updating anything (for
     /// gradient checks). Gradients are `[layer][variable]`, empty for frozen and weightless layers.
+    /// Like a training step, it first draws the batch's dropout masks from the network's generator (the
+    /// masks a `fit` step from the same generator state would use).
     func lossAndGradients(x: Tensor, y: Tensor) throws -> (loss: Double, gradients: [[Tensor]]) {
         try validateTraining()
         let n = try sampleCount(of: x)
         try checkTargets(y, samples: n)
         guard n > 0 else { throw NetworkError.invalidArgument("no samples") }
         workspace.reserve(network: self, batch: n, training: true)
+        for layer in layers { layer.sampleNoise(batch: n, rng: &rng) }
         workspace.input.pointer.update(from: x.scalars, count: n * inputSize)
         let result = y.scalars.withUnsafeBufferPointer { computeGradients(targets: $0.baseAddress!, count: n) }
         let regularizers = variableRegularizers

@@ -189,4 +189,34 @@ import Testing
         let out = try net.predict(Tensor(shape: [2, 1000], scalars: x))
         #expect(out.scalars == x)
     }
+
+    /// `lossAndGradients` draws the batch's dropout masks as a training step does (NeatMS's `dropout_1`,
+    /// rate 0.5): from the same generator state, its loss is the loss `fit` reports for that batch, and
+    /// one plain SGD step of `fit` moves every weight by −lr × its gradient. (It used to run with the
+    /// masks left in the layer, all zeros before any training: no unit kept.)
+    @Test func lossAndGradientsUseATrainingStepsDropoutMasks() throws {
+        let lr: Float = 0.5
+        let (x, y) = try TrainingPaths.data(samples: 6, width: 40, seed: 4)
+        let probe = try Network.neatms(matrixSize: 40, classes: 3, optimizer: .sgd(learningRate: lr), seed: 3)
+        let stepped = try Network.neatms(matrixSize: 40, classes: 3, optimizer: .sgd(learningRate: lr), seed: 3)
+        let before = stepped.weights
+        let (loss, gradients) = try probe.lossAndGradients(x: x, y: y)
+        let history = try stepped.fit(x: x, y: y, options: FitOptions(epochs: 1, batchSize: 6, shuffle: false))
+        #expect(abs(loss - history.loss[0]) <= 1e-9 * abs(loss), "loss \(loss), fit's \(history.loss[0])")
+        for (layer, variables) in gradients.enumerated() {
+            for (v, g) in variables.enumerated() {
+                let w0 = before[layer][v].scalars
+                let w1 = stepped.weights[layer][v].scalars
+                let scale = w0.map { abs(Double($0)) }.max() ?? 0
+                let worst =
+                    zip(zip(w0, w1), g.scalars).map { pair, gradient in
+                        abs(Double(pair.1) - Double(pair.0 - lr * gradient))
+                    }.max() ?? 0
+                #expect(worst <= 1e-6 * max(scale, 1e-3), "layer \(layer) variable \(v): \(worst)")
+            }
+        }
+        // The gradient reaching dense_1's bias is zero for dropped units and not for all of them.
+        let bias = gradients[5][1].scalars
+        #expect(bias.contains(0) && bias.contains { $0 != 0 })
+    }
 }

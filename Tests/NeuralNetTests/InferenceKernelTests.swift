@@ -94,4 +94,41 @@ import Testing
                 "case \(caseIndex), batch \(batch): \(mismatches) outputs differ")
         }
     }
+
+    /// A one-channel convolution followed by MaxPooling2D((1, 2)) before a Dense layer pools inside the
+    /// convolution's kernel in inference; the outputs must be the separate layers' bit for bit, for widths
+    /// that end in a block of four columns or not (the pairs then straddle the single-column loop) and
+    /// filter counts that are and are not multiples of the vector width, with ReLU and linear.
+    @Test(arguments: [(120, 32, Activation.relu), (14, 12, .relu), (10, 5, .linear), (6, 16, .linear)])
+    func pooledConvolutionEqualsTheSeparateLayers(width: Int, filters: Int, activation: Activation) throws {
+        let arch = Architecture(
+            name: "p",
+            layers: [
+                LayerSpec(name: "in", kind: .input(shape: [2, width, 1])),
+                LayerSpec(
+                    name: "conv",
+                    kind: .conv2D(
+                        Conv2DOptions(filters: filters, kernelSize: [5, 5], padding: .same, activation: activation))),
+                LayerSpec(name: "pool", kind: .maxPooling2D(Pool2DOptions(poolSize: [1, 2], strides: [1, 2]))),
+                LayerSpec(name: "f", kind: .flatten),
+                LayerSpec(name: "d", kind: .dense(DenseOptions(units: 3, activation: .linear))),
+            ])
+        var rng = SeededGenerator(seed: UInt64(width * 100 + filters))
+        var weights = try arch.initialWeights(rng: &rng)
+        weights[1][1].scalars = weights[1][1].scalars.map { _ in 0.3 * (2 * rng.nextUnitFloat() - 1) }
+        let network = try Network(model: Model(architecture: arch, weights: weights))
+        #expect(network.pooledIntoPrevious == [false, false, true, false, false])
+        let samples = 11
+        let x = Tensor(
+            shape: [samples, 2, width, 1], scalars: (0..<(samples * 2 * width)).map { _ in 2 * rng.nextUnitFloat() - 1 }
+        )
+        let fused = try network.predict(x, batchSize: 4).scalars
+        network.fusesPooling = false
+        let separate = try network.predict(x, batchSize: 4).scalars
+        #expect(fused.map(\.bitPattern) == separate.map(\.bitPattern))
+        let reference = try ReferenceNetwork(architecture: arch, weights: weights)
+            .forward(x.scalars.map(Double.init), samples: samples).output
+        let difference = Self.maxDifference(fused, reference)
+        #expect(difference < 2e-6, "width \(width): max relative difference \(difference)")
+    }
 }

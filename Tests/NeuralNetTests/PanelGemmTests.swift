@@ -46,4 +46,44 @@ import Testing
         let alone = (0..<m).flatMap { product(rows: $0..<($0 + 1)) }
         #expect(alone.map(\.bitPattern) == c.map(\.bitPattern), "case \(caseIndex): rows depend on their neighbours")
     }
+
+    /// `nmk_gemm_shared` (Winograd's shared rows): c0 = s·Bs + a0·B0 and c1 = s·Bs + a1·B1 against
+    /// Float64, for the same shapes (rows of s, a0, a1 and c with different strides).
+    @Test(arguments: 0..<shapes.count)
+    func sharedProductEqualsTheReference(caseIndex: Int) throws {
+        let (m, n, k) = Self.shapes[caseIndex]
+        var rng = SeededGenerator(seed: UInt64(60 + caseIndex))
+        func random(_ count: Int) -> [Float] { (0..<count).map { _ in 2 * rng.nextUnitFloat() - 1 } }
+        // s rows k + 1 floats apart; a0 and a1 interleaved in rows of 2k; c0 and c1 interleaved in rows of 2n + 1.
+        let s = random(m * (k + 1))
+        let a = random(m * 2 * k)
+        let b = (0..<3).map { _ in random(k * n) }
+        let packed = b.map { matrix in
+            var p = [Float](repeating: .nan, count: nmk_packed_panels_size(k, n))
+            nmk_pack_panels(matrix, n, k, n, &p)
+            return p
+        }
+        let ldc = 2 * n + 1
+        var c = [Float](repeating: .nan, count: max(m * ldc, 1))
+        a.withUnsafeBufferPointer { ap in
+            c.withUnsafeMutableBufferPointer { cp in
+                nmk_gemm_shared(
+                    m, n, k, s, k + 1, ap.baseAddress!, ap.baseAddress! + k, 2 * k, packed[0], packed[1], packed[2],
+                    cp.baseAddress!, cp.baseAddress! + n, ldc)
+            }
+        }
+        var worst = 0.0
+        for i in 0..<m {
+            for j in 0..<n {
+                var common = 0.0
+                for r in 0..<k { common += Double(s[i * (k + 1) + r]) * Double(b[0][r * n + j]) }
+                for out in 0..<2 {
+                    var sum = common
+                    for r in 0..<k { sum += Double(a[i * 2 * k + out * k + r]) * Double(b[1 + out][r * n + j]) }
+                    worst = max(worst, abs(Double(c[i * ldc + out * n + j]) - sum) / max(1, abs(sum)))
+                }
+            }
+        }
+        #expect(worst < 1e-4, "case \(caseIndex): max relative difference \(worst)")
+    }
 }

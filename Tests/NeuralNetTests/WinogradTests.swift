@@ -95,4 +95,27 @@ import Testing
             #expect(conv.winograd == nil, "kernel \(kernel), strides \(strides)")
         }
     }
+
+    /// Inference after the weights changed (a training step, then `setWeights`) uses kernels made from the
+    /// new weights: the NeatMS network's outputs equal, bit for bit, those of a network built from its
+    /// exported model. conv2d_2 has the shared-row form.
+    @Test func sharedRowKernelsFollowTheWeights() throws {
+        let net = try Network.neatms(matrixSize: 40, classes: 3, optimizer: .adam(learningRate: 1e-2), seed: 2)
+        let conv = try #require(net.layers[3] as? Conv2DLayer)
+        #expect(conv.winograd?.sharedRows.first??.shared == [0, 1])
+        let (x, y) = try TrainingPaths.data(samples: 12, width: 40, seed: 6)
+        func same(_ message: Comment) throws {
+            let fresh = try Network(model: net.exportModel())
+            let a = try net.predict(x, batchSize: 5).scalars.map(\.bitPattern)
+            let b = try fresh.predict(x, batchSize: 5).scalars.map(\.bitPattern)
+            #expect(a == b, message)
+        }
+        try same("initial weights")
+        _ = try net.fit(x: x, y: y, options: FitOptions(epochs: 1, batchSize: 6))
+        try same("after training")
+        var weights = net.weights
+        weights[3][0].scalars = weights[3][0].scalars.map { -$0 }
+        try net.setWeights(weights)
+        try same("after setWeights")
+    }
 }

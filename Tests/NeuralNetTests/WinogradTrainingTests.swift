@@ -71,7 +71,7 @@ import Testing
     /// The direct one-channel forward pass in training (NeatMS's conv2d_1) gives the loss and gradients
     /// of the im2col form.
     @Test func directOneChannelTrainingEqualsTheIm2colForm() throws {
-        // The NeatMS network without its dropout layer (`lossAndGradients` draws no dropout mask).
+        // The NeatMS network without its dropout layer (so that every unit's gradient is compared).
         let neatms = Architecture.neatms(matrixSize: 40)
         let layers = neatms.layers.filter {
             if case .dropout = $0.kind { return false }

@@ -26,12 +26,14 @@ void nmk_add_regularizer_gradient(const float *w, float *g, ptrdiff_t n, float l
 /// Inference of a `Conv2D` layer on one-channel images (NHWC, `count` samples of h × w), writing
 /// y[n][oh][ow][f] = act(bias[f] + Σ_(i, j) x[n][oh·sh + i − ph][ow·sw + j − pw] · kernel[i][j][f]) for
 /// ho × wo outputs and `filters` filters (kernel HWIO, kh × kw × 1 × filters), taps outside the image
-/// counting as zero; act is ReLU when `relu` is non-zero, else the identity; `bias` may be NULL.
-/// `padded` is the caller's scratch of `nmk_conv2d_one_channel_scratch(h, wo, kw, sw)` floats (one
+/// counting as zero; act is ReLU when `relu` is non-zero, else the identity; `bias` may be NULL. With
+/// `pool` non-zero (wo even) it writes instead MaxPooling2D((1, 2), strides (1, 2))'s output of that:
+/// ho × wo/2 × filters per sample, y[n][oh][p][f] = max of columns 2p and 2p + 1 (the same numbers as
+/// pooling afterwards). `padded` is the caller's scratch of `nmk_conv2d_one_channel_scratch(h, wo, kw, sw)` floats (one
 /// sample's rows with their zero padding); calls running at the same time need their own.
 void nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, int w, int ho, int wo, int kh,
                             int kw, int sh, int sw, int ph, int pw, const float *kernel, const float *bias,
-                            int filters, int relu, float *padded);
+                            int filters, int relu, int pool, float *padded);
 
 /// The floats of `nmk_conv2d_one_channel`'s scratch.
 ptrdiff_t nmk_conv2d_one_channel_scratch(int h, int wo, int kw, int sw);
@@ -95,5 +97,17 @@ void nmk_transpose(const float *a, ptrdiff_t rows, ptrdiff_t cols, float *t);
 /// clone), the bias added after it, so a row's values do not depend on the other rows or on m.
 void nmk_gemm_panels(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *bp,
                      const float *bias, int relu, float *c, ptrdiff_t ldc);
+
+/// Winograd's shared rows (NeuralNet/Conv2DWinograd.swift): for row i of m, P = s_i·Bs, then
+/// c0_i = P + a0_i·B0 and c1_i = P + a1_i·B1, with s, a0, a1 rows of depth k (lds and lda floats apart),
+/// Bs, B0, B1 k × n packed by `nmk_pack_panels`, c0 and c1 rows ldc floats apart. Each element of P is
+/// one multiply-add chain from 0 over r = 0 … k − 1, continued over a0's (a1's) r = 0 … k − 1.
+void nmk_gemm_shared(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *s, ptrdiff_t lds, const float *a0,
+                     const float *a1, ptrdiff_t lda, const float *bs, const float *b0, const float *b1, float *c0,
+                     float *c1, ptrdiff_t ldc);
+
+/// s = a + b element-wise for rows × cols blocks (rows lda, ldb, lds floats apart).
+void nmk_add_blocks(const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, ptrdiff_t rows, ptrdiff_t cols,
+                    float *s, ptrdiff_t lds);
 
 #endif
