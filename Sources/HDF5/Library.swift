@@ -70,26 +70,4 @@ public enum HDF5Library {
             return "\(major).\(minor).\(release)"
         }
     }
-
-    /// How many ids this process has open in the HDF5 file at `url` (files, groups, datasets, attributes,
-    /// named datatypes), from any thread; 0 when there are none or the file cannot be opened.
-    ///
-    /// HDF5 keeps a file open until its last id is closed, so a test can check that a file it has finished
-    /// with has no ids left (none leaked). The file is opened once more to ask, and closed again. (Asking
-    /// libhdf5 1.10 instead for the file name of every id open in the process, `H5Fget_name` on each,
-    /// crashed in `strlen` now and then while other threads opened and closed files.)
-    public static func openIDCount(in url: URL) -> Int {
-        synchronized {
-            let id = ChildProcessGate.openingDescriptors {
-                H5Fopen(url.path, neatms_h5f_acc_rdonly(), hid_t(neatms_h5p_default()))
-            }
-            guard id >= 0 else {
-                _ = captureErrorStack()
-                return 0
-            }
-            defer { _ = H5Fclose(id) }
-            let count = H5Fget_obj_count(id, neatms_h5f_obj_all())
-            return max(Int(count) - 1, 0)  // less the id opened here
-        }
-    }
 }
