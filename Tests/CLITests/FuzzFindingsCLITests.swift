@@ -1,0 +1,108 @@
+import Foundation
+import Support
+import TestSupport
+import Testing
+
+/// The inputs on which fuzzing (`Scripts/fuzz --keep-going`) found libhdf5 1.10.8 itself failing — a hang, a
+/// 2^48-byte allocation, a leak, each inside libhdf5 (`Fixtures/fuzz/README.md` gives the stacks) — are files
+/// a user could be sent. Every `neatms` command that reads that kind of file must give one error line naming
+/// it, exit 1 without a crash, and leave its outputs as they were, with no new file in the folder.
+@Suite struct FuzzFindingsCLITests {
+    /// `Fixtures/fuzz/libhdf5/<name>.gz`, unpacked as `dir/<file>`.
+    static func unpack(_ name: String, as file: String, in dir: URL) throws {
+        let compressed = TestPaths.fixture("fuzz/libhdf5/\(name).gz")
+        let data = try Data(contentsOf: compressed)
+        #expect(!data.isEmpty)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "gzip -dc '\(compressed.path)' > '\(dir.appendingPathComponent(file).path)'"]
+        try ChildProcessGate.run(process)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "gzip -dc \(name).gz")
+    }
+
+    /// Runs each command in `dir` and checks the contract: exit 1, no signal, one line starting with `prefix`
+    /// (or equal to `line`), the earlier outputs byte for byte, no new file.
+    static func expectOneLine(
+        _ cases: [(arguments: [String], line: String)], in dir: URL, environment: [String: String] = [:]
+    ) throws {
+        let fileManager = FileManager.default
+        let earlier = Data("an earlier result".utf8)
+        let outputs = ["out.h5", "out.csv", "roc.svg", "out.keras"]
+        for name in outputs { try earlier.write(to: dir.appendingPathComponent(name)) }
+        let before = Set(try fileManager.contentsOfDirectory(atPath: dir.path))
+        for (arguments, line) in cases {
+            let result = try runNeatms(arguments, in: dir, environment: environment)
+            #expect(result.signal == nil && result.status == 1, "\(arguments): \(result.status) \(result.stderr)")
+            if line.hasSuffix("\n") {
+                #expect(result.stderr == line, "\(arguments)")
+            } else {
+                #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+                #expect(result.stderr.hasPrefix(line), "\(arguments): \(result.stderr)")
+            }
+            for name in outputs {
+                #expect(try Data(contentsOf: dir.appendingPathComponent(name)) == earlier, "\(arguments): \(name)")
+            }
+            #expect(Set(try fileManager.contentsOfDirectory(atPath: dir.path)) == before, "\(arguments)")
+        }
+    }
+
+    static let model = TestPaths.fixture("neatms_default_model.h5").path
+
+    /// matrices: libhdf5's metadata cache asked for 2^48 bytes (`H5Lexists` → `H5G__stab_lookup` →
+    /// `H5HL_protect` → `H5C_protect`, a local heap whose declared size is crafted). AddressSanitizer stops at
+    /// such an allocation; without it malloc fails, libhdf5 reports an error and the group's links cannot be
+    /// looked up, so the matrices dataset is not found.
+    @Test func aMatricesFileOnWhichLibhdf5AllocatesPetabytes() throws {
+        let dir = try TestPaths.temporaryDirectory("fuzz-findings-matrices")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.unpack("matrices_alloc_H5C_protect.h5", as: "matrices.h5", in: dir)
+        try Self.expectOneLine(
+            [
+                (
+                    ["predict", "--model", Self.model, "--matrices", "matrices.h5", "-o", "out.csv"],
+                    "neatms: error: matrices.h5: no dataset 'X' (the peak matrices)\n"
+                )
+            ], in: dir)
+    }
+
+    /// PEAKS.h5: libhdf5 loses 56–112 bytes when `H5Fopen` fails on the crafted object header (`H5Fopen` →
+    /// `H5G_mkroot` → `H5O_msg_exists` → `H5C_protect` → `H5FL_blk_malloc`); the file is refused.
+    @Test func aPeaksFileOnWhichLibhdf5Leaks() throws {
+        let dir = try TestPaths.temporaryDirectory("fuzz-findings-peaks")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.unpack("peaks-h5_leak_H5Fopen.h5", as: "peaks.h5", in: dir)
+        let corrupt =
+            "neatms: error: peaks.h5: truncated or corrupt HDF5 file (H5F__accum_read(): driver read request failed; "
+            + "H5FD_read(): addr overflow, addr = 2147490152, size = 144, eoa = 11176)\n"
+        try Self.expectOneLine(
+            [
+                (["train", "--data", "peaks.h5", "--epochs", "1", "-o", "out.h5"], corrupt),
+                (["threshold", "--model", Self.model, "--data", "peaks.h5", "--csv", "out.csv"], corrupt),
+                (
+                    ["predict", "--model", Self.model, "--matrices", "peaks.h5", "-o", "out.csv"],
+                    "neatms: error: peaks.h5: truncated or corrupt HDF5 file\n"
+                ),
+            ], in: dir)
+    }
+
+    /// Keras files: `H5Aread` of a variable-length string attribute loops in `H5HG_read` (a corrupt global
+    /// heap). The keras-h5 target found it in a model's `model_config`, the keras3-weights target in a
+    /// weights file's `layer_names`: the child that reads HDF5 files first is killed after its time limit
+    /// whichever command opens the file (`ContainmentCLITests` checks `summary`).
+    @Test func aKerasFileOnWhichLibhdf5Hangs() throws {
+        let dir = try TestPaths.temporaryDirectory("fuzz-findings-keras")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.unpack("keras-h5_hang_H5HG_read.h5", as: "hang.h5", in: dir)
+        let line =
+            "neatms: error: hang.h5: libhdf5 did not finish reading this file in 2 s (in the child process that "
+            + "reads HDF5 files first): the file is damaged or crafted\n"
+        let architecture = TestPaths.fixture("random/random_1_keras3.keras").path
+        try Self.expectOneLine(
+            [
+                (["inspect", "hang.h5"], line),
+                (["convert", "hang.h5", "out.keras", "--force"], line),
+                (["convert", "hang.h5", "out.keras", "--architecture", architecture, "--force"], line),
+            ], in: dir, environment: ["NEATMSKIT_HDF5_READ_TIMEOUT": "2"])
+    }
+}
