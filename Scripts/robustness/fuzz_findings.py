@@ -7,8 +7,10 @@
 Each input is run once more by the harness alone (AddressSanitizer's slow unwinder, so that stacks go through
 libhdf5, which has no frame pointers; a hang is stopped after 5 s, enough to see where it loops). A finding is
 the kind (hang, leak, the AddressSanitizer report, a signal) and the first three frames below the sanitizer,
-libFuzzer and libc; it is "in libhdf5" when that first frame is in libhdf5 and "in NeatMSKit" when it is in this
-checkout's Sources/ (the first NeatMSKit frame of a libhdf5 finding is shown as the call that reached it).
+libFuzzer and libc, then the outermost named frame of that library (the API call; for a hang only the last three
+named frames, the call path into the loop, wherever the timer stopped it). It is "in libhdf5" when that first
+frame is in libhdf5 and "in NeatMSKit" when it is in this checkout's Sources/ (the first NeatMSKit frame of a
+libhdf5 finding is shown as the call that reached it).
 For each finding: how many inputs had it and the smallest of them. Exits 1 if any finding is in NeatMSKit's
 code or could not be placed, so that a run with only libhdf5 findings passes.
 """
@@ -82,6 +84,7 @@ def classify(harness, path):
         (r"ERROR: LeakSanitizer: detected memory leaks", "leak"),
         (r"ERROR: libFuzzer: out-of-memory", "out-of-memory"),
         (r"ERROR: AddressSanitizer: requested allocation size", "allocation-size-too-big"),
+        (r"ERROR: AddressSanitizer: out of memory", "out-of-memory"),
         (r"ERROR: AddressSanitizer: ([\w-]+)", None),
         (r"ERROR: libFuzzer: deadly signal", "signal"),
         (r"Fatal error", "Swift trap"),
@@ -96,7 +99,19 @@ def classify(harness, path):
     if not own:
         return (kind, "unknown", "", "")
     where = module(own[0][1])
-    key = " → ".join(short(f, loc) for f, loc in own[:3] if module(loc) == where)
+    region = []
+    for f, loc in own:
+        if module(loc) != where:
+            break
+        region.append((f, loc))
+    named = [short(f, loc) for f, loc in region if f and "+0x" not in short(f, loc)]
+    if kind == "hang":
+        # Stopped anywhere inside the loop: the call path into it is what stays the same.
+        key = "… ← " + " ← ".join(named[-3:])
+    else:
+        key = " ← ".join(short(f, loc) for f, loc in region[:3])
+        if named and named[-1] not in key:
+            key += " … ← " + named[-1]
     caller = next((short(f, loc) for f, loc in own if module(loc) == "NeatMSKit"), "")
     return (kind, where, key, caller)
 

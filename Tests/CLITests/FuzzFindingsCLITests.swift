@@ -86,6 +86,35 @@ import Testing
             ], in: dir)
     }
 
+    /// PEAKS.h5 files of the fork-mode run (`Scripts/fuzz peaks-h5 --keep-going`), one per distinct libhdf5 stack:
+    /// two crash a plain libhdf5 with SIGSEGV (`H5Aread` of a variable-length string → `H5HG_read`: a memcpy of
+    /// overlapping ranges, a wild read), two loop or take minutes there (the global heap again, a 1 TB free-list
+    /// block), `H5Aexists` reads past an object header (AddressSanitizer only: the attribute is then missing), two
+    /// ask for impossible sizes (`H5Fopen`, a local heap) and fail cleanly without AddressSanitizer. Each gives
+    /// one line naming the file.
+    @Test(arguments: [
+        ("peaks-h5_vlen_segv.h5", "libhdf5 crashed reading this file (signal 11, SIGSEGV"),
+        ("peaks-h5_vlen_overlap.h5", "libhdf5 crashed reading this file (signal 11, SIGSEGV"),
+        ("peaks-h5_vlen_hang.h5", "libhdf5 did not finish reading this file in 2 s"),
+        ("peaks-h5_vlen_oom.h5", "libhdf5 did not finish reading this file in 2 s"),
+        ("peaks-h5_attr_exists_overflow.h5", "no 'classes' attribute"),
+        ("peaks-h5_open_alloc.h5", "cannot open HDF5 file (H5C_protect(): can't load entry"),
+        ("peaks-h5_heap_oom.h5", "/X: no such dataset"),
+    ])
+    func aPeaksFileThatLibhdf5CannotRead(name: String, problem: String) throws {
+        let dir = try TestPaths.temporaryDirectory("fuzz-findings-peaks-fork")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.unpack(name, as: "peaks.h5", in: dir)
+        let line = "neatms: error: peaks.h5: " + problem
+        // The loops are cut off after 2 s; the other files are left the default limit.
+        let hangs = problem.contains("did not finish")
+        try Self.expectOneLine(
+            [
+                (["train", "--data", "peaks.h5", "--epochs", "1", "-o", "out.h5"], line),
+                (["threshold", "--model", Self.model, "--data", "peaks.h5", "--csv", "out.csv"], line),
+            ], in: dir, environment: hangs ? ["NEATMSKIT_HDF5_READ_TIMEOUT": "2"] : [:])
+    }
+
     /// Keras files: `H5Aread` of a variable-length string attribute loops in `H5HG_read` (a corrupt global
     /// heap). The keras-h5 target found it in a model's `model_config`, the keras3-weights target in a
     /// weights file's `layer_names`: the child that reads HDF5 files first is killed after its time limit
