@@ -21,6 +21,14 @@ import Testing
         #expect(process.terminationStatus == 0, "gzip -dc \(name).gz")
     }
 
+    /// Unpacks `name` as `file` into a new temporary folder, runs `body` on the folder, then removes it.
+    static func inFolder(unpacking name: String, as file: String, _ body: (URL) throws -> Void) throws {
+        let dir = try TestPaths.temporaryDirectory("fuzz-findings")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try unpack(name, as: file, in: dir)
+        try body(dir)
+    }
+
     /// Runs each command in `dir` and checks the contract: exit 1, no signal, one line starting with `prefix`
     /// (or equal to `line`), the earlier outputs byte for byte, no new file.
     static func expectOneLine(
@@ -54,36 +62,34 @@ import Testing
     /// such an allocation; without it malloc fails, libhdf5 reports an error and the group's links cannot be
     /// looked up, so the matrices dataset is not found.
     @Test func aMatricesFileOnWhichLibhdf5AllocatesPetabytes() throws {
-        let dir = try TestPaths.temporaryDirectory("fuzz-findings-matrices")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.unpack("matrices_alloc_H5C_protect.h5", as: "matrices.h5", in: dir)
-        try Self.expectOneLine(
-            [
-                (
-                    ["predict", "--model", Self.model, "--matrices", "matrices.h5", "-o", "out.csv"],
-                    "neatms: error: matrices.h5: no dataset 'X' (the peak matrices)\n"
-                )
-            ], in: dir)
+        try Self.inFolder(unpacking: "matrices_alloc_H5C_protect.h5", as: "matrices.h5") { dir in
+            try Self.expectOneLine(
+                [
+                    (
+                        ["predict", "--model", Self.model, "--matrices", "matrices.h5", "-o", "out.csv"],
+                        "neatms: error: matrices.h5: no dataset 'X' (the peak matrices)\n"
+                    )
+                ], in: dir)
+        }
     }
 
     /// PEAKS.h5: libhdf5 loses 56–112 bytes when `H5Fopen` fails on the crafted object header (`H5Fopen` →
     /// `H5G_mkroot` → `H5O_msg_exists` → `H5C_protect` → `H5FL_blk_malloc`); the file is refused.
     @Test func aPeaksFileOnWhichLibhdf5Leaks() throws {
-        let dir = try TestPaths.temporaryDirectory("fuzz-findings-peaks")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.unpack("peaks-h5_leak_H5Fopen.h5", as: "peaks.h5", in: dir)
-        let corrupt =
-            "neatms: error: peaks.h5: truncated or corrupt HDF5 file (H5F__accum_read(): driver read request failed; "
-            + "H5FD_read(): addr overflow, addr = 2147490152, size = 144, eoa = 11176)\n"
-        try Self.expectOneLine(
-            [
-                (["train", "--data", "peaks.h5", "--epochs", "1", "-o", "out.h5"], corrupt),
-                (["threshold", "--model", Self.model, "--data", "peaks.h5", "--csv", "out.csv"], corrupt),
-                (
-                    ["predict", "--model", Self.model, "--matrices", "peaks.h5", "-o", "out.csv"],
-                    "neatms: error: peaks.h5: truncated or corrupt HDF5 file\n"
-                ),
-            ], in: dir)
+        try Self.inFolder(unpacking: "peaks-h5_leak_H5Fopen.h5", as: "peaks.h5") { dir in
+            let corrupt =
+                "neatms: error: peaks.h5: truncated or corrupt HDF5 file (H5F__accum_read(): driver read request failed; "
+                + "H5FD_read(): addr overflow, addr = 2147490152, size = 144, eoa = 11176)\n"
+            try Self.expectOneLine(
+                [
+                    (["train", "--data", "peaks.h5", "--epochs", "1", "-o", "out.h5"], corrupt),
+                    (["threshold", "--model", Self.model, "--data", "peaks.h5", "--csv", "out.csv"], corrupt),
+                    (
+                        ["predict", "--model", Self.model, "--matrices", "peaks.h5", "-o", "out.csv"],
+                        "neatms: error: peaks.h5: truncated or corrupt HDF5 file\n"
+                    ),
+                ], in: dir)
+        }
     }
 
     /// PEAKS.h5 files of the fork-mode run (`Scripts/fuzz peaks-h5 --keep-going`), one per distinct libhdf5 stack:
@@ -102,17 +108,16 @@ import Testing
         ("peaks-h5_heap_oom.h5", "/X: no such dataset"),
     ])
     func aPeaksFileThatLibhdf5CannotRead(name: String, problem: String) throws {
-        let dir = try TestPaths.temporaryDirectory("fuzz-findings-peaks-fork")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.unpack(name, as: "peaks.h5", in: dir)
-        let line = "neatms: error: peaks.h5: " + problem
-        // The loops are cut off after 2 s; the other files are left the default limit.
-        let hangs = problem.contains("did not finish")
-        try Self.expectOneLine(
-            [
-                (["train", "--data", "peaks.h5", "--epochs", "1", "-o", "out.h5"], line),
-                (["threshold", "--model", Self.model, "--data", "peaks.h5", "--csv", "out.csv"], line),
-            ], in: dir, environment: hangs ? ["NEATMSKIT_HDF5_READ_TIMEOUT": "2"] : [:])
+        try Self.inFolder(unpacking: name, as: "peaks.h5") { dir in
+            let line = "neatms: error: peaks.h5: " + problem
+            // The loops are cut off after 2 s; the other files are left the default limit.
+            let hangs = problem.contains("did not finish")
+            try Self.expectOneLine(
+                [
+                    (["train", "--data", "peaks.h5", "--epochs", "1", "-o", "out.h5"], line),
+                    (["threshold", "--model", Self.model, "--data", "peaks.h5", "--csv", "out.csv"], line),
+                ], in: dir, environment: hangs ? ["NEATMSKIT_HDF5_READ_TIMEOUT": "2"] : [:])
+        }
     }
 
     /// Keras files: `H5Aread` of a variable-length string attribute loops in `H5HG_read` (a corrupt global
@@ -120,18 +125,17 @@ import Testing
     /// weights file's `layer_names`: the child that reads HDF5 files first is killed after its time limit
     /// whichever command opens the file (`ContainmentCLITests` checks `summary`).
     @Test func aKerasFileOnWhichLibhdf5Hangs() throws {
-        let dir = try TestPaths.temporaryDirectory("fuzz-findings-keras")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try Self.unpack("keras-h5_hang_H5HG_read.h5", as: "hang.h5", in: dir)
-        let line =
-            "neatms: error: hang.h5: libhdf5 did not finish reading this file in 2 s (in the child process that "
-            + "reads HDF5 files first): the file is damaged or crafted\n"
-        let architecture = TestPaths.fixture("random/random_1_keras3.keras").path
-        try Self.expectOneLine(
-            [
-                (["inspect", "hang.h5"], line),
-                (["convert", "hang.h5", "out.keras", "--force"], line),
-                (["convert", "hang.h5", "out.keras", "--architecture", architecture, "--force"], line),
-            ], in: dir, environment: ["NEATMSKIT_HDF5_READ_TIMEOUT": "2"])
+        try Self.inFolder(unpacking: "keras-h5_hang_H5HG_read.h5", as: "hang.h5") { dir in
+            let line =
+                "neatms: error: hang.h5: libhdf5 did not finish reading this file in 2 s (in the child process that "
+                + "reads HDF5 files first): the file is damaged or crafted\n"
+            let architecture = TestPaths.fixture("random/random_1_keras3.keras").path
+            try Self.expectOneLine(
+                [
+                    (["inspect", "hang.h5"], line),
+                    (["convert", "hang.h5", "out.keras", "--force"], line),
+                    (["convert", "hang.h5", "out.keras", "--architecture", architecture, "--force"], line),
+                ], in: dir, environment: ["NEATMSKIT_HDF5_READ_TIMEOUT": "2"])
+        }
     }
 }
