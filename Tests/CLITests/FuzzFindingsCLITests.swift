@@ -120,6 +120,24 @@ import Testing
         }
     }
 
+    /// Keras `.h5` files of the fork-mode run (`Scripts/fuzz keras-h5 --keep-going`), one per distinct libhdf5
+    /// stack besides the hang below: `H5Aread` of a variable-length string writes past a heap block in
+    /// `H5HG_read` (a plain libhdf5 then aborts in malloc, SIGABRT) or copies overlapping ranges there (SIGSEGV);
+    /// `H5Aexists` reads past an object header in `H5MM_strdup` (without AddressSanitizer libhdf5 reports an
+    /// error). `summary` and `convert` give one line naming the file.
+    @Test(arguments: [
+        ("keras-h5_vlen_overflow.h5", "libhdf5 crashed reading this file (signal 6, SIGABRT"),
+        ("keras-h5_vlen_overlap.h5", "libhdf5 crashed reading this file (signal 11, SIGSEGV"),
+        ("keras-h5_attr_exists_strdup.h5", "/@model_config: cannot check attribute"),
+    ])
+    func aKerasFileThatLibhdf5CannotRead(name: String, problem: String) throws {
+        try Self.inFolder(unpacking: name, as: "model.h5") { dir in
+            let line = "neatms: error: model.h5: " + problem
+            try Self.expectOneLine(
+                [(["summary", "model.h5"], line), (["convert", "model.h5", "out.keras", "--force"], line)], in: dir)
+        }
+    }
+
     /// Keras files: `H5Aread` of a variable-length string attribute loops in `H5HG_read` (a corrupt global
     /// heap). The keras-h5 target found it in a model's `model_config`, the keras3-weights target in a
     /// weights file's `layer_names`: the child that reads HDF5 files first is killed after its time limit
