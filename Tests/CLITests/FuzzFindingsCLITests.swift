@@ -138,6 +138,27 @@ import Testing
         }
     }
 
+    /// Keras 3 `.weights.h5` files of the fork-mode run (`Scripts/fuzz keras3-weights --keep-going`): `H5Gget_info`
+    /// reads through a crafted address in `H5F__accum_read` (SIGSEGV in a plain libhdf5 too); `H5Oopen` asks the
+    /// metadata cache for an impossible size (without AddressSanitizer an error). `convert --architecture` gives
+    /// one line naming the file.
+    @Test(arguments: [
+        ("keras3-weights_group_info_segv.h5", "libhdf5 crashed reading this file (signal 11, SIGSEGV"),
+        ("keras3-weights_oopen_alloc.h5", "/layers/conv2d/vars: cannot open object"),
+    ])
+    func aWeightsFileThatLibhdf5CannotRead(name: String, problem: String) throws {
+        try Self.inFolder(unpacking: name, as: "model.weights.h5") { dir in
+            let architecture = TestPaths.fixture("random/random_1_keras3.keras").path
+            try Self.expectOneLine(
+                [
+                    (
+                        ["convert", "model.weights.h5", "out.keras", "--architecture", architecture, "--force"],
+                        "neatms: error: model.weights.h5: " + problem
+                    )
+                ], in: dir)
+        }
+    }
+
     /// Keras files: `H5Aread` of a variable-length string attribute loops in `H5HG_read` (a corrupt global
     /// heap). The keras-h5 target found it in a model's `model_config`, the keras3-weights target in a
     /// weights file's `layer_names`: the child that reads HDF5 files first is killed after its time limit
