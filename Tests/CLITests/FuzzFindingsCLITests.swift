@@ -56,6 +56,11 @@ import Testing
     }
 
     static let model = TestPaths.fixture("neatms_default_model.h5").path
+    /// The problems of the child's two ways of failing: a signal, and the time limit (2 s here).
+    static let segv = "libhdf5 crashed reading this file (signal 11, SIGSEGV"
+    static let cutOff = "libhdf5 did not finish reading this file in 2 s"
+    /// A small Keras 3 model, the architecture weights files are loaded into.
+    static let architecture = TestPaths.fixture("random/random_1_keras3.keras").path
 
     /// matrices: libhdf5's metadata cache asked for 2^48 bytes (`H5Lexists` → `H5G__stab_lookup` →
     /// `H5HL_protect` → `H5C_protect`, a local heap whose declared size is crafted). AddressSanitizer stops at
@@ -63,13 +68,9 @@ import Testing
     /// looked up, so the matrices dataset is not found.
     @Test func aMatricesFileOnWhichLibhdf5AllocatesPetabytes() throws {
         try Self.inFolder(unpacking: "matrices_alloc_H5C_protect.h5", as: "matrices.h5") { dir in
-            try Self.expectOneLine(
-                [
-                    (
-                        ["predict", "--model", Self.model, "--matrices", "matrices.h5", "-o", "out.csv"],
-                        "neatms: error: matrices.h5: no dataset 'X' (the peak matrices)\n"
-                    )
-                ], in: dir)
+            let arguments = ["predict", "--model", Self.model, "--matrices", "matrices.h5", "-o", "out.csv"]
+            let line = "neatms: error: matrices.h5: no dataset 'X' (the peak matrices)\n"
+            try Self.expectOneLine([(arguments, line)], in: dir)
         }
     }
 
@@ -99,10 +100,10 @@ import Testing
     /// ask for impossible sizes (`H5Fopen`, a local heap) and fail cleanly without AddressSanitizer. Each gives
     /// one line naming the file.
     @Test(arguments: [
-        ("peaks-h5_vlen_segv.h5", "libhdf5 crashed reading this file (signal 11, SIGSEGV"),
-        ("peaks-h5_vlen_overlap.h5", "libhdf5 crashed reading this file (signal 11, SIGSEGV"),
-        ("peaks-h5_vlen_hang.h5", "libhdf5 did not finish reading this file in 2 s"),
-        ("peaks-h5_vlen_oom.h5", "libhdf5 did not finish reading this file in 2 s"),
+        ("peaks-h5_vlen_segv.h5", FuzzFindingsCLITests.segv),
+        ("peaks-h5_vlen_overlap.h5", FuzzFindingsCLITests.segv),
+        ("peaks-h5_vlen_hang.h5", FuzzFindingsCLITests.cutOff),
+        ("peaks-h5_vlen_oom.h5", FuzzFindingsCLITests.cutOff),
         ("peaks-h5_attr_exists_overflow.h5", "no 'classes' attribute"),
         ("peaks-h5_open_alloc.h5", "cannot open HDF5 file (H5C_protect(): can't load entry"),
         ("peaks-h5_heap_oom.h5", "/X: no such dataset"),
@@ -111,7 +112,7 @@ import Testing
         try Self.inFolder(unpacking: name, as: "peaks.h5") { dir in
             let line = "neatms: error: peaks.h5: " + problem
             // The loops are cut off after 2 s; the other files are left the default limit.
-            let hangs = problem.contains("did not finish")
+            let hangs = problem == Self.cutOff
             try Self.expectOneLine(
                 [
                     (["train", "--data", "peaks.h5", "--epochs", "1", "-o", "out.h5"], line),
@@ -127,7 +128,7 @@ import Testing
     /// error). `summary` and `convert` give one line naming the file.
     @Test(arguments: [
         ("keras-h5_vlen_overflow.h5", "libhdf5 crashed reading this file (signal 6, SIGABRT"),
-        ("keras-h5_vlen_overlap.h5", "libhdf5 crashed reading this file (signal 11, SIGSEGV"),
+        ("keras-h5_vlen_overlap.h5", FuzzFindingsCLITests.segv),
         ("keras-h5_attr_exists_strdup.h5", "/@model_config: cannot check attribute"),
     ])
     func aKerasFileThatLibhdf5CannotRead(name: String, problem: String) throws {
@@ -143,19 +144,15 @@ import Testing
     /// metadata cache for an impossible size (without AddressSanitizer an error). `convert --architecture` gives
     /// one line naming the file.
     @Test(arguments: [
-        ("keras3-weights_group_info_segv.h5", "libhdf5 crashed reading this file (signal 11, SIGSEGV"),
+        ("keras3-weights_group_info_segv.h5", FuzzFindingsCLITests.segv),
         ("keras3-weights_oopen_alloc.h5", "/layers/conv2d/vars: cannot open object"),
     ])
     func aWeightsFileThatLibhdf5CannotRead(name: String, problem: String) throws {
         try Self.inFolder(unpacking: name, as: "model.weights.h5") { dir in
-            let architecture = TestPaths.fixture("random/random_1_keras3.keras").path
-            try Self.expectOneLine(
-                [
-                    (
-                        ["convert", "model.weights.h5", "out.keras", "--architecture", architecture, "--force"],
-                        "neatms: error: model.weights.h5: " + problem
-                    )
-                ], in: dir)
+            let arguments = [
+                "convert", "model.weights.h5", "out.keras", "--architecture", Self.architecture, "--force",
+            ]
+            try Self.expectOneLine([(arguments, "neatms: error: model.weights.h5: " + problem)], in: dir)
         }
     }
 
@@ -165,16 +162,14 @@ import Testing
     /// whichever command opens the file (`ContainmentCLITests` checks `summary`).
     @Test func aKerasFileOnWhichLibhdf5Hangs() throws {
         try Self.inFolder(unpacking: "keras-h5_hang_H5HG_read.h5", as: "hang.h5") { dir in
-            let line =
-                "neatms: error: hang.h5: libhdf5 did not finish reading this file in 2 s (in the child process that "
-                + "reads HDF5 files first): the file is damaged or crafted\n"
-            let architecture = TestPaths.fixture("random/random_1_keras3.keras").path
+            let line = "neatms: error: hang.h5: \(Self.cutOff) (in the child process that reads HDF5 files first): "
             try Self.expectOneLine(
                 [
                     (["inspect", "hang.h5"], line),
                     (["convert", "hang.h5", "out.keras", "--force"], line),
-                    (["convert", "hang.h5", "out.keras", "--architecture", architecture, "--force"], line),
-                ], in: dir, environment: ["NEATMSKIT_HDF5_READ_TIMEOUT": "2"])
+                    (["convert", "hang.h5", "out.keras", "--architecture", Self.architecture, "--force"], line),
+                ].map { ($0.0, $0.1 + "the file is damaged or crafted\n") }, in: dir,
+                environment: ["NEATMSKIT_HDF5_READ_TIMEOUT": "2"])
         }
     }
 }
