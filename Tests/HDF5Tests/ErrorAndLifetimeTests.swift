@@ -83,6 +83,11 @@ import Testing
         do {
             let file = try HDF5File.create(url)
             let group = try file.root.createGroup("a/b")
+            // Counted against what is open now (the file id, the root group and `group`), not against a fixed
+            // 3: libhdf5's count of a file's ids also takes in ids that other tests' reads of damaged files
+            // left pointing at a freed file structure, whenever this file's structure reuses its memory.
+            let opened = try file.openObjectCount()
+            #expect(opened >= 3)
             try group.writeDataset("d", shape: [2, 2], values: [Float(1), 2, 3, 4])
             try group.setAttribute("names", .strings(["x", "y"], .vlenASCII))
             try group.writeSplitStringList("big", (0..<3000).map { String(format: "%030d", $0) }, kind: .vlenASCII)
@@ -91,16 +96,18 @@ import Testing
             _ = try? group.dataset("missing")
             _ = try? group.group("d")
             // Only the file id, the root group and `group` stay open: every temporary was closed.
-            #expect(try file.openObjectCount() == 3)
+            #expect(try file.openObjectCount() == opened)
         }
         #expect(isFullyClosed(url))
         do {
             let file = try HDF5File.open(url)
             let dataset = try file.root.dataset("a/b/d")
+            let opened = try file.openObjectCount()  // file, root, dataset (as above)
+            #expect(opened >= 3)
             _ = try dataset.read(as: Double.self, offset: [1, 0], count: [1, 2])
             _ = try file.root.group("a/b").readSplitStringList("big")
             _ = try file.root.group("a/b").attribute("names")
-            #expect(try file.openObjectCount() == 3)  // file, root, dataset
+            #expect(try file.openObjectCount() == opened)
             try file.close()
             // A dataset still held keeps HDF5's file open until it is released (weak close).
             #expect(!isFullyClosed(url))
