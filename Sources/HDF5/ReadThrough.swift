@@ -91,6 +91,15 @@ public enum HDF5ReadThrough {
     private static func readData(_ dataset: HDF5Dataset, _ summary: inout Summary) {
         guard dataset.elementType.byteSize != nil || isOtherNumber(dataset.elementType) else { return }
         guard dataset.elementCount > 0 else { return }
+        // The readers' whole reads are refused before they allocate for a shape bomb; the blocks below would
+        // each pass that check and read the declared (never stored) gigabytes for minutes.
+        let declaredFits = HDF5Library.synchronized {
+            (try? dataset.checkDeclaredSize(reading: dataset.elementCount, as: MemoryLayout<Double>.stride)) != nil
+        }
+        guard declaredFits else {
+            summary.refused += 1
+            return
+        }
         let shape = dataset.shape
         guard let rows = shape.first, rows > 0 else {
             readBlock(dataset, offset: nil, count: nil, &summary)
