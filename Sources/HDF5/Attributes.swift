@@ -132,6 +132,7 @@ extension HDF5Object {
             guard let count = checkedElementCount(shape) else {
                 throw HDF5Error(.shapeMismatch, file: filePath, object: path, message: "invalid shape \(shape)")
             }
+            try checkStoredSize(attribute, fileType: fileType, count: count, name: name)
             switch type {
             case .string(let kind):
                 guard shape.count <= 1 else { return .unsupported(type: type.description, shape: shape) }
@@ -150,6 +151,41 @@ extension HDF5Object {
                 default: return .unsupported(type: type.description, shape: shape)
                 }
             }
+        }
+    }
+
+    /// Refuses an attribute whose declared values need more bytes than its whole file holds, before anything is
+    /// allocated or read for them: `count` × the element's size as stored, which for variable-length data is the
+    /// global-heap ID each element is in the file (4 + the file's address size + 4 bytes), not the data's own
+    /// size. libhdf5 1.10.8 already bounds `count` × the type's declared size by the attribute's message when it
+    /// opens the attribute; a variable-length type that declares 1 byte passes that and would have `H5Aread`
+    /// read heap IDs far past the message (`Fixtures/hostile/attribute_count.h5`).
+    private func checkStoredSize(_ attribute: hid_t, fileType: hid_t, count: Int, name: String) throws {
+        try withTemporary(
+            { H5Iget_file_id(attribute) }, close: H5Fclose,
+            orThrow: { attributeFailure(.library, name, "cannot find the attribute's file") }
+        ) { file in
+            var fileSize: hsize_t = 0
+            guard H5Fget_filesize(file, &fileSize) >= 0 else {
+                throw attributeFailure(.library, name, "cannot get the file's size")
+            }
+            var elementSize = H5Tget_size(fileType)
+            if H5Tget_class(fileType) == H5T_VLEN || H5Tis_variable_str(fileType) > 0 {
+                elementSize = try withTemporary(
+                    { H5Fget_create_plist(file) }, close: H5Pclose,
+                    orThrow: { attributeFailure(.library, name, "cannot read the file's address size") }
+                ) { plist in
+                    var addressSize = 0
+                    var lengthSize = 0
+                    guard H5Pget_sizes(plist, &addressSize, &lengthSize) >= 0 else {
+                        throw attributeFailure(.library, name, "cannot read the file's address size")
+                    }
+                    return 4 + addressSize + 4
+                }
+            }
+            try checkDeclaredBytes(
+                "\(count) values", count: count, of: elementSize, within: Int(clamping: fileSize),
+                present: "the file holds only \(fileSize) bytes", file: filePath, object: attributePath(name))
         }
     }
 

@@ -131,19 +131,16 @@ public final class HDF5Dataset: HDF5Object, @unchecked Sendable {
     /// Refuses a read that would allocate far more than the file holds for this dataset (a "shape bomb"):
     /// above `unguardedBytes`, a contiguous dataset must store every byte it declares and a chunked one at
     /// least 1/`maximumCompressionRatio` of them. Caller holds the lock.
-    private func checkDeclaredSize(reading count: Int, as elementSize: Int) throws {
+    func checkDeclaredSize(reading count: Int, as elementSize: Int) throws {
         let (allocation, overflow) = count.multipliedReportingOverflow(by: elementSize)
         guard overflow || allocation > Self.unguardedBytes else { return }
-        let declared = elementCount.multipliedReportingOverflow(by: fileElementSize)
         let stored = storedByteCount
         let ratio = isChunked ? Self.maximumCompressionRatio : 1
-        let (needed, neededOverflow) = stored.multipliedReportingOverflow(by: ratio)
-        guard declared.overflow || overflow || (!neededOverflow && needed < declared.partialValue) else { return }
-        throw HDF5Error(
-            .corrupt, file: filePath, object: name,
-            message:
-                "declares \(shape) elements (\(declared.overflow ? "more than 2^63" : "\(declared.partialValue)") bytes) but the file stores \(stored) bytes for it"
-                + (isChunked ? " (more than \(ratio):1 compression is refused)" : ""))
+        try checkDeclaredBytes(
+            "\(shape) elements", count: elementCount, of: fileElementSize, within: stored, ratio: ratio,
+            present: "the file stores \(stored) bytes for it"
+                + (isChunked ? " (more than \(ratio):1 compression is refused)" : ""),
+            file: filePath, object: name, alwaysRefuse: overflow)
     }
     /// Bytes the data occupies in the file (`H5Dget_storage_size`; 0 when never written). With `shape` and
     /// `elementType`, lets a caller refuse a "shape bomb" before reading.

@@ -44,3 +44,21 @@ func withTemporary<T>(
     defer { _ = close(id) }
     return try body(id)
 }
+
+/// The guard before work: `count` elements of `elementSize` bytes each, as a file declares them, must fit in the
+/// `available` bytes it has for them (× `ratio`, the compression accepted); otherwise (or past 2^63 bytes, or when
+/// `alwaysRefuse`) a `.corrupt` error `declares <what> (<N> bytes) but <present>`. Datasets and attributes are
+/// checked with it before anything is allocated for their values.
+func checkDeclaredBytes(
+    _ what: String, count: Int, of elementSize: Int, within available: Int, ratio: Int = 1, present: String,
+    file: String, object: String, alwaysRefuse: Bool = false
+) throws {
+    let declared = count.multipliedReportingOverflow(by: elementSize)
+    let (limit, limitOverflow) = available.multipliedReportingOverflow(by: ratio)
+    guard alwaysRefuse || declared.overflow || (!limitOverflow && limit < declared.partialValue) else { return }
+    throw HDF5Error(
+        .corrupt, file: file, object: object,
+        message:
+            "declares \(what) (\(declared.overflow ? "more than 2^63" : "\(declared.partialValue)") bytes) but \(present)"
+    )
+}

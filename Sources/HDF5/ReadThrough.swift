@@ -24,6 +24,10 @@ public enum HDF5ReadThrough {
         /// Objects the HDF5 layer refused (links, hostile storage, damaged structures): the readers refuse
         /// them too.
         public var refused = 0
+        /// Objects whose links or attributes could not be listed: what is below them was not gone through,
+        /// yet a reader could still open it by name (libhdf5 looks a name up by another path than a listing
+        /// takes). The containing process refuses such a file rather than reading it unchecked.
+        public var unlisted: [String] = []
     }
 
     /// Elements read per block: reads of a large dataset are split along its first dimension so that this
@@ -45,6 +49,7 @@ public enum HDF5ReadThrough {
         readAttributes(of: group, &summary)
         guard let children = try? group.children() else {
             summary.refused += 1
+            summary.unlisted.append(group.name)
             return
         }
         for (name, kind) in children {
@@ -74,6 +79,7 @@ public enum HDF5ReadThrough {
     private static func readAttributes(of object: HDF5Object, _ summary: inout Summary) {
         guard let names = try? object.attributeNames() else {
             summary.refused += 1
+            summary.unlisted.append(object.name)
             return
         }
         for name in names {
@@ -85,6 +91,15 @@ public enum HDF5ReadThrough {
     private static func readData(_ dataset: HDF5Dataset, _ summary: inout Summary) {
         guard dataset.elementType.byteSize != nil || isOtherNumber(dataset.elementType) else { return }
         guard dataset.elementCount > 0 else { return }
+        // The readers' whole reads are refused before they allocate for a shape bomb; the blocks below would
+        // each pass that check and read the declared (never stored) gigabytes for minutes.
+        let declaredFits = HDF5Library.synchronized {
+            (try? dataset.checkDeclaredSize(reading: dataset.elementCount, as: MemoryLayout<Double>.stride)) != nil
+        }
+        guard declaredFits else {
+            summary.refused += 1
+            return
+        }
         let shape = dataset.shape
         guard let rows = shape.first, rows > 0 else {
             readBlock(dataset, offset: nil, count: nil, &summary)

@@ -101,6 +101,16 @@ enum HDF5Containment {
                     "libhdf5 crashed reading this file (signal \(signal)\(signalName(signal).map { ", " + $0 } ?? ""),"
                     + " in the child process that reads HDF5 files first): the file is damaged or crafted")
         }
+        // A group or an object's attributes the child could not list: what is below was not gone through, but
+        // libhdf5 may still find it by name (a fuzzed matrices file's `profile-/X` crashed H5Dread that way).
+        if process.terminationStatus == ReadHDF5Command.notGoneThrough {
+            throw HDF5Error(
+                .corrupt, file: url.relativePath,
+                message:
+                    "libhdf5 cannot list every group and attribute of this file, so not all of it could be read "
+                    + "through first (in the child process that reads HDF5 files first): the file is damaged or crafted"
+            )
+        }
         // Exit 0 (read through) or 1 (refused or unreadable: this process's own open reports why).
         if process.terminationStatus == 0, let version {
             passed.withLock { _ = $0.insert(version) }
@@ -156,9 +166,12 @@ enum HDF5Containment {
 }
 
 /// `neatms _read-hdf5 FILE…` (hidden): the child of `HDF5Containment`. Reads each file through; exit 0 when it
-/// could, 1 with the error line when a file cannot be opened at all; a crash in libhdf5 ends it by a signal.
+/// could, 1 with the error line when a file cannot be opened at all, 2 (`notGoneThrough`) when a group's links
+/// or an object's attributes could not be listed (the objects below were not read); a crash in libhdf5 ends it
+/// by a signal.
 struct ReadHDF5Command: ParsableCommand {
     static let name = "_read-hdf5"
+    static let notGoneThrough: Int32 = 2
     static let configuration = CommandConfiguration(
         commandName: name, abstract: "Read HDF5 files through (the child process that contains libhdf5 crashes).",
         shouldDisplay: false)
@@ -173,6 +186,10 @@ struct ReadHDF5Command: ParsableCommand {
                 printResult(
                     "\(file): \(summary.groups) groups, \(summary.datasets) datasets, \(summary.attributes) attributes, "
                         + "\(summary.elements) elements read, \(summary.refused) refused\n")
+                if let first = summary.unlisted.first {
+                    printResult("\(file): \(first): cannot list its links or attributes: not read through\n")
+                    throw ExitCode(Self.notGoneThrough)
+                }
             }
         }
     }

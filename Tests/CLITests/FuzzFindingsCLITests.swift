@@ -74,6 +74,27 @@ import Testing
         }
     }
 
+    /// matrices: `H5Dread` copies past a buffer in `H5VM_memcpyvv` — past the 7200 bytes libhdf5's filter pipeline
+    /// (`H5Z_pipeline`) allocated (heap-buffer-overflow, a read), or from a null pointer of a contiguous dataset
+    /// (SIGSEGV). Neither file's sample group can be listed, so the child that reads HDF5 files first never met
+    /// their `X`; the fuzz harness (and `predict --dataset <group>/X` before, SIGSEGV) opened it by name. A file
+    /// whose groups or attributes cannot all be listed is refused: `predict --matrices`, the one command that
+    /// reads a matrices file, gives one line, with the default dataset and with the crashing one.
+    @Test(arguments: [
+        ("matrices_H5Dread_overflow.h5", "171103_PMA_TK_QC_04.mzML/X"),
+        ("matrices_H5Dread_segv.h5", "profile-/X"),
+    ])
+    func aMatricesFileOnWhichLibhdf5ReadsPastABuffer(name: String, dataset: String) throws {
+        try Self.inFolder(unpacking: name, as: "matrices.h5") { dir in
+            let arguments = ["predict", "--model", Self.model, "--matrices", "matrices.h5", "-o", "out.csv"]
+            let line =
+                "neatms: error: matrices.h5: libhdf5 cannot list every group and attribute of this file, so not all "
+                + "of it could be read through first (in the child process that reads HDF5 files first): the file is "
+                + "damaged or crafted\n"
+            try Self.expectOneLine([(arguments, line), (arguments + ["--dataset", dataset], line)], in: dir)
+        }
+    }
+
     /// PEAKS.h5: libhdf5 loses 56–112 bytes when `H5Fopen` fails on the crafted object header (`H5Fopen` →
     /// `H5G_mkroot` → `H5O_msg_exists` → `H5C_protect` → `H5FL_blk_malloc`); the file is refused.
     @Test func aPeaksFileOnWhichLibhdf5Leaks() throws {

@@ -47,6 +47,57 @@ import Testing
         }
     }
 
+    /// An attribute's declared values are checked against the bytes the file holds before anything is allocated
+    /// or read for them (Scripts/fixtures/make_hostile_attribute.py). `classes` there holds 100 variable-length
+    /// strings whose datatype declares 1 byte per element and whose dataspace says 1600: libhdf5 1.10.8 opens
+    /// it (1600 × 1 bytes fit its message), and `H5Aread` would read 1600 global-heap IDs of 16 bytes from a
+    /// 1600-byte buffer. The file holds 6592 bytes; 1600 × 16 = 25,600 are declared.
+    @Test func attributeDeclaringMoreThanTheFileHoldsIsRefused() throws {
+        let url = TestPaths.fixture("hostile/attribute_vlen_count.h5")
+        let file = try HDF5File.open(url)
+        defer { try? file.close() }
+        #expect(try file.root.attributeNames() == ["classes"])
+        do {
+            let value = try file.root.attribute("classes")
+            Issue.record("read \(String(describing: value))")
+        } catch let error as HDF5Error {
+            #expect(error.kind == .corrupt)
+            #expect(error.file == url.path)
+            #expect(error.object == "/@classes")
+            #expect(
+                error.message == "declares 1600 values (25600 bytes) but the file holds only 6592 bytes", "\(error)")
+        }
+    }
+
+    /// A count past what the attribute's message holds (here 2^40 float32 values, 4 TiB, in a 912-byte file) is
+    /// refused by libhdf5 itself when it decodes the attribute ("data size exceeds buffer size"), before
+    /// NeatMSKit's own check is reached: listing and reading the attribute fail with the file and its path.
+    @Test func attributeCountPastItsMessageIsRefusedByLibhdf5() throws {
+        let url = TestPaths.fixture("hostile/attribute_count_bomb.h5")
+        let file = try HDF5File.open(url)
+        defer { try? file.close() }
+        #expect(throws: HDF5Error.self) { try file.root.attributeNames() }
+        do {
+            let value = try file.root.attribute("classes")
+            Issue.record("read \(String(describing: value))")
+        } catch let error as HDF5Error {
+            #expect(error.file == url.path)
+            #expect(error.object == "/@classes")
+            #expect(error.description.contains("data size exceeds buffer size"), "\(error)")
+        }
+    }
+
+    /// The read-through (the child process that reads HDF5 files first) reads datasets in blocks, each under the
+    /// size the guard questions: it refuses a shape bomb as a whole read is refused, instead of reading its
+    /// 3.8 GB of never-stored fill values for over a minute (and being cut off as a hang). `y` still reads.
+    @Test(arguments: ["shape_bomb.h5", "sparse_chunk_bomb.h5"])
+    func readThroughRefusesAShapeBombBeforeReadingItInBlocks(name: String) throws {
+        let summary = try HDF5ReadThrough.run(TestPaths.fixture("hostile/\(name)"))
+        #expect(summary.datasets == 2)
+        #expect(summary.refused == 1)
+        #expect(summary.elements == 4 * 3)  // y's 4 values as float32, float64 and int64
+    }
+
     /// The guard does not stand in the way of real data: a large contiguous dataset that is stored in
     /// full, and a compressible chunked one, read back.
     @Test func storedDataOfAnySizeReads() throws {
