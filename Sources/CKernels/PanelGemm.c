@@ -10,6 +10,7 @@
 // element one multiply-add chain over the whole depth, in order, whatever the tile: the same numbers
 // for any tile shape.
 #include "CKernels.h"
+#include "Cpu.h"
 
 #include <string.h>
 
@@ -29,17 +30,6 @@ typedef float f16 __attribute__((ext_vector_type(16)));
 enum { NR = 16, MR = 6, KC = 256, MC = 72 };
 // The wide tiles: GR rows × GP panels.
 enum { GR = 4, GP = 4 };
-
-// Whether the wide tiles run: only where the x86-64-v4 clone runs (the other clones have 16 vector
-// registers, fewer than the wide tile's sums).
-static int wide_tiles(void) {
-#if defined(__x86_64__) && defined(__clang__)
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
-#else
-    return 0;
-#endif
-}
 
 ptrdiff_t nmk_packed_panels_size(ptrdiff_t k, ptrdiff_t n) { return (n + NR - 1) / NR * NR * k; }
 
@@ -172,7 +162,7 @@ void nmk_gemm_panels(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrd
         return;
     }
     // Panels taken GP at a time in wide tiles; the rest (or all) one at a time.
-    const ptrdiff_t grouped = wide_tiles() ? n / NR / GP * GP : 0;
+    const ptrdiff_t grouped = nmk_has_avx512() ? n / NR / GP * GP : 0;
     for (ptrdiff_t k0 = 0; k0 < k; k0 += KC) {
         const ptrdiff_t k1 = k0 + KC < k ? k0 + KC : k;
         const int first = k0 == 0, last = k1 == k;
@@ -273,7 +263,7 @@ void nmk_gemm_shared(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *s, ptrd
                      const float *a1, ptrdiff_t lda, const float *bs, const float *b0, const float *b1, float *c0,
                      float *c1, ptrdiff_t ldc) {
     const ptrdiff_t panels = (n + NR - 1) / NR;
-    const ptrdiff_t grouped = wide_tiles() ? n / NR / GP * GP : 0;
+    const ptrdiff_t grouped = nmk_has_avx512() ? n / NR / GP * GP : 0;
     for (ptrdiff_t i0 = 0; i0 < m; i0 += MC) {
         const ptrdiff_t i1 = i0 + MC < m ? i0 + MC : m;
         for (ptrdiff_t p = 0; p < grouped; p += GP) {
