@@ -3,22 +3,69 @@
 // operands and zeroing its output than multiplying; here each output position keeps its filters in
 // vector registers instead.
 #include "CKernels.h"
+#include "Cpu.h"
 
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
-// x86-64-v3: AVX2 with FMA. The sums are then fused multiply-adds, rounded once per tap.
-#define NMK_CONV_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+// x86-64-v3: AVX2 with FMA. The sums are then fused multiply-adds, rounded once per tap. x86-64-v4 (AVX-512)
+// also takes 32 filters at a time in 512-bit registers.
+#define NMK_CONV_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define NMK_CONV_MULTIVERSION
 #endif
 
 typedef float f8 __attribute__((ext_vector_type(8)));
+typedef float f16 __attribute__((ext_vector_type(16)));
 #define LOAD(p) __extension__({ f8 x_; memcpy(&x_, (p), sizeof x_); x_; })
 #define STORE(p, x) do { f8 y_ = (x); memcpy((p), &y_, sizeof y_); } while (0)
+#define LOAD16(p) __extension__({ f16 x_; memcpy(&x_, (p), sizeof x_); x_; })
+#define STORE16(p, x) do { f16 y_ = (x); memcpy((p), &y_, sizeof y_); } while (0)
 
 // A macro, not a function: an f8 argument would change the calling convention between the clones.
 #define RELU8(v) (relu ? __builtin_elementwise_max((v), (f8)0) : (v))
+#define RELU16(v) (relu ? __builtin_elementwise_max((v), (f16)0) : (v))
+
+// Four output columns ow … ow + 3 for filters q … q + 2L − 1, in vectors of type V (L lanes): bias, the
+// taps in (i, j) order (fused multiply-adds), then the ReLU (or the pooled maximum of each pair of
+// columns). Inside `nmk_conv2d_one_channel`'s column loop (`continue` ends a pooled block).
+#define COLUMNS4(V, L, LD, ST, ACT)                                                                       \
+    {                                                                                                     \
+        const V b0 = bias ? LD(bias + q) : (V)0, b1 = bias ? LD(bias + q + L) : (V)0;                     \
+        V a0 = b0, a1 = b0, a2 = b0, a3 = b0, c0 = b1, c1 = b1, c2 = b1, c3 = b1;                         \
+        for (int i = i0; i < i1; i++) {                                                                   \
+            const float *xr = padded + (ptrdiff_t)(top + i) * pwidth + (ptrdiff_t)ow * sw;                \
+            const float *kr = kernel + (ptrdiff_t)i * kw * f + q;                                         \
+            for (int j = 0; j < kw; j++) {                                                                \
+                const V k0 = LD(kr + (ptrdiff_t)j * f), k1 = LD(kr + (ptrdiff_t)j * f + L);               \
+                const float x0 = xr[j], x1 = xr[sw + j], x2 = xr[2 * sw + j], x3 = xr[3 * sw + j];        \
+                a0 += x0 * k0;                                                                            \
+                c0 += x0 * k1;                                                                            \
+                a1 += x1 * k0;                                                                            \
+                c1 += x1 * k1;                                                                            \
+                a2 += x2 * k0;                                                                            \
+                c2 += x2 * k1;                                                                            \
+                a3 += x3 * k0;                                                                            \
+                c3 += x3 * k1;                                                                            \
+            }                                                                                             \
+        }                                                                                                 \
+        if (pool) {                                                                                       \
+            float *o = out + (ptrdiff_t)(ow >> 1) * f + q;                                                \
+            ST(o, ACT(__builtin_elementwise_max(a0, a1)));                                                \
+            ST(o + L, ACT(__builtin_elementwise_max(c0, c1)));                                            \
+            ST(o + f, ACT(__builtin_elementwise_max(a2, a3)));                                            \
+            ST(o + f + L, ACT(__builtin_elementwise_max(c2, c3)));                                        \
+            continue;                                                                                     \
+        }                                                                                                 \
+        ST(out + (ptrdiff_t)ow * f + q, ACT(a0));                                                         \
+        ST(out + (ptrdiff_t)ow * f + q + L, ACT(c0));                                                     \
+        ST(out + (ptrdiff_t)(ow + 1) * f + q, ACT(a1));                                                   \
+        ST(out + (ptrdiff_t)(ow + 1) * f + q + L, ACT(c1));                                               \
+        ST(out + (ptrdiff_t)(ow + 2) * f + q, ACT(a2));                                                   \
+        ST(out + (ptrdiff_t)(ow + 2) * f + q + L, ACT(c2));                                               \
+        ST(out + (ptrdiff_t)(ow + 3) * f + q, ACT(a3));                                                   \
+        ST(out + (ptrdiff_t)(ow + 3) * f + q + L, ACT(c3));                                               \
+    }
 
 ptrdiff_t nmk_conv2d_one_channel_scratch(int h, int wo, int kw, int sw) {
     return (ptrdiff_t)h * ((ptrdiff_t)(wo - 1) * sw + kw);
@@ -36,6 +83,7 @@ void nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, in
     // the bias-free ReLU is the same number as after it: both are monotonic and exact).
     const int shift = pool ? 1 : 0;
     const ptrdiff_t wy = wo >> shift;
+    const int wide = nmk_has_avx512();
     for (ptrdiff_t n = 0; n < count; n++) {
         const float *xs = x + n * (ptrdiff_t)h * w;
         float *ys = y + n * (ptrdiff_t)ho * wy * f;
@@ -58,42 +106,9 @@ void nmk_conv2d_one_channel(const float *x, float *y, ptrdiff_t count, int h, in
             // accumulators are independent chains enough to keep both FMA units busy.
             for (; ow + 4 <= wo; ow += 4) {
                 int q = 0;
-                for (; q + 16 <= f; q += 16) {
-                    const f8 b0 = bias ? LOAD(bias + q) : (f8)0, b1 = bias ? LOAD(bias + q + 8) : (f8)0;
-                    f8 a0 = b0, a1 = b0, a2 = b0, a3 = b0, c0 = b1, c1 = b1, c2 = b1, c3 = b1;
-                    for (int i = i0; i < i1; i++) {
-                        const float *xr = padded + (ptrdiff_t)(top + i) * pwidth + (ptrdiff_t)ow * sw;
-                        const float *kr = kernel + (ptrdiff_t)i * kw * f + q;
-                        for (int j = 0; j < kw; j++) {
-                            const f8 k0 = LOAD(kr + (ptrdiff_t)j * f), k1 = LOAD(kr + (ptrdiff_t)j * f + 8);
-                            const float x0 = xr[j], x1 = xr[sw + j], x2 = xr[2 * sw + j], x3 = xr[3 * sw + j];
-                            a0 += x0 * k0;
-                            c0 += x0 * k1;
-                            a1 += x1 * k0;
-                            c1 += x1 * k1;
-                            a2 += x2 * k0;
-                            c2 += x2 * k1;
-                            a3 += x3 * k0;
-                            c3 += x3 * k1;
-                        }
-                    }
-                    if (pool) {
-                        float *o = out + (ptrdiff_t)(ow >> 1) * f + q;
-                        STORE(o, RELU8(__builtin_elementwise_max(a0, a1)));
-                        STORE(o + 8, RELU8(__builtin_elementwise_max(c0, c1)));
-                        STORE(o + f, RELU8(__builtin_elementwise_max(a2, a3)));
-                        STORE(o + f + 8, RELU8(__builtin_elementwise_max(c2, c3)));
-                        continue;
-                    }
-                    STORE(out + (ptrdiff_t)ow * f + q, RELU8(a0));
-                    STORE(out + (ptrdiff_t)ow * f + q + 8, RELU8(c0));
-                    STORE(out + (ptrdiff_t)(ow + 1) * f + q, RELU8(a1));
-                    STORE(out + (ptrdiff_t)(ow + 1) * f + q + 8, RELU8(c1));
-                    STORE(out + (ptrdiff_t)(ow + 2) * f + q, RELU8(a2));
-                    STORE(out + (ptrdiff_t)(ow + 2) * f + q + 8, RELU8(c2));
-                    STORE(out + (ptrdiff_t)(ow + 3) * f + q, RELU8(a3));
-                    STORE(out + (ptrdiff_t)(ow + 3) * f + q + 8, RELU8(c3));
-                }
+                // 32 filters at a time in 512-bit registers (the same sums, lane for lane), then 16 in 256-bit ones.
+                for (; wide && q + 32 <= f; q += 32) COLUMNS4(f16, 16, LOAD16, STORE16, RELU16);
+                for (; q + 16 <= f; q += 16) COLUMNS4(f8, 8, LOAD, STORE, RELU8);
                 for (; q < f8end; q += 8) {
                     const f8 b = bias ? LOAD(bias + q) : (f8)0;
                     f8 a0 = b, a1 = b, a2 = b, a3 = b;

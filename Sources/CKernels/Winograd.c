@@ -5,14 +5,17 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
-#define NMK_WINOGRAD_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define NMK_WINOGRAD_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define NMK_WINOGRAD_MULTIVERSION
 #endif
 
 typedef float f8 __attribute__((ext_vector_type(8)));
+typedef float f16 __attribute__((ext_vector_type(16)));
 #define LOAD(p) __extension__({ f8 x_; memcpy(&x_, (p), sizeof x_); x_; })
 #define STORE(p, x) do { f8 y_ = (x); memcpy((p), &y_, sizeof y_); } while (0)
+#define LOAD16(p) __extension__({ f16 x_; memcpy(&x_, (p), sizeof x_); x_; })
+#define STORE16(p, x) do { f16 y_ = (x); memcpy((p), &y_, sizeof y_); } while (0)
 
 // One lane group (T = f8 or float) of the input transforms, from the tile's input columns d[i] + q
 // to the points' rows v[ξ] + o + q.
@@ -38,9 +41,11 @@ typedef float f8 __attribute__((ext_vector_type(8)));
     } while (0)
 #define LOAD1(p) (*(p))
 #define STORE1(p, x) (*(p) = (x))
-// BODY over lanes idx … n − 1: eight at a time up to n8, then one at a time.
+// BODY over lanes idx … n − 1: sixteen (one 512-bit register on the x86-64-v4 clone) and eight at a
+// time up to n8, then one at a time. Every lane computes the same operations whatever its group.
 #define LANES(idx, n8, n, BODY)                                                                           \
     do {                                                                                                  \
+        for (; idx + 16 <= (n8); idx += 16) { BODY(f16, LOAD16, STORE16); }                              \
         for (; idx < (n8); idx += 8) { BODY(f8, LOAD, STORE); }                                          \
         for (; idx < (n); idx++) { BODY(float, LOAD1, STORE1); }                                         \
     } while (0)
@@ -173,9 +178,10 @@ void nmk_winograd_output(int tile_width, const float *const *m, ptrdiff_t sample
     const ptrdiff_t w = (ptrdiff_t)members * f;
     const int f8end = f - f % 8;
     for (ptrdiff_t n = 0; n < samples; n++) {
-        for (int mi = 0; mi < members; mi++) {
-            float *row = y + n * output_size + (ptrdiff_t)output_rows[mi] * wo * f;
-            for (int t = 0; t < tiles; t++) {
+        // The members of a tile one after the other: their products are neighbours in m[ξ].
+        for (int t = 0; t < tiles; t++) {
+            for (int mi = 0; mi < members; mi++) {
+                float *row = y + n * output_size + (ptrdiff_t)output_rows[mi] * wo * f;
                 const ptrdiff_t o = (n * tiles + t) * w + (ptrdiff_t)mi * f;
                 const int left = wo - tile_width * t;
                 const int count = left < tile_width ? left : tile_width;

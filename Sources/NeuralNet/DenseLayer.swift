@@ -68,9 +68,14 @@ final class DenseLayer: EngineLayer {
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, samples: Range<Int>, worker: Int,
         training: Bool
     ) {
+        forward(rows: x + samples.lowerBound * inputSize, y, samples: samples, training: training)
+    }
+
+    /// `forward` with the inputs of `samples` at `xs`, one after the other (the output and the logits
+    /// stay indexed by sample).
+    func forward(rows xs: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, samples: Range<Int>, training: Bool) {
         let m = samples.count
         guard m > 0 else { return }
-        let xs = x + samples.lowerBound * inputSize
         let ys = y + samples.lowerBound * units
         if !training {
             nmk_gemm_panels(

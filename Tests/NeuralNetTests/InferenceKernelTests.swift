@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 import Testing
 
@@ -130,5 +131,46 @@ import Testing
             .forward(x.scalars.map(Double.init), samples: samples).output
         let difference = Self.maxDifference(fused, reference)
         #expect(difference < 2e-6, "width \(width): max relative difference \(difference)")
+    }
+    /// Inference runs a network with tiled layers in chunks of `Network.inferenceChunk` samples, the last
+    /// tiled layer's output in a chunk buffer that the first Dense layer reads. For batches that span
+    /// several chunks (with a partial last one) and with several parts, the outputs must equal the
+    /// Float64 reference, be bit for bit those of one sample at a time, and `evaluate`'s loss (read from
+    /// the last layer's logits, indexed by sample) must be the reference's cross-entropy.
+    @Test(arguments: [1, 2])
+    func chunkedInferenceEqualsTheReference(threads: Int) throws {
+        let arch = Architecture(
+            name: "c",
+            layers: [
+                LayerSpec(name: "in", kind: .input(shape: [2, 16, 1])),
+                LayerSpec(
+                    name: "conv",
+                    kind: .conv2D(Conv2DOptions(filters: 4, kernelSize: [3, 3], padding: .same, activation: .relu))),
+                LayerSpec(name: "f", kind: .flatten),
+                LayerSpec(name: "d", kind: .dense(DenseOptions(units: 3, activation: .softmax))),
+            ])
+        var rng = SeededGenerator(seed: 123)
+        let weights = try arch.initialWeights(rng: &rng)
+        let network = try Network(
+            model: Model(
+                architecture: arch, weights: weights, compile: CompileConfig(optimizer: .sgd(learningRate: 0.1))))
+        network.threads = threads
+        let samples = 2 * Network.inferenceChunk + 13
+        let x = Tensor(
+            shape: [samples, 2, 16, 1], scalars: (0..<(samples * 32)).map { _ in 2 * rng.nextUnitFloat() - 1 })
+        let labels = (0..<samples).map { _ in rng.nextIndex(below: 3) }
+        let y = try Tensor.oneHot(labels, classes: 3)
+        let reference = try ReferenceNetwork(architecture: arch, weights: weights)
+            .forward(x.scalars.map(Double.init), samples: samples).output
+        let whole = try network.predict(x, batchSize: samples).scalars
+        let difference = Self.maxDifference(whole, reference)
+        #expect(difference < 2e-6, "max relative difference \(difference)")
+        for batch in [1, Network.inferenceChunk + 1] {
+            let output = try network.predict(x, batchSize: batch).scalars
+            #expect(output.map(\.bitPattern) == whole.map(\.bitPattern), "batch \(batch)")
+        }
+        let crossEntropy = labels.enumerated().map { n, label in -log(reference[n * 3 + label]) }.reduce(0, +)
+        let loss = try #require(try network.evaluate(x: x, y: y, batchSize: samples)["loss"])
+        #expect(abs(loss - crossEntropy / Double(samples)) < 1e-5, "loss \(loss)")
     }
 }

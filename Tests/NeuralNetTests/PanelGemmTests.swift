@@ -5,11 +5,15 @@ import Testing
 
 /// CKernels' panel product (inference Dense layers and Winograd points): C = A·B (+ bias, ReLU) with B
 /// packed once. Against a Float64 product for shapes with and without a partial last panel, row
-/// counts that do and do not fill the 6-row tiles, depths of one and of several 256-deep blocks, and
-/// an empty depth; and every row computed alone equals the same row computed among others, bit for
-/// bit (the depth blocks resume each sum where it stopped).
+/// counts that do and do not fill the 6-row tiles and the 4-row wide tiles (4 panels, with AVX-512),
+/// widths of 1, 2 and 3 wide tiles with and without single panels after them, depths of one and of
+/// several 256-deep blocks, and an empty depth; and every row computed alone equals the same row
+/// computed among others, bit for bit (the depth blocks resume each sum where it stopped).
 @Suite struct PanelGemmTests {
-    static let shapes: [(m: Int, n: Int, k: Int)] = [(13, 128, 700), (6, 3, 128), (1, 20, 1), (8, 16, 256), (5, 33, 0)]
+    static let shapes: [(m: Int, n: Int, k: Int)] = [
+        (13, 128, 700), (6, 3, 128), (1, 20, 1), (8, 16, 256), (5, 33, 0), (9, 80, 300), (7, 72, 513), (11, 64, 32),
+        (6, 200, 257),
+    ]
 
     @Test(arguments: 0..<shapes.count, [false, true])
     func panelProductEqualsTheReference(caseIndex: Int, biasAndReLU: Bool) throws {

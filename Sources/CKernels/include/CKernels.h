@@ -4,7 +4,8 @@
 // max pooling and the Winograd transforms (inference and training); and the process's CPU affinity count.
 // C so that the loops are vectorised (Swift on Linux cannot lower a vector square root without libm's
 // errno path, and builds for baseline x86-64, SSE2); on x86-64 Linux an AVX2 clone (inference
-// kernels: x86-64-v3, AVX2 + FMA) is picked at load time, with an SSE2 default.
+// kernels: x86-64-v3, AVX2 + FMA; the panel products, Winograd transforms and direct convolution also
+// x86-64-v4, AVX-512) is picked at load time, with an SSE2 default.
 // Matrix products: BLAS, except the inference products whose right operand is packed once (PanelGemm.c).
 
 #include <stddef.h>
