@@ -33,12 +33,18 @@ enum { GR = 4, GP = 4 };
 
 ptrdiff_t nmk_packed_panels_size(ptrdiff_t k, ptrdiff_t n) { return (n + NR - 1) / NR * NR * k; }
 
+NMK_GEMM_MULTIVERSION
 void nmk_pack_panels(const float *b, ptrdiff_t ldb, ptrdiff_t k, ptrdiff_t n, float *bp) {
     const ptrdiff_t panels = (n + NR - 1) / NR;
     for (ptrdiff_t p = 0; p < panels; p++) {
         const ptrdiff_t j0 = p * NR;
         const ptrdiff_t cols = n - j0 < NR ? n - j0 : NR;
         float *dst = bp + p * k * NR;
+        if (cols == NR) {
+            // Whole panel rows in registers (a memcpy call per 64-byte row cost more than the copy).
+            for (ptrdiff_t r = 0; r < k; r++) STORE(dst + r * NR, LOAD(b + r * ldb + j0));
+            continue;
+        }
         for (ptrdiff_t r = 0; r < k; r++) {
             memcpy(dst + r * NR, b + r * ldb + j0, (size_t)cols * sizeof(float));
             for (ptrdiff_t j = cols; j < NR; j++) dst[r * NR + j] = 0;
@@ -312,16 +318,48 @@ void nmk_add_blocks(const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb
     }
 }
 
+// An 8 × 8 block: d[c][r] = s[r][c] (rows lds and ldd floats apart), in eight 8-lane registers.
+typedef float f8 __attribute__((ext_vector_type(8)));
+#define LOAD8(p) __extension__({ f8 x_; memcpy(&x_, (p), sizeof x_); x_; })
+#define STORE8(p, x) do { f8 y_ = (x); memcpy((p), &y_, sizeof y_); } while (0)
+static inline __attribute__((always_inline)) void transpose8(const float *s, ptrdiff_t lds, float *d, ptrdiff_t ldd) {
+    const f8 r0 = LOAD8(s), r1 = LOAD8(s + lds), r2 = LOAD8(s + 2 * lds), r3 = LOAD8(s + 3 * lds);
+    const f8 r4 = LOAD8(s + 4 * lds), r5 = LOAD8(s + 5 * lds), r6 = LOAD8(s + 6 * lds), r7 = LOAD8(s + 7 * lds);
+    // Pairs of rows interleaved, then pairs of pairs, then the two halves.
+    const f8 a0 = __builtin_shufflevector(r0, r1, 0, 8, 1, 9, 4, 12, 5, 13);
+    const f8 a1 = __builtin_shufflevector(r0, r1, 2, 10, 3, 11, 6, 14, 7, 15);
+    const f8 a2 = __builtin_shufflevector(r2, r3, 0, 8, 1, 9, 4, 12, 5, 13);
+    const f8 a3 = __builtin_shufflevector(r2, r3, 2, 10, 3, 11, 6, 14, 7, 15);
+    const f8 a4 = __builtin_shufflevector(r4, r5, 0, 8, 1, 9, 4, 12, 5, 13);
+    const f8 a5 = __builtin_shufflevector(r4, r5, 2, 10, 3, 11, 6, 14, 7, 15);
+    const f8 a6 = __builtin_shufflevector(r6, r7, 0, 8, 1, 9, 4, 12, 5, 13);
+    const f8 a7 = __builtin_shufflevector(r6, r7, 2, 10, 3, 11, 6, 14, 7, 15);
+    const f8 b0 = __builtin_shufflevector(a0, a2, 0, 1, 8, 9, 4, 5, 12, 13);
+    const f8 b1 = __builtin_shufflevector(a0, a2, 2, 3, 10, 11, 6, 7, 14, 15);
+    const f8 b2 = __builtin_shufflevector(a1, a3, 0, 1, 8, 9, 4, 5, 12, 13);
+    const f8 b3 = __builtin_shufflevector(a1, a3, 2, 3, 10, 11, 6, 7, 14, 15);
+    const f8 b4 = __builtin_shufflevector(a4, a6, 0, 1, 8, 9, 4, 5, 12, 13);
+    const f8 b5 = __builtin_shufflevector(a4, a6, 2, 3, 10, 11, 6, 7, 14, 15);
+    const f8 b6 = __builtin_shufflevector(a5, a7, 0, 1, 8, 9, 4, 5, 12, 13);
+    const f8 b7 = __builtin_shufflevector(a5, a7, 2, 3, 10, 11, 6, 7, 14, 15);
+    STORE8(d, __builtin_shufflevector(b0, b4, 0, 1, 2, 3, 8, 9, 10, 11));
+    STORE8(d + ldd, __builtin_shufflevector(b1, b5, 0, 1, 2, 3, 8, 9, 10, 11));
+    STORE8(d + 2 * ldd, __builtin_shufflevector(b2, b6, 0, 1, 2, 3, 8, 9, 10, 11));
+    STORE8(d + 3 * ldd, __builtin_shufflevector(b3, b7, 0, 1, 2, 3, 8, 9, 10, 11));
+    STORE8(d + 4 * ldd, __builtin_shufflevector(b0, b4, 4, 5, 6, 7, 12, 13, 14, 15));
+    STORE8(d + 5 * ldd, __builtin_shufflevector(b1, b5, 4, 5, 6, 7, 12, 13, 14, 15));
+    STORE8(d + 6 * ldd, __builtin_shufflevector(b2, b6, 4, 5, 6, 7, 12, 13, 14, 15));
+    STORE8(d + 7 * ldd, __builtin_shufflevector(b3, b7, 4, 5, 6, 7, 12, 13, 14, 15));
+}
+
 NMK_GEMM_MULTIVERSION
 void nmk_transpose(const float *a, ptrdiff_t rows, ptrdiff_t cols, float *t) {
-    // Blocks of 8 × 8 so that both sides are read and written a cache line at a time.
-    for (ptrdiff_t r0 = 0; r0 < rows; r0 += 8) {
-        const ptrdiff_t r1 = r0 + 8 < rows ? r0 + 8 : rows;
-        for (ptrdiff_t c0 = 0; c0 < cols; c0 += 8) {
-            const ptrdiff_t c1 = c0 + 8 < cols ? c0 + 8 : cols;
-            for (ptrdiff_t c = c0; c < c1; c++) {
-                for (ptrdiff_t r = r0; r < r1; r++) t[c * rows + r] = a[r * cols + c];
-            }
-        }
+    // 8 × 8 blocks in registers, the edges element by element.
+    const ptrdiff_t rows8 = rows / 8 * 8, cols8 = cols / 8 * 8;
+    for (ptrdiff_t r0 = 0; r0 < rows8; r0 += 8) {
+        for (ptrdiff_t c0 = 0; c0 < cols8; c0 += 8) transpose8(a + r0 * cols + c0, cols, t + c0 * rows + r0, rows);
+    }
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        for (ptrdiff_t c = r < rows8 ? cols8 : 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
     }
 }

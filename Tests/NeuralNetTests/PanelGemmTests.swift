@@ -90,4 +90,20 @@ import Testing
         }
         #expect(worst < 1e-4, "case \(caseIndex): max relative difference \(worst)")
     }
+
+    /// `nmk_transpose` (xᵀ for Dense's kernel gradient: 8 × 8 blocks in registers, the edges one by one)
+    /// against the transpose written out element by element, for shapes with and without edges.
+    @Test(arguments: [(rows: 32, cols: 40), (rows: 13, cols: 21), (rows: 8, cols: 8), (rows: 5, cols: 3)])
+    func transposeEqualsTheReference(shape: (rows: Int, cols: Int)) {
+        let (rows, cols) = shape
+        var rng = SeededGenerator(seed: UInt64(90 + rows))
+        let a = (0..<(rows * cols)).map { _ in 2 * rng.nextUnitFloat() - 1 }
+        var expected = [Float](repeating: 0, count: rows * cols)
+        for r in 0..<rows {
+            for c in 0..<cols { expected[c * rows + r] = a[r * cols + c] }
+        }
+        var t = [Float](repeating: .nan, count: rows * cols)
+        nmk_transpose(a, rows, cols, &t)
+        #expect(t.map(\.bitPattern) == expected.map(\.bitPattern), "\(rows) × \(cols)")
+    }
 }
