@@ -182,6 +182,23 @@ import Testing
         }
     }
 
+    /// `.keras`: the keras-archive target's input, a Keras 3 archive whose `model.weights.h5` asks libhdf5's
+    /// metadata cache for an impossible size under `H5Oopen` (as `keras3-weights_oopen_alloc`). That member's bytes
+    /// do not match the CRC-32 the archive records, so it is refused before it is extracted for libhdf5, by every
+    /// command that reads a model file.
+    @Test func aKerasArchiveWithADamagedWeightsMember() throws {
+        try Self.inFolder(unpacking: "keras-archive_bad_crc_oopen_alloc.keras", as: "model.keras") { dir in
+            let line =
+                "neatms: error: model.keras: archive member 'model.weights.h5': its CRC-32 does not match the "
+                + "archive's (damaged archive)\n"
+            try Self.expectOneLine(
+                [
+                    (["summary", "model.keras"], line), (["inspect", "model.keras"], line),
+                    (["convert", "model.keras", "out.h5", "--force"], line),
+                ], in: dir)
+        }
+    }
+
     /// Keras files: `H5Aread` of a variable-length string attribute loops in `H5HG_read` (a corrupt global
     /// heap). The keras-h5 target found it in a model's `model_config`, the keras3-weights target in a
     /// weights file's `layer_names`: the child that reads HDF5 files first is killed after its time limit
