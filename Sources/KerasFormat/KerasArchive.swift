@@ -172,17 +172,23 @@ public enum KerasArchive {
         }
     }
 
-    /// Runs `consume` on the chunks of `entry`, refusing more bytes than the member declares.
+    /// Runs `consume` on the chunks of `entry`, refusing more bytes than the member declares, then refuses a
+    /// member whose CRC-32 differs from the one the archive records (ZIPFoundation computes it but leaves the
+    /// comparison to the caller): callers use what `consume` got only after this returns.
     static func extract(_ archive: Archive, _ entry: Entry, _ consume: (Data) throws -> Void) throws {
         var total: UInt64 = 0
         let declared = entry.uncompressedSize
-        _ = try archive.extract(entry, skipCRC32: false) { chunk in
+        let checksum = try archive.extract(entry, skipCRC32: false) { chunk in
             total += UInt64(chunk.count)
             guard total <= declared else {
                 throw KerasFormatError(
                     "archive member '\(entry.path)': holds more than the \(declared) bytes it declares")
             }
             try consume(chunk)
+        }
+        guard checksum == entry.checksum else {
+            throw KerasFormatError(
+                "archive member '\(entry.path)': its CRC-32 does not match the archive's (damaged archive)")
         }
     }
 

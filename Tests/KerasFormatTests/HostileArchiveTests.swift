@@ -31,4 +31,21 @@ import Testing
             try FileInspector.inspect(url)
         }
     }
+
+    /// A member whose bytes differ from the CRC-32 the archive records is refused before it is used (a fuzzed
+    /// `.keras` reached libhdf5 with a damaged `model.weights.h5`): here one space of `config.json` (stored, as
+    /// Keras stores it) becomes a tab, which leaves valid JSON and the same size.
+    @Test func memberWithAWrongChecksumIsRefused() throws {
+        var bytes = [UInt8](try Data(contentsOf: TestPaths.fixture("random/random_1_keras3.keras")))
+        let key = Array("\"class_name\": ".utf8)
+        let start = try #require(
+            (0...(bytes.count - key.count)).first { bytes[$0..<($0 + key.count)].elementsEqual(key) })
+        bytes[start + key.count - 1] = UInt8(ascii: "\t")
+        let dir = try TestPaths.temporaryDirectory("bad-crc")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("model.keras")
+        try Data(bytes).write(to: url)
+        let problem = "archive member 'config.json': its CRC-32 does not match the archive's (damaged archive)"
+        #expect(throws: KerasFormatError(problem, file: url.path)) { try KerasModelFile.load(url) }
+    }
 }
